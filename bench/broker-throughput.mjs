@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Benchmarks the embedded Kafka-protocol broker with kafkajs, the client the
+// services use. The broker runs in its own process (its built CLI) with a data
+// directory on disk, as in the one-machine mode; the client runs here.
+//
+//   npm run bench:broker                    # full run (about a minute)
+//   node bench/broker-throughput.mjs --messages 50000 --latency-seconds 5
+//
+// Measures, with 1 KB messages:
+//   produce throughput, batches of 100, acks=1 and acks=all
+//   consume throughput (a consumer group reading everything from the start)
+//   produce latency p50/p99 at acks=all and a steady 1,000 msgs/s
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '200000' },
+    'batch-size': { type: 'string', default: '100' },
+    'in-flight': { type: 'string', default: '8' },
+    'latency-rate': { type: 'string', default: '1000' },
+    'latency-seconds': { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const MESSAGES = Number(args.messages);
+const BATCH = Number(args['batch-size']);
+const IN_FLIGHT = Number(args['in-flight']);
+const RATE = Number(args['latency-rate']);
+const LATENCY_SECONDS = Number(args['latency-seconds']);
+const VALUE = Buffer.alloc(1024, 'x');
+
+const cli = fileURLToPath(new URL('../libs/kafka-broker/dist/cli.js', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-bench-'));
+
+function startBrokerProcess() {
+  const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir, '--partitions', '3', '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /listening on ([^:\s]+):(\d+)/.exec(out);
+      if (m) resolve({ child, broker: `${m[1]}:${m[2]}` });
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited with ${code} before listening`)));
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function produceThroughput(kafka, topic, acks) {
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  const batch = Array.from({ length: BATCH }, (_, i) => ({ key: `order-${i}`, value: VALUE }));
+  await producer.send({ topic, acks, messages: batch }); // creates the topic, warms the connection
+  let sent = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (sent < MESSAGES) {
+      sent += BATCH;
+      await producer.send({ topic, acks, messages: batch });
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await producer.disconnect();
+  return { messages: sent, seconds, perSecond: sent / seconds, mbPerSecond: (sent * VALUE.length) / seconds / 1e6 };
+}
+
+async function consumeThroughput(kafka, topic, expected) {
+  const consumer = kafka.consumer({ groupId: `bench-${Date.now()}`, maxBytes: 10 * 1024 * 1024, maxBytesPerPartition: 4 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  let started = 0;
+  const done = new Promise((resolve) => {
+    consumer.run({
+      autoCommitInterval: 5000,
+      eachBatch: async ({ batch }) => {
+        if (started === 0) started = performance.now();
+        count += batch.messages.length;
+        if (count >= expected) resolve();
+      },
+    });
+  });
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.disconnect();
+  return { messages: count, seconds, perSecond: count / seconds, mbPerSecond: (count * VALUE.length) / seconds / 1e6 };
+}
+
+async function steadyLatency(kafka, topic) {
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages: [{ value: VALUE }] });
+  const total = RATE * LATENCY_SECONDS;
+  const latencies = [];
+  const pending = [];
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    // Open-loop schedule: message i is due at i/RATE seconds whatever earlier sends took,
+    // so a slow answer shows up as latency instead of silently lowering the rate.
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const t = performance.now();
+    pending.push(producer.send({ topic, acks: -1, messages: [{ key: `order-${i % 50}`, value: VALUE }] }).then(() => latencies.push(performance.now() - t)));
+  }
+  await Promise.all(pending);
+  const seconds = (performance.now() - started) / 1000;
+  await producer.disconnect();
+  latencies.sort((a, b) => a - b);
+  return { messages: total, achievedRate: total / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.at(-1) };
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function main() {
+  const { child, broker } = await startBrokerProcess();
+  const kafka = new Kafka({ clientId: 'bench', brokers: [broker], logLevel: logLevel.NOTHING });
+  try {
+    const acks1 = await produceThroughput(kafka, 'bench-acks1', 1);
+    const acksAll = await produceThroughput(kafka, 'bench-acksall', -1);
+    const consume = await consumeThroughput(kafka, 'bench-acks1', acks1.messages + BATCH);
+    const latency = await steadyLatency(kafka, 'bench-latency');
+    const result = { node: process.version, messageBytes: VALUE.length, batchSize: BATCH, inFlight: IN_FLIGHT, acks1, acksAll, consume, latency };
+    if (args.json) {
+      console.log(JSON.stringify(result, null, 2));
+    } else {
+      console.log(`broker benchmark (${process.version}, 1 KB messages, batches of ${BATCH}, ${IN_FLIGHT} in flight)`);
+      console.log(`  produce acks=1    ${fmt(acks1.perSecond)} msgs/s  (${fmt(acks1.mbPerSecond, 1)} MB/s, ${fmt(acks1.messages)} msgs)`);
+      console.log(`  produce acks=all  ${fmt(acksAll.perSecond)} msgs/s  (${fmt(acksAll.mbPerSecond, 1)} MB/s)`);
+      console.log(`  consume           ${fmt(consume.perSecond)} msgs/s  (${fmt(consume.mbPerSecond, 1)} MB/s)`);
+      console.log(
+        `  acks=all latency at ${fmt(latency.achievedRate)} msgs/s: p50 ${fmt(latency.p50Ms, 2)} ms, p99 ${fmt(latency.p99Ms, 2)} ms, max ${fmt(latency.maxMs, 2)} ms`,
+      );
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+/**
+ * Shared Jest settings for every project: TypeScript through SWC (type checking
+ * is the separate `typecheck` target), Node environment, and workspace imports
+ * resolved to sources so tests never depend on a stale build.
+ */
+const path = require('node:path');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  moduleNameMapper: {
+    '^@orderflow/([a-z0-9-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
+  },
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testTimeout: 60_000,
+  // Integration tests share one Postgres, one Redis and one broker per test file; running
+  // files one after another on a 2-core machine is faster than contending for both cores.
+  maxWorkers: 1,
+};

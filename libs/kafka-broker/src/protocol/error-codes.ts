@@ -1,0 +1,60 @@
+/**
+ * The Kafka protocol error codes this broker answers with. Clients decide
+ * whether to retry from the code alone, so each one is the code real Kafka
+ * returns in the same situation.
+ */
+export const ErrorCode = {
+  NONE: 0,
+  UNKNOWN_SERVER_ERROR: -1,
+  OFFSET_OUT_OF_RANGE: 1,
+  CORRUPT_MESSAGE: 2,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  INVALID_FETCH_SIZE: 4,
+  LEADER_NOT_AVAILABLE: 5,
+  NOT_LEADER_OR_FOLLOWER: 6,
+  REQUEST_TIMED_OUT: 7,
+  MESSAGE_TOO_LARGE: 10,
+  OFFSET_METADATA_TOO_LARGE: 12,
+  NETWORK_EXCEPTION: 13,
+  COORDINATOR_LOAD_IN_PROGRESS: 14,
+  COORDINATOR_NOT_AVAILABLE: 15,
+  NOT_COORDINATOR: 16,
+  INVALID_TOPIC_EXCEPTION: 17,
+  RECORD_LIST_TOO_LARGE: 18,
+  NOT_ENOUGH_REPLICAS: 19,
+  INVALID_REQUIRED_ACKS: 21,
+  ILLEGAL_GENERATION: 22,
+  INCONSISTENT_GROUP_PROTOCOL: 23,
+  INVALID_GROUP_ID: 24,
+  UNKNOWN_MEMBER_ID: 25,
+  INVALID_SESSION_TIMEOUT: 26,
+  REBALANCE_IN_PROGRESS: 27,
+  INVALID_COMMIT_OFFSET_SIZE: 28,
+  UNSUPPORTED_VERSION: 35,
+  TOPIC_ALREADY_EXISTS: 36,
+  INVALID_PARTITIONS: 37,
+  INVALID_REPLICATION_FACTOR: 38,
+  INVALID_REQUEST: 42,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  DUPLICATE_SEQUENCE_NUMBER: 46,
+  INVALID_PRODUCER_EPOCH: 47,
+  INVALID_TIMESTAMP: 32,
+  INVALID_CONFIG: 40,
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
+  UNKNOWN_PRODUCER_ID: 59,
+  GROUP_ID_NOT_FOUND: 69,
+  NON_EMPTY_GROUP: 68,
+  MEMBER_ID_REQUIRED: 79,
+  UNSTABLE_OFFSET_COMMIT: 88,
+  INVALID_RECORD: 87,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
+export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
+
+const names = new Map<number, string>(Object.entries(ErrorCode).map(([k, v]) => [v, k]));
+
+export function errorName(code: number): string {
+  return names.get(code) ?? `ERROR_${code}`;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Makes sure what the integration tests need is on this machine: PostgreSQL on
+# 127.0.0.1:5432, Redis on 127.0.0.1:6379 (started if down), and kcat, the
+# librdkafka command-line client the broker's conformance tests drive.
+set -uo pipefail
+
+wait_until() {
+  local what=$1; shift
+  for _ in $(seq 1 60); do
+    if "$@" >/dev/null 2>&1; then echo "$what: up"; return 0; fi
+    sleep 0.5
+  done
+  echo "$what: still down after 30 s" >&2
+  return 1
+}
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  echo "postgres: starting"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+fi
+wait_until postgres pg_isready -h 127.0.0.1 -p 5432 -q || exit 1
+
+if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+  echo "redis: starting"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+fi
+wait_until redis sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG' || exit 1
+
+if ! command -v kcat >/dev/null 2>&1; then
+  echo "kcat: installing from Debian"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat) >/dev/null || exit 1
+  else
+    echo "kcat is missing: sudo apt-get install kcat" >&2
+    exit 1
+  fi
+fi
+echo "kcat: $(kcat -V 2>&1 | grep -o 'librdkafka [0-9.]*')"
