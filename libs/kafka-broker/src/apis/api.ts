@@ -29,6 +29,12 @@ export interface ApiDefinition<Req = never, Res = unknown> {
    * AbstractRequest#getErrorResponse.
    */
   errorResponse(req: Req, version: number, errorCode: number): Res;
+  /**
+   * The handler does everything whose order matters before its first await,
+   * so the connection may start the next request while this one waits (for an
+   * fsync). Responses still leave in request order.
+   */
+  readonly pipelined?: boolean;
   /** True when the client expects no response (Produce with acks=0). */
   expectsNoResponse?(req: Req): boolean;
 }

@@ -132,6 +132,7 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
     ),
     field('throttleTimeMs', 'int32', '1+'),
   ),
+  pipelined: true,
   expectsNoResponse: (req) => req.acks === 0,
   async handle(req, _version, ctx) {
     if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
