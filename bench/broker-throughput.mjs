@@ -5,6 +5,7 @@
 //
 //   npm run bench:broker                    # full run (about a minute)
 //   node bench/broker-throughput.mjs --messages 50000 --latency-seconds 5
+//   node bench/broker-throughput.mjs --broker 127.0.0.1:9092   # against a broker already running
 //
 // Measures, with 1 KB messages:
 //   produce throughput, batches of 100, acks=1 and acks=all
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     'latency-rate': { type: 'string', default: '1000' },
     'latency-seconds': { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
+    broker: { type: 'string' },
   },
 });
 const MESSAGES = Number(args.messages);
@@ -125,7 +127,7 @@ async function steadyLatency(kafka, topic) {
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main() {
-  const { child, broker } = await startBrokerProcess();
+  const { child, broker } = args.broker ? { child: null, broker: args.broker } : await startBrokerProcess();
   const kafka = new Kafka({ clientId: 'bench', brokers: [broker], logLevel: logLevel.NOTHING });
   try {
     const acks1 = await produceThroughput(kafka, 'bench-acks1', 1);
@@ -145,8 +147,10 @@ async function main() {
       );
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    if (child) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

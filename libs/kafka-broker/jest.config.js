@@ -1,1 +1,5 @@
-module.exports = { ...require('../../jest.preset.js'), displayName: 'kafka-broker' };
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: 'kafka-broker',
+  globalSetup: '<rootDir>/test/build-once.js',
+};

@@ -158,7 +158,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       recoveryMs: Math.round(performance.now() - opened),
       checkedCrc: verifyCrc,
     },
-    `listening on ${host}:${address.port}`,
+    'broker started',
   );
 
   let stopping: Promise<void> | null = null;

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   if (values['in-memory'] && values['data-dir']) fail('--in-memory and --data-dir exclude each other');
 
   const host = values.host ?? '127.0.0.1';
+  const metricsPort = values['metrics-port'] === undefined ? null : integer('metrics-port', values['metrics-port'], 0, 0);
   const broker = await startBroker({
     host,
     port: integer('port', values.port, 9092, 0),
@@ -70,9 +71,8 @@ async function main(): Promise<void> {
     logLevel,
   });
 
-  const metricsPort = values['metrics-port'];
   const metricsServer =
-    metricsPort === undefined
+    metricsPort === null
       ? null
       : createServer((req, res) => {
           if (req.url !== '/metrics') {
@@ -83,7 +83,11 @@ async function main(): Promise<void> {
             (text) => res.writeHead(200, { 'content-type': broker.metrics.registry.contentType }).end(text),
             (err: Error) => res.writeHead(500).end(err.message),
           );
-        }).listen(integer('metrics-port', metricsPort, 0, 0), host);
+        });
+  if (metricsServer && metricsPort !== null) {
+    const port = metricsPort;
+    await new Promise<void>((resolve, reject) => metricsServer.once('error', reject).listen(port, host, resolve));
+  }
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -101,6 +105,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  // The readiness line scripts wait for, printed whatever the log level.
+  process.stdout.write(`orderflow-kafka listening on ${broker.host}:${broker.port}\n`);
 }
 
 main().catch((err: Error) => {
