@@ -3,7 +3,11 @@
  * is the separate `typecheck` target), Node environment, and workspace imports
  * resolved to sources so tests never depend on a stale build.
  */
+const fs = require('node:fs');
 const path = require('node:path');
+
+// Each project's `test` script writes its JSON report here for CI's summary line.
+fs.mkdirSync(path.join(__dirname, 'reports', 'jest'), { recursive: true });
 
 module.exports = {
   testEnvironment: 'node',
