@@ -1,6 +1,6 @@
 /**
- * Shared Jest settings for every project: TypeScript through SWC (type checking
- * is the separate `typecheck` target), Node environment, and workspace imports
+ * Shared Jest settings for every project: TypeScript transpiled by ts-jest (type
+ * checking is the separate `typecheck` target), Node environment, and workspace imports
  * resolved to sources so tests never depend on a stale build.
  */
 const fs = require('node:fs');
@@ -12,10 +12,9 @@ fs.mkdirSync(path.join(__dirname, 'reports', 'jest'), { recursive: true });
 module.exports = {
   testEnvironment: 'node',
   transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-    ],
+    // Transpile only: type errors are the `typecheck` target's job, and skipping
+    // type analysis per file keeps a test run fast on two cores.
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
   },
   moduleNameMapper: {
     '^@orderflow/([a-z0-9-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),

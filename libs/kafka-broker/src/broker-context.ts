@@ -1,6 +1,5 @@
 import type { Faults } from './faults';
 import type { GroupCoordinator } from './groups/group-coordinator';
-import type { OffsetStore } from './groups/offset-store';
 import type { Logger } from './logger';
 import type { BrokerMetrics } from './metrics';
 import type { ProducerIds } from './storage/producer-ids';
@@ -30,8 +29,6 @@ export interface BrokerContext {
   readonly advertised: { readonly host: string; readonly port: number };
   readonly topics: TopicManager;
   readonly groups: GroupCoordinator;
-  /** Committed offsets; DeleteTopics drops a deleted topic's offsets here. */
-  readonly offsets: OffsetStore;
   readonly producerIds: ProducerIds;
   readonly faults: Faults;
   readonly metrics: BrokerMetrics;

@@ -136,7 +136,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     advertised: { host: advertisedHost, port: address.port },
     topics,
     groups,
-    offsets,
     producerIds,
     faults,
     metrics,

@@ -86,6 +86,10 @@ export class Faults {
     this.resumeAnswering();
   }
 
+  get silent(): boolean {
+    return this.silence !== null;
+  }
+
   /** Resolves once the broker answers again; immediate when it is not silent. */
   async whileSilent(): Promise<void> {
     while (this.silence) await this.silence.released;

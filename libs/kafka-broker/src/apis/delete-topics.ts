@@ -30,7 +30,7 @@ export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsRespon
     for (const name of req.topicNames) {
       try {
         ctx.broker.topics.delete(name);
-        await ctx.broker.offsets.deleteTopic(name);
+        await ctx.broker.groups.onTopicDeleted(name);
         responses.push({ name, errorCode: ErrorCode.NONE });
       } catch (err) {
         if (!(err instanceof TopicError)) throw err;

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyApi, RequestContext } from '../apis/api';
 import { API_VERSIONS_KEY } from '../apis/api-versions';
 import type { BrokerContext } from '../broker-context';
+import type { InjectedFault } from '../faults';
 import { ErrorCode } from '../protocol/error-codes';
 import { ProtocolDecodeError, Reader } from '../protocol/reader';
 import { decode, encode, isFlexible } from '../protocol/schema';
@@ -10,6 +11,8 @@ import { Writer } from '../protocol/writer';
 
 /** Requests read ahead of the one being handled before the socket stops being read. */
 const MAX_QUEUED_REQUESTS = 64;
+/** Pipelined requests whose responses may be outstanding before the connection waits for them. */
+const MAX_PIPELINED = 32;
 /** apiKey + apiVersion + correlationId: the least a request header can be. */
 const MIN_HEADER_BYTES = 8;
 
@@ -28,6 +31,8 @@ export class Connection {
   private pendingBytes = 0;
   private readonly queue: Buffer[] = [];
   private pumping = false;
+  private outbox: Promise<void> = Promise.resolve();
+  private pipelined = 0;
   private closedResolve!: () => void;
   readonly closed: Promise<void>;
   private isClosed = false;
@@ -98,13 +103,18 @@ export class Connection {
       while (this.queue.length && !this.isClosed) {
         const frame = this.queue.shift()!;
         if (this.queue.length < MAX_QUEUED_REQUESTS / 2) this.socket.resume();
-        try {
-          await this.handle(frame);
-        } catch (err) {
-          // A bug in one request must cost that client its connection, never the broker.
-          this.broker.metrics.requestErrors.inc({ api: 'unknown' });
-          this.broker.logger.error({ connection: this.id, err: (err as Error).stack ?? String(err) }, 'request failed');
-          this.close();
+        // Before anything that can answer or close: a silent broker does neither,
+        // not even for requests it would refuse without a handler.
+        if (this.broker.faults.silent) await this.broker.faults.whileSilent();
+        const started = this.start(frame);
+        // Responses leave in request order, whatever order their handlers finish in.
+        const written = (this.outbox = this.outbox
+          .then(() => started.response)
+          .then((out) => (out ? this.send(out) : undefined))
+          .catch((err: unknown) => this.fail(err)));
+        if (!started.pipelined || ++this.pipelined > MAX_PIPELINED) {
+          await written;
+          this.pipelined = 0;
         }
       }
     } finally {
@@ -112,7 +122,22 @@ export class Connection {
     }
   }
 
-  private async handle(frame: Buffer): Promise<void> {
+  /** A bug in one request must cost that client its connection, never the broker. */
+  private fail(err: unknown): void {
+    this.broker.metrics.requestErrors.inc({ api: 'unknown' });
+    this.broker.logger.error({ connection: this.id, err: (err as Error).stack ?? String(err) }, 'request failed');
+    this.close();
+  }
+
+  /**
+   * Decodes a frame and starts its handler, synchronously up to the handler's
+   * first await. Pipelined APIs (Produce) do their ordering-sensitive work
+   * (the append) in that synchronous part, so the next request may start while
+   * this one waits for its fsync: concurrent acks=all writes on one connection
+   * then share fsyncs instead of queueing behind each other.
+   */
+  private start(frame: Buffer): { pipelined: boolean; response: Promise<Outgoing | null> } {
+    const none = { pipelined: false, response: Promise.resolve(null) };
     const started = process.hrtime.bigint();
     const r = new Reader(frame);
     const apiKey = r.int16();
@@ -121,18 +146,20 @@ export class Connection {
     const api = this.apis.get(apiKey);
     if (!api) {
       this.reject('unknown_api', { apiKey, version });
-      return;
+      return none;
     }
-    const { metrics } = this.broker;
-    metrics.requests.inc({ api: api.name, version: String(version) });
-    if (version < api.minVersion || version > api.maxVersion) {
+    const { metrics, faults } = this.broker;
+    const supported = version >= api.minVersion && version <= api.maxVersion;
+    // The version is the client's to choose; as a label value it would let any client create series without bound.
+    metrics.requests.inc({ api: api.name, version: supported ? String(version) : 'unsupported' });
+    if (!supported) {
       if (apiKey === API_VERSIONS_KEY) {
         // KIP-511: answer in v0 so the client learns which versions to retry with.
-        await this.send(correlationId, false, api, api.errorResponse({}, 0, ErrorCode.UNSUPPORTED_VERSION), 0);
-        return;
+        const body = api.errorResponse({}, 0, ErrorCode.UNSUPPORTED_VERSION);
+        return { pipelined: false, response: Promise.resolve({ correlationId, flexibleHeader: false, api, body, version: 0, started }) };
       }
       this.reject('unsupported_version', { api: api.name, version });
-      return;
+      return none;
     }
     let request: unknown;
     let clientId: string | null;
@@ -144,20 +171,19 @@ export class Connection {
       if (!(err instanceof ProtocolDecodeError)) throw err;
       metrics.requestErrors.inc({ api: api.name });
       this.reject('malformed', { api: api.name, version, error: err.message });
-      return;
+      return none;
     }
-    const response = await this.run(api, request, version, clientId);
-    if (this.isClosed || response === NO_RESPONSE) return;
+    const fault = faults.take(api.key);
     // ApiVersions answers with response header v0 even when flexible (KIP-511).
     const flexibleHeader = apiKey !== API_VERSIONS_KEY && isFlexible(api.response, version);
-    await this.send(correlationId, flexibleHeader, api, response, version);
-    metrics.requestDuration.observe({ api: api.name }, Number(process.hrtime.bigint() - started) / 1e9);
+    const response = this.run(api, request, version, clientId, fault).then((body) =>
+      body === NO_RESPONSE || this.isClosed ? null : { correlationId, flexibleHeader, api, body, version, started },
+    );
+    return { pipelined: api.pipelined === true && fault === null, response };
   }
 
-  private async run(api: AnyApi, request: unknown, version: number, clientId: string | null): Promise<unknown> {
-    const { faults, logger, metrics } = this.broker;
-    await faults.whileSilent();
-    const fault = faults.take(api.key);
+  private async run(api: AnyApi, request: unknown, version: number, clientId: string | null, fault: InjectedFault | null): Promise<unknown> {
+    const { logger, metrics } = this.broker;
     if (fault && fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault && fault.errorCode !== null) {
       return api.expectsNoResponse?.(request) ? NO_RESPONSE : api.errorResponse(request, version, fault.errorCode);
@@ -183,7 +209,8 @@ export class Connection {
     }
   }
 
-  private async send(correlationId: number, flexibleHeader: boolean, api: AnyApi, body: unknown, version: number): Promise<void> {
+  private async send(out: Outgoing): Promise<void> {
+    const { correlationId, flexibleHeader, api, body, version } = out;
     const w = new Writer();
     w.int32(0); // size, filled in below
     w.int32(correlationId);
@@ -199,6 +226,7 @@ export class Connection {
     let ok = true;
     for (const c of chunks) ok = this.socket.write(c);
     this.socket.uncork();
+    this.broker.metrics.requestDuration.observe({ api: api.name }, Number(process.hrtime.bigint() - out.started) / 1e9);
     if (!ok && !this.isClosed) {
       await Promise.race([new Promise((resolve) => this.socket.once('drain', resolve)), this.closed]);
     }
@@ -206,3 +234,13 @@ export class Connection {
 }
 
 const NO_RESPONSE = Symbol('no response');
+
+interface Outgoing {
+  readonly correlationId: number;
+  readonly flexibleHeader: boolean;
+  readonly api: AnyApi;
+  readonly body: unknown;
+  readonly version: number;
+  /** When the request was read, for the duration metric. */
+  readonly started: bigint;
+}
