@@ -11,12 +11,16 @@
 //   produce throughput, batches of 100, acks=1 and acks=all
 //   consume throughput (a consumer group reading everything from the start)
 //   produce latency p50/p99 at acks=all and a steady 1,000 msgs/s
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// twice where kcat is installed: with kafkajs, whose own encoding is the limit
+// on a 2-core machine, and with librdkafka (kcat), which leaves the broker as
+// the limit.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 
 const { values: args } = parseArgs({
@@ -124,27 +128,74 @@ async function steadyLatency(kafka, topic) {
   return { messages: total, achievedRate: total / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.at(-1) };
 }
 
+// kafkajs leaves Nagle's algorithm on; with several requests in flight the tail
+// of each one then waits for the previous one's ACK. Services set TCP_NODELAY too.
+function noDelaySockets({ host, port, onConnect }) {
+  const socket = connect({ host, port }, onConnect);
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, 60_000);
+  return socket;
+}
+
+/** Runs kcat to completion and returns the seconds it took. */
+function timedKcat(args, stdoutToDevNull = true) {
+  const started = performance.now();
+  const r = spawnSync('kcat', args, { stdio: ['ignore', stdoutToDevNull ? 'ignore' : 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`kcat ${args.join(' ')} failed: ${r.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+function kcatAvailable() {
+  return spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+/** librdkafka through kcat: batches of 100 x 1 KB, from a file of MESSAGES lines. */
+function librdkafkaRun(broker) {
+  const file = join(dataDir, 'messages.txt');
+  writeFileSync(file, `${'x'.repeat(VALUE.length - 1)}\n`.repeat(MESSAGES));
+  const produce = (topic, acks) => {
+    const seconds = timedKcat(['-b', broker, '-t', topic, '-P', '-l', file, '-X', `acks=${acks}`, '-X', `batch.num.messages=${BATCH}`, '-X', 'linger.ms=2', '-X', `queue.buffering.max.messages=${MESSAGES}`]);
+    return { messages: MESSAGES, seconds, perSecond: MESSAGES / seconds, mbPerSecond: (MESSAGES * VALUE.length) / seconds / 1e6 };
+  };
+  const acks1 = produce('bench-kcat-acks1', 1);
+  const acksAll = produce('bench-kcat-acksall', 'all');
+  const seconds = timedKcat(['-b', broker, '-t', 'bench-kcat-acks1', '-C', '-e', '-q', '-o', 'beginning', '-f', '%o\n']);
+  const consume = { messages: MESSAGES, seconds, perSecond: MESSAGES / seconds, mbPerSecond: (MESSAGES * VALUE.length) / seconds / 1e6 };
+  return { acks1, acksAll, consume };
+}
+
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main() {
   const { child, broker } = args.broker ? { child: null, broker: args.broker } : await startBrokerProcess();
-  const kafka = new Kafka({ clientId: 'bench', brokers: [broker], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'bench', brokers: [broker], logLevel: logLevel.NOTHING, socketFactory: noDelaySockets });
   try {
     const acks1 = await produceThroughput(kafka, 'bench-acks1', 1);
     const acksAll = await produceThroughput(kafka, 'bench-acksall', -1);
     const consume = await consumeThroughput(kafka, 'bench-acks1', acks1.messages + BATCH);
     const latency = await steadyLatency(kafka, 'bench-latency');
-    const result = { node: process.version, messageBytes: VALUE.length, batchSize: BATCH, inFlight: IN_FLIGHT, acks1, acksAll, consume, latency };
+    const librdkafka = kcatAvailable() ? librdkafkaRun(broker) : null;
+    const result = { node: process.version, messageBytes: VALUE.length, batchSize: BATCH, inFlight: IN_FLIGHT, kafkajs: { acks1, acksAll, consume, latency }, librdkafka };
     if (args.json) {
       console.log(JSON.stringify(result, null, 2));
     } else {
-      console.log(`broker benchmark (${process.version}, 1 KB messages, batches of ${BATCH}, ${IN_FLIGHT} in flight)`);
-      console.log(`  produce acks=1    ${fmt(acks1.perSecond)} msgs/s  (${fmt(acks1.mbPerSecond, 1)} MB/s, ${fmt(acks1.messages)} msgs)`);
-      console.log(`  produce acks=all  ${fmt(acksAll.perSecond)} msgs/s  (${fmt(acksAll.mbPerSecond, 1)} MB/s)`);
-      console.log(`  consume           ${fmt(consume.perSecond)} msgs/s  (${fmt(consume.mbPerSecond, 1)} MB/s)`);
+      const line = (name, r) => console.log(`  ${name.padEnd(17)}${fmt(r.perSecond).padStart(9)} msgs/s  (${fmt(r.mbPerSecond, 1)} MB/s, ${fmt(r.messages)} msgs)`);
+      console.log(`broker benchmark (${process.version}, 1 KB messages, batches of ${BATCH})`);
+      console.log(`kafkajs 2.2 (${IN_FLIGHT} sends in flight)`);
+      line('produce acks=1', acks1);
+      line('produce acks=all', acksAll);
+      line('consume', consume);
       console.log(
         `  acks=all latency at ${fmt(latency.achievedRate)} msgs/s: p50 ${fmt(latency.p50Ms, 2)} ms, p99 ${fmt(latency.p99Ms, 2)} ms, max ${fmt(latency.maxMs, 2)} ms`,
       );
+      if (librdkafka) {
+        console.log('librdkafka (kcat)');
+        line('produce acks=1', librdkafka.acks1);
+        line('produce acks=all', librdkafka.acksAll);
+        line('consume', librdkafka.consume);
+      } else {
+        console.log('librdkafka: kcat not installed, skipped');
+      }
     }
   } finally {
     if (child) {

@@ -36,6 +36,8 @@ export class Connection {
   private closedResolve!: () => void;
   readonly closed: Promise<void>;
   private isClosed = false;
+  /** Set on bad input: nothing more is read or handled, and the connection closes once earlier responses are out. */
+  private rejected = false;
 
   constructor(
     readonly id: number,
@@ -66,17 +68,28 @@ export class Connection {
     this.closedResolve();
   }
 
+  /**
+   * Stops reading from a client that sent something unanswerable and closes
+   * the connection once the responses to its earlier requests (acks=all
+   * produces still waiting for their fsync) have gone out, as Kafka would.
+   */
   private reject(reason: string, detail: object): void {
     this.broker.metrics.connectionsRejected.inc({ reason });
     this.broker.logger.warn({ connection: this.id, remote: this.remoteAddress, reason, ...detail }, 'closing connection');
-    this.close();
+    this.rejected = true;
+    this.queue.length = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.socket.pause();
+    void this.outbox.then(() => this.close());
   }
 
   private onData(chunk: Buffer): void {
     this.broker.metrics.bytesIn.inc(chunk.length);
+    if (this.rejected) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= 4 && !this.isClosed) {
+    while (this.pendingBytes >= 4 && !this.rejected) {
       if (this.pending[0]!.length < 4) this.pending = [Buffer.concat(this.pending)];
       const size = this.pending[0]!.readInt32BE(0);
       if (size < MIN_HEADER_BYTES || size > this.broker.settings.maxRequestBytes) {
@@ -100,13 +113,20 @@ export class Connection {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.queue.length && !this.isClosed) {
+      while (this.queue.length && !this.isClosed && !this.rejected) {
         const frame = this.queue.shift()!;
         if (this.queue.length < MAX_QUEUED_REQUESTS / 2) this.socket.resume();
         // Before anything that can answer or close: a silent broker does neither,
         // not even for requests it would refuse without a handler.
         if (this.broker.faults.silent) await this.broker.faults.whileSilent();
-        const started = this.start(frame);
+        let started;
+        try {
+          started = this.start(frame);
+        } catch (err) {
+          // start() runs decoding synchronously; a throw escaping pump() would be an unhandled rejection, which ends the process.
+          this.fail(err);
+          break;
+        }
         // Responses leave in request order, whatever order their handlers finish in.
         const written = (this.outbox = this.outbox
           .then(() => started.response)
