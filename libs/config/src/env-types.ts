@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Schemas for the value types services read from the environment. Every one takes the raw
+ * string and writes its own message, which never echoes the input: a mistyped variable may
+ * well hold a secret.
+ */
+
+/** Schemas built by `secret()`: `loadConfig` refuses a default on any of them. */
+export const secretSchemas = new WeakSet<z.ZodType>();
+
+function fail(ctx: { issues: unknown[] }, message: string): never {
+  (ctx.issues as Array<{ code: 'custom'; message: string }>).push({ code: 'custom', message });
+  return z.NEVER;
+}
+
+/** A TCP port, 0–65535 (0 lets the OS choose, which tests use). */
+export function port() {
+  return z.string().transform((raw, ctx) => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value > 65_535) return fail(ctx, 'must be an integer from 0 to 65535');
+    return value;
+  });
+}
+
+/** An absolute URL, optionally restricted to some protocols (without the colon: 'https', 'redis'). */
+export function url(options: { protocols?: readonly string[] } = {}) {
+  return z.string().transform((raw, ctx) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return fail(ctx, 'must be an absolute URL');
+    }
+    const protocol = parsed.protocol.replace(/:$/, '');
+    if (options.protocols && !options.protocols.includes(protocol)) {
+      return fail(ctx, `must be a URL with protocol ${options.protocols.join(' or ')}`);
+    }
+    return raw;
+  });
+}
+
+/** A comma-separated list; items are trimmed and empty items dropped. */
+export function list() {
+  return z.string().transform((raw) =>
+    raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+}
+
+/** Exactly 'true' or 'false': '1', 'yes' or 'TRUE' are rejected rather than guessed at. */
+export function bool() {
+  return z.string().transform((raw, ctx) => {
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    return fail(ctx, "must be 'true' or 'false'");
+  });
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** A duration in milliseconds: '1500' (ms) or with a unit: '1500ms', '30s', '5m', '1h'. */
+export function durationMs() {
+  return z.string().transform((raw, ctx) => {
+    const match = /^(\d+)(ms|s|m|h)?$/.exec(raw.trim());
+    if (!match) return fail(ctx, "must be a whole number of milliseconds or have a unit ('30s', '5m')");
+    return Number(match[1]) * UNIT_MS[match[2] ?? 'ms'];
+  });
+}
+
+/**
+ * A PEM block (key or certificate). Env files and secret stores often carry PEMs on one line
+ * with literal `\n`, so those are turned back into newlines before the armour is checked.
+ */
+export function pem() {
+  return z.string().transform((raw, ctx) => {
+    const text = raw.replace(/\\n/g, '\n').trim();
+    if (!/^-----BEGIN [A-Z0-9 ]+-----\n[\s\S]+\n-----END [A-Z0-9 ]+-----$/.test(text)) {
+      return fail(ctx, 'must be a PEM block (-----BEGIN ...----- ... -----END ...-----)');
+    }
+    return text;
+  });
+}
+
+/** A secret: required, non-empty, and `loadConfig` rejects a schema that gives it a default. */
+export function secret() {
+  const schema = z.string().min(1, { message: 'must not be empty' });
+  secretSchemas.add(schema);
+  return schema;
+}

@@ -1,0 +1,3 @@
+export { loadConfig, type Env } from './load-config';
+export { ConfigError, type ConfigIssue } from './config-error';
+export { port, url, list, bool, durationMs, pem, secret } from './env-types';

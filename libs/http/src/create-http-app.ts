@@ -1,0 +1,66 @@
+import express, { type Express } from 'express';
+import type { Logger } from '@orderflow/logging';
+import { metricsHandler, type Registry } from '@orderflow/metrics';
+import './express-augment';
+import { notFound, problemHandler } from './problem-handler';
+import { BODY_LIMIT_SETTING } from './raw-body';
+import { readinessHandler, type ReadinessCheck } from './readiness';
+import { requestId } from './request-id';
+import { requestMetrics } from './request-metrics';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  /** When given: `/metrics` is served and request durations are recorded in it. */
+  registry?: Registry;
+  /** Largest body `rawJson()`/`rawBody()` accept unless a route says otherwise. Default '1mb'. */
+  bodyLimit?: string | number;
+  /** What `/readyz` checks: Kafka, the database, Redis... */
+  readiness?: readonly ReadinessCheck[];
+  /**
+   * Bound on each readiness check. Default 1,000 ms, under Kubernetes' default probe
+   * timeout (1 s) so the probe gets our 503 rather than its own timeout.
+   */
+  readinessTimeoutMs?: number;
+  /**
+   * Adds the service's routes. They must sit between the built-in middleware and the
+   * 404/error handlers, which express runs in registration order, hence a callback
+   * rather than adding routes to the returned app.
+   */
+  routes?: (app: Express) => void;
+}
+
+/**
+ * The express app every service serves HTTP with: request IDs, request metrics, `/healthz`,
+ * `/readyz`, `/metrics`, the service's routes, then 404 and the one problem+json error
+ * handler. Bodies are not parsed globally: routes opt in with `rawJson()` or `rawBody()`.
+ */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set(BODY_LIMIT_SETTING, options.bodyLimit ?? '1mb');
+
+  app.use(requestId(options.logger));
+  if (options.registry) app.use(requestMetrics(options.registry));
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      req.log.info({ method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request completed');
+    });
+    next();
+  });
+
+  // Liveness says only that the process can answer; it never checks dependencies, or a
+  // Kafka outage would get every replica restarted.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', readinessHandler(options.readiness ?? [], options.readinessTimeoutMs ?? 1_000));
+  if (options.registry) app.get('/metrics', metricsHandler(options.registry));
+
+  options.routes?.(app);
+
+  app.use(notFound());
+  app.use(problemHandler());
+  return app;
+}

@@ -1,0 +1,3 @@
+export { createLogger, type LoggerOptions, type LogLevel } from './create-logger';
+export { redactSecrets, isSecretKey, REDACTED } from './redact';
+export type { Logger } from 'pino';
