@@ -1,0 +1,23 @@
+export { Topics, deadLetterTopic, isDeadLetterTopic, type TopicName } from './topics';
+export { envelopeSchema, eventSourceSchema, type Envelope, type EventSource } from './envelope.schema';
+export { stripeEventSchema, stripeEventTypes, type StripeEventType, type StripeEventPayload } from './stripe-events.schema';
+export {
+  wixOrderEventSchema,
+  wixOrderEntitySchema,
+  wixEventTypes,
+  type WixEventType,
+  type WixOrderEventPayload,
+} from './wix-events.schema';
+export {
+  eventCatalog,
+  isEventType,
+  topicOf,
+  type AnyEvent,
+  type Catalog,
+  type CatalogEntry,
+  type EventCatalog,
+  type EventOf,
+  type EventType,
+} from './catalog';
+export { EventValidationError } from './event-validation.error';
+export { encodeEvent, decodeEvent, EventHeaders, type DecodeResult, type EncodedEvent, type RawMessage } from './codec';

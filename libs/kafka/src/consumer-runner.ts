@@ -1,0 +1,263 @@
+import { decodeEvent, type AnyEvent } from '@orderflow/events';
+import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import type { BatchingProducer } from './batching-producer';
+import type { ConsumerMetrics } from './consumer-metrics';
+import { deadLetterMessage, type DeadLetterReason } from './dead-letter';
+import { isDependencyUnavailable, isRetriable } from './errors';
+import type { Logger } from './logger';
+
+export interface EventContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  headers: Record<string, string>;
+  /** 1 for the first delivery to this runner, then counts every attempt. */
+  attempt: number;
+}
+
+/**
+ * Handles one event. Resolve only once the effects are durable (committed to the database,
+ * published and acknowledged): the offset is committed right after, and a message whose offset is
+ * committed is never delivered again. Throw a `NonRetriableError` for a message that can never
+ * succeed, a `DependencyUnavailableError` when something the handler needs is down.
+ */
+export type EventHandler = (event: AnyEvent, context: EventContext) => Promise<void>;
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  handler: EventHandler;
+  /** A new group starts at the earliest offset. Default true: a service deployed after events were published still sees them. */
+  fromBeginning?: boolean;
+  /** Partitions handled at the same time; within one partition strictly one message after another. Default 3. */
+  partitionsConsumedConcurrently?: number;
+  /** Attempts for a message failing with a retriable error before it is dead-lettered. Default 5. */
+  maxAttempts?: number;
+  /** Delays between those attempts. Default 100 ms doubling to at most 5 s. */
+  backoff?: BackoffOptions;
+  /** Delays between attempts while a dependency is down (unbounded attempts). Default 500 ms doubling to 30 s. */
+  dependencyBackoff?: BackoffOptions;
+  /** Kafka group session timeout. Default 30 s. */
+  sessionTimeoutMs?: number;
+}
+
+export interface ConsumerRunner {
+  readonly groupId: string;
+  /** Stops fetching every subscribed topic; the message in hand is finished and committed first. */
+  pause(): void;
+  resume(): void;
+  isPaused(): boolean;
+  /** Partitions assigned to this member, as of its last group join. */
+  assignments(): Array<{ topic: string; partitions: number[] }>;
+  /** Stops fetching, lets in-flight handlers finish and commit, leaves the group and disconnects. */
+  stop(): Promise<void>;
+}
+
+export interface RunnerDeps {
+  consumer: Consumer;
+  deadLetters: BatchingProducer;
+  metrics: ConsumerMetrics;
+  logger: Logger;
+}
+
+const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
+
+/**
+ * Runs a handler over a consumer group with Kafka's at-least-once contract made explicit:
+ *
+ * - Ordering: kafkajs hands each partition's batches to one worker at a time, and this loop
+ *   handles a batch's messages one after another, so one order key's events are handled in order.
+ * - Commits: auto-commit is off. A message's offset is committed (and awaited) only after its
+ *   handler resolved or its dead-letter copy was acknowledged. A crash in between re-delivers it;
+ *   handlers are idempotent on `eventId`.
+ * - Retriable errors: retried in place with backoff up to `maxAttempts`, then dead-lettered.
+ *   Retrying in place (not via a retry topic) keeps later events of the same order behind it.
+ * - Non-retriable errors and undecodable messages: dead-lettered at once.
+ * - `DependencyUnavailableError`: the partition is paused (no more fetching for it, the
+ *   `paused_partitions` gauge goes up) and the same message is retried with a slower backoff,
+ *   without limit and without spending its attempts, until it succeeds (partition resumed) or the
+ *   runner stops (message left uncommitted). An outage must not turn healthy events into DLQ noise.
+ */
+export class KafkaConsumerRunner implements ConsumerRunner {
+  private stopping: Promise<void> | null = null;
+  private wake: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.wake = resolve));
+  private paused = false;
+  private assigned: Array<{ topic: string; partitions: number[] }> = [];
+
+  constructor(
+    private readonly options: ConsumerOptions,
+    private readonly deps: RunnerDeps,
+  ) {
+    const { consumer } = deps;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.assigned = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
+    });
+  }
+
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  async start(): Promise<void> {
+    const { consumer } = this.deps;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.deps.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.deps.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  assignments(): Array<{ topic: string; partitions: number[] }> {
+    return this.assigned;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.wake();
+      // kafkajs's stop waits for the batch in progress, which commits what it finished.
+      await this.deps.consumer.stop();
+      await this.deps.consumer.disconnect();
+      this.deps.logger.info({ groupId: this.groupId }, 'consumer stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary } = payload;
+    const { topic, partition } = batch;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping || this.paused) return;
+      const finished = await this.handle(batch, message, heartbeat, pause);
+      if (!finished) return;
+      // Not `consumer.commitOffsets`: kafkajs turns that into a silent no-op once `stop()` has begun,
+      // which would lose the commit of the message a graceful stop just waited for. This commits
+      // the explicit offset and throws on failure (kafkajs then restarts the consumer and the
+      // message is delivered again: at-least-once).
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(message.offset) }] }] });
+      resolveOffset(message.offset);
+      const lag = BigInt(batch.highWatermark) - BigInt(nextOffset(message.offset));
+      this.deps.metrics.lag.set({ topic, partition: String(partition), group: this.groupId }, Number(lag > 0n ? lag : 0n));
+      await heartbeat();
+    }
+  }
+
+  /** Returns true when the message is done with (handled or dead-lettered), false when the runner stopped first. */
+  private async handle(batch: Batch, message: KafkaMessage, heartbeat: () => Promise<void>, pause: () => () => void): Promise<boolean> {
+    const { topic, partition } = batch;
+    const labels = { topic, group: this.groupId };
+    const { metrics, logger } = this.deps;
+    const decoded = decodeEvent(message);
+    if (!decoded.ok) {
+      await this.deadLetter(batch, message, 'undecodable', decoded.reason, 0);
+      return true;
+    }
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    let attempt = 0;
+    let budgetUsed = 0;
+    let outage = 0;
+    let resumePartition: (() => void) | null = null;
+    for (;;) {
+      attempt += 1;
+      const context: EventContext = { topic, partition, offset: message.offset, key: message.key, headers: headersOf(message), attempt };
+      const endTimer = metrics.handlerDuration.startTimer(labels);
+      try {
+        await this.options.handler(decoded.event, context);
+        endTimer();
+        metrics.processed.inc(labels);
+        if (resumePartition) {
+          metrics.pausedPartitions.dec(labels);
+          if (!this.paused) resumePartition();
+          logger.info({ topic, partition, groupId: this.groupId }, 'dependency back; partition resumed');
+        }
+        return true;
+      } catch (err) {
+        endTimer();
+        metrics.failed.inc(labels);
+        const where = { topic, partition, offset: message.offset, groupId: this.groupId, eventId: decoded.event.eventId, attempt, err };
+        if (!isRetriable(err)) {
+          await this.deadLetter(batch, message, 'non-retriable', errorText(err), attempt);
+          return true;
+        }
+        let delay: number;
+        if (isDependencyUnavailable(err)) {
+          outage += 1;
+          if (!resumePartition) {
+            resumePartition = pause();
+            metrics.pausedPartitions.inc(labels);
+            logger.warn(where, 'dependency unavailable; partition paused while the message is retried');
+          }
+          delay = backoffDelay(outage, { initialMs: 500, maxMs: 30_000, ...this.options.dependencyBackoff });
+        } else {
+          budgetUsed += 1;
+          if (budgetUsed >= maxAttempts) {
+            await this.deadLetter(batch, message, 'retries-exhausted', errorText(err), attempt);
+            return true;
+          }
+          delay = backoffDelay(budgetUsed, { initialMs: 100, maxMs: 5_000, ...this.options.backoff });
+          logger.warn({ ...where, delayMs: delay }, 'handler failed; retrying');
+        }
+        metrics.retried.inc(labels);
+        if (!(await this.sleep(delay, heartbeat))) {
+          if (resumePartition) metrics.pausedPartitions.dec(labels);
+          return false;
+        }
+      }
+    }
+  }
+
+  private async deadLetter(batch: Batch, message: KafkaMessage, reason: DeadLetterReason, error: string, attempts: number): Promise<void> {
+    const { topic, partition } = batch;
+    const dlq = deadLetterMessage({ topic, partition, message }, { reason, error, groupId: this.groupId, attempts });
+    // Awaited: the offset is committed only once the dead-letter copy is durable, or it would be lost.
+    await this.deps.deadLetters.send(dlq.topic, dlq.message);
+    this.deps.metrics.deadLettered.inc({ topic, group: this.groupId, reason });
+    this.deps.logger.error({ topic, partition, offset: message.offset, groupId: this.groupId, reason, error, dlq: dlq.topic }, 'message dead-lettered');
+  }
+
+  /** Waits `ms`, heartbeating so a long backoff does not cost the group membership. False when stopping. */
+  private async sleep(ms: number, heartbeat: () => Promise<void>): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (!this.stopping) {
+      const left = until - Date.now();
+      if (left <= 0) return true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.stopped, new Promise((resolve) => (timer = setTimeout(resolve, Math.min(left, 1_000))))]);
+      clearTimeout(timer);
+      if (!this.stopping) await heartbeat();
+    }
+    return false;
+  }
+}
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const one = Array.isArray(value) ? value[value.length - 1] : value;
+    if (one !== undefined) out[name] = one.toString();
+  }
+  return out;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,57 @@
+import { deadLetterTopic } from '@orderflow/events';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { OutgoingMessage } from './message';
+
+/** Why a message was dead-lettered; also the `reason` label of the dead-letter metric. */
+export type DeadLetterReason = 'undecodable' | 'non-retriable' | 'retries-exhausted';
+
+/** Headers the runner adds to a dead-lettered message; the original headers are kept alongside. */
+export const DeadLetterHeaders = {
+  reason: 'dlq-reason',
+  error: 'dlq-error',
+  originalTopic: 'dlq-original-topic',
+  originalPartition: 'dlq-original-partition',
+  originalOffset: 'dlq-original-offset',
+  consumerGroup: 'dlq-consumer-group',
+  attempts: 'dlq-attempts',
+  failedAt: 'dlq-failed-at',
+} as const;
+
+function copyHeaders(headers: IHeaders | undefined): Record<string, string | Buffer> {
+  const out: Record<string, string | Buffer> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    // Kafka allows repeated header names; kafkajs gives those as arrays. Keep the last, as Kafka's
+    // `Headers.lastHeader` does: no header we set is repeated.
+    const one = Array.isArray(value) ? value[value.length - 1] : value;
+    if (one !== undefined) out[name] = one;
+  }
+  return out;
+}
+
+/**
+ * The dead-letter copy of a message: same key and value bytes (so it can be replayed to its
+ * original topic as it was), the original headers, and where and why it failed.
+ */
+export function deadLetterMessage(
+  source: { topic: string; partition: number; message: KafkaMessage },
+  failure: { reason: DeadLetterReason; error: string; groupId: string; attempts: number },
+): { topic: string; message: OutgoingMessage } {
+  return {
+    topic: deadLetterTopic(source.topic),
+    message: {
+      key: source.message.key,
+      value: source.message.value,
+      headers: {
+        ...copyHeaders(source.message.headers),
+        [DeadLetterHeaders.reason]: failure.reason,
+        [DeadLetterHeaders.error]: failure.error.slice(0, 4_000),
+        [DeadLetterHeaders.originalTopic]: source.topic,
+        [DeadLetterHeaders.originalPartition]: String(source.partition),
+        [DeadLetterHeaders.originalOffset]: source.message.offset,
+        [DeadLetterHeaders.consumerGroup]: failure.groupId,
+        [DeadLetterHeaders.attempts]: String(failure.attempts),
+        [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+      },
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { logLevel } from 'kafkajs';
+import { kafkajsLogCreator } from './kafkajs-logger';
+import type { Logger } from './logger';
+
+describe('kafkajsLogCreator', () => {
+  it('routes kafkajs log entries to our logger at the matching level, message last', () => {
+    const lines: Array<[string, object, string]> = [];
+    const at = (level: string) => (fields: object, msg: string) => void lines.push([level, fields, msg]);
+    const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const log = kafkajsLogCreator(logger)(logLevel.DEBUG);
+    log({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: { message: 'Connection error', timestamp: 't', broker: 'b:1' } });
+    log({ namespace: 'Consumer', level: logLevel.INFO, label: 'INFO', log: { message: 'Starting', timestamp: 't', groupId: 'g' } });
+    expect(lines).toEqual([
+      ['error', { broker: 'b:1', component: 'kafkajs', namespace: 'Connection' }, 'Connection error'],
+      ['info', { groupId: 'g', component: 'kafkajs', namespace: 'Consumer' }, 'Starting'],
+    ]);
+  });
+});

@@ -1,0 +1,147 @@
+import type { RunningBroker } from '@orderflow/kafka-broker';
+import { startTestBroker, uniqueName, waitFor } from '@orderflow/testing';
+import { Registry } from 'prom-client';
+import { createBus, type BatchingProducer, type Bus } from '../src';
+import { metricValue, nOf, paymentEvent, sendEventTo } from './support';
+
+let broker: RunningBroker;
+let bus: Bus;
+let producer: BatchingProducer;
+const registry = new Registry();
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  bus = createBus({ brokers: broker.brokers, clientId: 'consumer-test', registry });
+  producer = bus.createProducer();
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await broker?.stop();
+});
+
+describe('consumer runner', () => {
+  it('handles each order key strictly in publish order under random handler delays', async () => {
+    const topic = uniqueName('ordering');
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    await Promise.all(keys.flatMap((key) => Array.from({ length: 30 }, (_, n) => sendEventTo(producer, topic, paymentEvent(key, n)))));
+    const seen = new Map<string, number[]>();
+    const runner = await bus.runConsumer({
+      groupId: uniqueName('ordering'),
+      topics: [topic],
+      partitionsConsumedConcurrently: 3,
+      handler: async (event) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+        seen.set(event.orderKey, [...(seen.get(event.orderKey) ?? []), nOf(event)]);
+      },
+    });
+    await waitFor(() => [...seen.values()].reduce((sum, l) => sum + l.length, 0) === 180, { description: 'every event handled' });
+    await runner.stop();
+    for (const key of keys) expect(seen.get(key)).toEqual(Array.from({ length: 30 }, (_, n) => n));
+    expect(await metricValue(registry, 'orderflow_consumer_messages_processed_total', { topic })).toBe(180);
+    expect(await metricValue(registry, 'orderflow_consumer_lag', { topic })).toBe(0);
+  });
+
+  it('commits only what was handled: a stopped consumer resumes right after its last handled message', async () => {
+    const topic = uniqueName('resume');
+    const groupId = uniqueName('resume');
+    for (let n = 0; n < 40; n += 1) await sendEventTo(producer, topic, paymentEvent('one-order', n));
+    const first: number[] = [];
+    let reached!: () => void;
+    const reachedFifteen = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const runner = await bus.runConsumer({
+      groupId,
+      topics: [topic],
+      handler: async (event) => {
+        if (first.length === 14) {
+          reached();
+          await gate; // hold the 15th message until stop() has been called: it is "in flight"
+        }
+        first.push(nOf(event));
+      },
+    });
+    await reachedFifteen;
+    const stopping = runner.stop();
+    release();
+    await stopping;
+    expect(first).toEqual(Array.from({ length: 15 }, (_, n) => n));
+
+    const second: number[] = [];
+    const next = await bus.runConsumer({ groupId, topics: [topic], handler: async (event) => void second.push(nOf(event)) });
+    await waitFor(() => second.includes(39), { description: 'the second consumer to reach the end' });
+    await next.stop();
+
+    expect(second[0]).toBe(15);
+    expect([...new Set([...first, ...second])].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+  });
+
+  it('stops gracefully: waits for the handler in flight, commits it, and it is not delivered again', async () => {
+    const topic = uniqueName('graceful');
+    const groupId = uniqueName('graceful');
+    await sendEventTo(producer, topic, paymentEvent('k', 0));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    let finished = false;
+    const runner = await bus.runConsumer({
+      groupId,
+      topics: [topic],
+      handler: async () => {
+        started = true;
+        await gate;
+        finished = true;
+      },
+    });
+    await waitFor(() => started, { description: 'the handler to start' });
+    let stopped = false;
+    const stop = runner.stop().then(() => (stopped = true));
+    expect(finished || stopped).toBe(false);
+    release();
+    await stop;
+    expect(finished).toBe(true);
+
+    await sendEventTo(producer, topic, paymentEvent('k', 1));
+    const again: number[] = [];
+    const next = await bus.runConsumer({ groupId, topics: [topic], handler: async (event) => void again.push(nOf(event)) });
+    await waitFor(() => again.includes(1), { description: 'the next message' });
+    await next.stop();
+    expect(again).toEqual([1]);
+  });
+
+  it('survives the broker dropping every connection mid-stream without losing a message', async () => {
+    const topic = uniqueName('dropped');
+    const handled = new Set<number>();
+    const runner = await bus.runConsumer({ groupId: uniqueName('dropped'), topics: [topic], handler: async (event) => void handled.add(nOf(event)) });
+    for (let n = 0; n < 20; n += 1) await sendEventTo(producer, topic, paymentEvent(`k${n % 4}`, n));
+    await waitFor(() => handled.size >= 5, { description: 'some messages handled' });
+    broker.faults.closeAllConnections();
+    for (let n = 20; n < 40; n += 1) await sendEventTo(producer, topic, paymentEvent(`k${n % 4}`, n));
+    await waitFor(() => handled.size === 40, { timeoutMs: 30_000, description: 'every message handled after the drop' });
+    await runner.stop();
+  });
+
+  it('pauses and resumes on request', async () => {
+    const topic = uniqueName('paused');
+    const handled: number[] = [];
+    const witnessed: number[] = [];
+    const runner = await bus.runConsumer({ groupId: uniqueName('paused'), topics: [topic], handler: async (e) => void handled.push(nOf(e)) });
+    // A second group on the same topic shows when the paused runner would have had the message.
+    const witness = await bus.runConsumer({ groupId: uniqueName('witness'), topics: [topic], handler: async (e) => void witnessed.push(nOf(e)) });
+    await sendEventTo(producer, topic, paymentEvent('k', 0));
+    await waitFor(() => handled.length === 1 && witnessed.length === 1, { description: 'both groups to handle the first message' });
+
+    runner.pause();
+    expect(runner.isPaused()).toBe(true);
+    await sendEventTo(producer, topic, paymentEvent('k', 1));
+    await sendEventTo(producer, topic, paymentEvent('k', 2));
+    await waitFor(() => witnessed.length === 3, { description: 'the witness to handle the new messages' });
+    expect(handled).toEqual([0]);
+
+    runner.resume();
+    await waitFor(() => handled.length === 3, { description: 'the resumed runner to catch up' });
+    expect(handled).toEqual([0, 1, 2]);
+    await Promise.all([runner.stop(), witness.stop()]);
+  });
+});

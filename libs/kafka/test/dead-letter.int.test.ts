@@ -1,0 +1,157 @@
+import { deadLetterTopic } from '@orderflow/events';
+import type { RunningBroker } from '@orderflow/kafka-broker';
+import { startTestBroker, uniqueName, waitFor } from '@orderflow/testing';
+import { Registry } from 'prom-client';
+import {
+  createBus,
+  DeadLetterHeaders,
+  DependencyUnavailableError,
+  NonRetriableError,
+  RetriableError,
+  type BatchingProducer,
+  type Bus,
+  type ConsumerOptions,
+} from '../src';
+import { metricValue, nOf, paymentEvent, produceRaw, readTopic, sendEventTo, type RawRecord } from './support';
+
+let broker: RunningBroker;
+let bus: Bus;
+let producer: BatchingProducer;
+const registry = new Registry();
+const stops: Array<() => Promise<void>> = [];
+const fast = { initialMs: 5, maxMs: 20 };
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  bus = createBus({ brokers: broker.brokers, clientId: 'dead-letter-test', registry });
+  producer = bus.createProducer();
+});
+
+afterEach(async () => {
+  await Promise.all(stops.splice(0).map((stop) => stop()));
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await broker?.stop();
+});
+
+async function run(topic: string, handler: ConsumerOptions['handler'], options: Partial<ConsumerOptions> = {}): Promise<void> {
+  const runner = await bus.runConsumer({ groupId: uniqueName('dlq'), topics: [topic], handler, backoff: fast, ...options });
+  stops.push(() => runner.stop());
+}
+
+async function deadLetters(topic: string): Promise<RawRecord[]> {
+  const records: RawRecord[] = [];
+  stops.push(await readTopic(broker, deadLetterTopic(topic), records));
+  return records;
+}
+
+describe('retries and dead letters', () => {
+  it('retries a retriable failure with backoff and then succeeds, without dead-lettering', async () => {
+    const topic = uniqueName('retry');
+    const attempts: number[] = [];
+    let done = false;
+    await run(topic, async (_event, context) => {
+      attempts.push(context.attempt);
+      if (context.attempt < 3) throw new RetriableError('database busy');
+      done = true;
+    });
+    await sendEventTo(producer, topic, paymentEvent('k', 0));
+    await waitFor(() => done, { description: 'the third attempt to succeed' });
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(await metricValue(registry, 'orderflow_consumer_retries_total', { topic })).toBe(2);
+    expect(await metricValue(registry, 'orderflow_consumer_handler_failures_total', { topic })).toBe(2);
+    expect(await metricValue(registry, 'orderflow_consumer_dead_lettered_total', { topic })).toBe(0);
+  });
+
+  it('dead-letters a message that is not a valid event with the reason, its origin and its bytes untouched, then carries on', async () => {
+    const topic = uniqueName('poison');
+    const handled: number[] = [];
+    await run(topic, async (event) => void handled.push(nOf(event)));
+    const dlq = await deadLetters(topic);
+    await produceRaw(broker, topic, 'order-1', '{"not": "an envelope"');
+    await sendEventTo(producer, topic, paymentEvent('order-1', 1));
+
+    await waitFor(() => dlq.length === 1 && handled.length === 1, { description: 'the poison dead-lettered and the next event handled' });
+    const [record] = dlq;
+    expect(record?.key).toBe('order-1');
+    expect(record?.value).toBe('{"not": "an envelope"');
+    expect(record?.headers).toMatchObject({
+      origin: 'test',
+      [DeadLetterHeaders.reason]: 'undecodable',
+      [DeadLetterHeaders.originalTopic]: topic,
+      [DeadLetterHeaders.originalOffset]: '0',
+    });
+    expect(record?.headers[DeadLetterHeaders.error]).toMatch(/not JSON/);
+    expect(record?.headers[DeadLetterHeaders.originalPartition]).toMatch(/^\d$/);
+    expect(handled).toEqual([1]);
+  });
+
+  it('dead-letters a non-retriable failure at once, after one attempt', async () => {
+    const topic = uniqueName('non-retriable');
+    let calls = 0;
+    await run(topic, async () => {
+      calls += 1;
+      throw new NonRetriableError('order total is negative');
+    });
+    const dlq = await deadLetters(topic);
+    const event = paymentEvent('order-9', 0);
+    await sendEventTo(producer, topic, event);
+    await waitFor(() => dlq.length === 1, { description: 'the dead-letter copy' });
+    expect(calls).toBe(1);
+    expect(dlq[0]?.headers).toMatchObject({ [DeadLetterHeaders.reason]: 'non-retriable', [DeadLetterHeaders.attempts]: '1', 'event-id': event.eventId });
+    expect(dlq[0]?.headers[DeadLetterHeaders.error]).toMatch(/order total is negative/);
+    expect(JSON.parse(dlq[0]?.value ?? '{}').eventId).toBe(event.eventId);
+  });
+
+  it('dead-letters a message that keeps failing once its attempts are spent', async () => {
+    const topic = uniqueName('exhausted');
+    let calls = 0;
+    await run(
+      topic,
+      async () => {
+        calls += 1;
+        throw new Error('a bug that throws every time');
+      },
+      { maxAttempts: 4 },
+    );
+    const dlq = await deadLetters(topic);
+    await sendEventTo(producer, topic, paymentEvent('k', 0));
+    await waitFor(() => dlq.length === 1, { description: 'the dead-letter copy' });
+    expect(calls).toBe(4);
+    expect(dlq[0]?.headers[DeadLetterHeaders.reason]).toBe('retries-exhausted');
+    expect(await metricValue(registry, 'orderflow_consumer_dead_lettered_total', { topic, reason: 'retries-exhausted' })).toBe(1);
+  });
+
+  it('pauses the partition while a dependency is down, keeps the message past its attempt budget, and resumes', async () => {
+    const topic = uniqueName('outage');
+    let down = true;
+    let outageAttempts = 0;
+    const handled: number[] = [];
+    await run(
+      topic,
+      async (event) => {
+        if (down) {
+          outageAttempts += 1;
+          throw new DependencyUnavailableError('postgres');
+        }
+        handled.push(nOf(event));
+      },
+      { maxAttempts: 2, dependencyBackoff: fast },
+    );
+    const dlq = await deadLetters(topic);
+    await sendEventTo(producer, topic, paymentEvent('k', 0));
+    await sendEventTo(producer, topic, paymentEvent('k', 1));
+
+    await waitFor(() => outageAttempts >= 5, { description: 'retries beyond the attempt budget' });
+    expect(await metricValue(registry, 'orderflow_consumer_paused_partitions', { topic })).toBe(1);
+    expect(handled).toEqual([]);
+
+    down = false;
+    await waitFor(() => handled.length === 2, { description: 'both events handled after the outage' });
+    expect(handled).toEqual([0, 1]);
+    expect(await metricValue(registry, 'orderflow_consumer_paused_partitions', { topic })).toBe(0);
+    expect(dlq).toEqual([]);
+  });
+});

@@ -1,0 +1,128 @@
+import { ErrorCode, type RunningBroker } from '@orderflow/kafka-broker';
+import { startTestBroker, uniqueName, waitFor } from '@orderflow/testing';
+import { EventValidationError } from '@orderflow/events';
+import { createBus, NonRetriableError, RetriableError, type Bus } from '../src';
+import { paymentEvent, produceRequests, readTopic, type RawRecord } from './support';
+
+let broker: RunningBroker;
+let bus: Bus;
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  bus = createBus({ brokers: broker.brokers, clientId: 'producer-test', requestTimeoutMs: 5_000 });
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await broker?.stop();
+});
+
+afterEach(() => broker.faults.reset());
+
+describe('batching producer', () => {
+  it('groups concurrent sends into few Produce requests and gives every caller its own partition and offset', async () => {
+    const producer = bus.createProducer();
+    const topic = uniqueName('batching');
+    await producer.send(topic, { key: 'warm-up', value: 'x' });
+    const before = await produceRequests(broker);
+
+    const sent = await Promise.all(Array.from({ length: 500 }, (_, i) => producer.send(topic, { key: `order-${i % 20}`, value: `m-${i}` })));
+    const requests = (await produceRequests(broker)) - before;
+
+    expect(requests).toBeLessThanOrEqual(10);
+    const positions = new Set(sent.map((r) => `${r.partition}/${r.offset}`));
+    expect(positions.size).toBe(500);
+
+    const read: RawRecord[] = [];
+    const stopReading = await readTopic(broker, topic, read);
+    await waitFor(() => read.length === 501, { description: 'every message to be readable' });
+    await stopReading();
+    const at = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r.value]));
+    sent.forEach((r, i) => expect(at.get(`${r.partition}/${r.offset}`)).toBe(`m-${i}`));
+  });
+
+  it('keeps one key on one partition in call order', async () => {
+    const producer = bus.createProducer();
+    const topic = uniqueName('order');
+    const sent = await Promise.all(Array.from({ length: 100 }, (_, i) => producer.send(topic, { key: 'one-order', value: String(i) })));
+    expect(new Set(sent.map((r) => r.partition)).size).toBe(1);
+    const offsets = sent.map((r) => BigInt(r.offset));
+    offsets.forEach((o, i) => i > 0 && expect(o).toBe((offsets[i - 1] as bigint) + 1n));
+  });
+
+  it('sends a catalog event to its topic, keyed by order, and refuses an invalid one before it reaches Kafka', async () => {
+    const producer = bus.createProducer();
+    const record = await producer.sendEvent(paymentEvent('order-7'));
+    expect(record.topic).toBe('ingress.stripe.events');
+    await expect(producer.sendEvent({ ...paymentEvent('order-7'), orderKey: '' })).rejects.toBeInstanceOf(EventValidationError);
+  });
+
+  it('rejects every caller of a batch the broker refused, with a mapped error, and recovers for the next', async () => {
+    const producer = bus.createProducer();
+    const topic = uniqueName('refused');
+    await producer.send(topic, { key: 'k', value: 'warm-up' });
+    broker.faults.failNext('Produce', 1, ErrorCode.MESSAGE_TOO_LARGE);
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => producer.send(topic, { key: `k${i}`, value: 'v' })));
+    expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof NonRetriableError)).toBe(true);
+
+    const after = await producer.send(topic, { key: 'k', value: 'after' });
+    expect(after.topic).toBe(topic);
+  });
+
+  it('retries a transient broker error internally without duplicating the message', async () => {
+    const producer = bus.createProducer();
+    const topic = uniqueName('transient');
+    await producer.send(topic, { key: 'k', value: 'warm-up' });
+    broker.faults.dropResponseNext('Produce', 1);
+    const record = await producer.send(topic, { key: 'k', value: 'once' });
+
+    const read: RawRecord[] = [];
+    const stopReading = await readTopic(broker, topic, read);
+    await waitFor(() => read.length >= 2, { description: 'the message to be readable' });
+    await stopReading();
+    expect(read.filter((r) => r.value === 'once')).toHaveLength(1);
+    expect(read.find((r) => r.value === 'once')?.offset).toBe(record.offset);
+  });
+
+  it('does not resolve while the broker is silent, and rejects as retriable when it never answers', async () => {
+    // A short request timeout so kafkajs's retries run out within the test.
+    const impatient = createBus({ brokers: broker.brokers, clientId: 'impatient', requestTimeoutMs: 500 });
+    const producer = impatient.createProducer();
+    const topic = uniqueName('silent');
+    await producer.send(topic, { key: 'k', value: 'warm-up' });
+    let settled: 'resolved' | 'rejected' | null = null;
+    let error: unknown;
+    broker.faults.stopAnswering(60_000);
+    const send = producer.send(topic, { key: 'k', value: 'during silence' }).then(
+      () => (settled = 'resolved'),
+      (err: unknown) => {
+        settled = 'rejected';
+        error = err;
+      },
+    );
+    await waitFor(() => settled !== null, { timeoutMs: 40_000, description: 'the send to give up' });
+    await send;
+    expect(settled).toBe('rejected');
+    expect(error).toBeInstanceOf(RetriableError);
+    broker.faults.resumeAnswering();
+    await impatient.close();
+  });
+
+  it('survives dropped connections: sends after closeAllConnections still become durable', async () => {
+    const producer = bus.createProducer();
+    const topic = uniqueName('dropped');
+    await producer.send(topic, { key: 'k', value: 'before' });
+    broker.faults.closeAllConnections();
+    const records = await Promise.all([1, 2, 3].map((i) => producer.send(topic, { key: 'k', value: `after-${i}` })));
+    expect(records).toHaveLength(3);
+  });
+
+  it('flushes queued sends on close and refuses sends afterwards', async () => {
+    const producer = bus.createProducer({ lingerMs: 50 });
+    const topic = uniqueName('close');
+    const pending = Array.from({ length: 10 }, (_, i) => producer.send(topic, { key: 'k', value: String(i) }));
+    await producer.close();
+    await expect(Promise.all(pending)).resolves.toHaveLength(10);
+    await expect(producer.send(topic, { key: 'k', value: 'late' })).rejects.toBeInstanceOf(NonRetriableError);
+  });
+});
