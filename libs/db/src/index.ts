@@ -1,0 +1,10 @@
+export type { Database, DatabaseKind } from './database';
+export type { DbLogger } from './logger';
+export type { SqlExecutor, SqlSession } from './sql-executor';
+export { openDatabase, type OpenDatabaseOptions } from './open-database';
+export { applyMigrations, MigrationChecksumMismatchError, type MigrationResult } from './migrations';
+export { readMigrations, type Migration } from './migration-files';
+export type { RawSqlClient, TransactionalClient } from './prisma-client';
+export { processOnce, type ProcessOnceKey, type ProcessOnceResult } from './process-once';
+export { enqueue, type OutboxMessage, type OutboxRecord } from './outbox';
+export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay';

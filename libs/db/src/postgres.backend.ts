@@ -1,0 +1,76 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool, type PoolClient } from 'pg';
+import type { Database } from './database';
+import type { SqlExecutor, SqlSession } from './sql-executor';
+
+function executor(target: Pool | PoolClient): SqlExecutor {
+  return {
+    async query<Row extends object>(text: string, params: readonly unknown[] = []) {
+      const result = await target.query<Row>(text, params as unknown[]);
+      return result.rows;
+    },
+    async exec(script: string) {
+      // No parameters: pg uses the simple query protocol, which accepts several statements.
+      await target.query(script);
+    },
+  };
+}
+
+function clientSession(client: PoolClient): SqlSession {
+  const base = executor(client);
+  return {
+    ...base,
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      await client.query('BEGIN');
+      try {
+        const result = await fn(base);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    },
+  };
+}
+
+async function withClient<T>(pool: Pool, fn: (session: SqlSession) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await fn(clientSession(client));
+  } catch (err) {
+    // A connection whose query failed mid-protocol must not go back to the pool.
+    broken = err instanceof Error ? err : new Error(String(err));
+    throw err;
+  } finally {
+    client.release(broken !== undefined && isConnectionError(broken) ? broken : undefined);
+  }
+}
+
+function isConnectionError(err: Error): boolean {
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code !== 'string' || code.startsWith('08') || code.startsWith('57');
+}
+
+export interface PostgresOptions {
+  url: string;
+  /** Pool size; the PrismaClient and the outbox relay share it. Default 10 (pg's default). */
+  poolSize?: number;
+}
+
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // An idle client that errors (server restart) would otherwise crash the process.
+  pool.on('error', () => undefined);
+  return {
+    kind: 'postgres',
+    adapter: new PrismaPg(pool),
+    sql: {
+      ...executor(pool),
+      transaction: (fn) => withClient(pool, (session) => session.transaction(fn)),
+    },
+    withConnection: (fn) => withClient(pool, fn),
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,180 @@
+import { waitFor } from '@orderflow/testing';
+import { enqueue, startOutboxRelay, type Database, type OutboxRecord, type OutboxRelay } from '../src';
+import { backendKinds, createBackend, prismaFor, silentLogger, type BackendFixture } from './support/backends';
+import type { PrismaClient } from './generated/client/client';
+
+interface OutboxRow {
+  id: string;
+  published_at: Date | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+const outboxRows = (db: Database) =>
+  db.sql.query<OutboxRow>('SELECT id::text AS id, published_at, attempts, last_error FROM outbox ORDER BY id');
+
+describe.each(backendKinds)('transactional outbox on %s', (kind) => {
+  let backend: BackendFixture;
+  let db: Database;
+  let prisma: PrismaClient;
+  const relays: OutboxRelay[] = [];
+
+  // Tests of this file share one database: each starts from an empty outbox.
+  beforeAll(async () => {
+    backend = await createBackend(kind);
+    db = await backend.open();
+    prisma = prismaFor(db);
+  });
+  beforeEach(() => db.sql.exec('TRUNCATE outbox'));
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await db?.close();
+    await backend?.cleanup();
+  });
+
+  const start = (publish: (messages: OutboxRecord[]) => Promise<void>, batchSize = 10) => {
+    // A long poll interval: only notify() makes these relays look promptly, so a test that
+    // passes proves notify works rather than polling luck.
+    const relay = startOutboxRelay({ db, publish, batchSize, pollIntervalMs: 60_000, backoff: { initialMs: 5, maxMs: 20 }, logger: silentLogger });
+    relays.push(relay);
+    return relay;
+  };
+
+  it('publishes nothing a rolled-back transaction enqueued', async () => {
+    const published: OutboxRecord[] = [];
+    const relay = start(async (messages) => void published.push(...messages));
+
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await tx.widget.create({ data: { name: 'never' } });
+        await enqueue(tx, { topic: 'widgets', key: 'never', value: 'rolled back' });
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    await prisma.$transaction((tx) => enqueue(tx, { topic: 'widgets', key: 'marker', value: 'committed' }));
+    relay.notify();
+
+    // The committed marker went out after the rolled-back row would have: it was never there.
+    await waitFor(() => published.length === 1, { description: 'the committed marker' });
+    expect(published.map((m) => m.value.toString())).toEqual(['committed']);
+    expect(await outboxRows(db)).toHaveLength(1);
+  });
+
+  it('publishes committed rows in id order with their topic, key, bytes and headers, then marks them', async () => {
+    const published: OutboxRecord[] = [];
+    const relay = start(async (messages) => void published.push(...messages), 4);
+
+    for (let i = 0; i < 10; i++) {
+      await prisma.$transaction(async (tx) => {
+        await enqueue(tx, { topic: 'orders', key: `order-${i % 3}`, value: `payload-${i}`, headers: { seq: String(i) } });
+      });
+    }
+    const binary = Buffer.from([0, 255, 1, 254]);
+    await prisma.$transaction((tx) => enqueue(tx, { topic: 'raw', key: null, value: binary }));
+    relay.notify();
+
+    await waitFor(() => published.length === 11, { description: '11 published messages' });
+    expect(published.map((m) => m.value.toString()).slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `payload-${i}`));
+    expect(published[3]).toMatchObject({ topic: 'orders', key: 'order-0', headers: { seq: '3' }, attempts: 0 });
+    expect(published[10]).toMatchObject({ topic: 'raw', key: null, headers: {} });
+    expect(published[10].value.equals(binary)).toBe(true);
+    const ids = published.map((m) => BigInt(m.id));
+    expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
+    await waitFor(async () => (await outboxRows(db)).every((row) => row.published_at !== null), {
+      description: 'every row marked published',
+    });
+  });
+
+  it('retries a failing publish with backoff and leaves rows unpublished until it succeeds', async () => {
+    let brokerUp = false;
+    let failedCalls = 0;
+    const published: OutboxRecord[] = [];
+    const relay = start(async (messages) => {
+      if (!brokerUp) {
+        failedCalls += 1;
+        throw new Error('broker unavailable');
+      }
+      published.push(...messages);
+    });
+
+    await prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'k', value: 'first' }));
+    await prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'k', value: 'second' }));
+    relay.notify();
+
+    // Retried on its own (the idle poll is a minute away), recorded on the rows, never marked published.
+    const failing = await waitFor(
+      async () => {
+        const rows = await outboxRows(db);
+        return rows.every((r) => r.attempts >= 3) ? rows : null;
+      },
+      { description: 'three recorded failed attempts' },
+    );
+    expect(failedCalls).toBeGreaterThanOrEqual(3);
+    expect(failing.every((r) => r.published_at === null && r.last_error === 'broker unavailable')).toBe(true);
+    expect(published).toEqual([]);
+
+    brokerUp = true;
+    await waitFor(() => published.length === 2, { description: 'publication once the broker is back' });
+    expect(published.map((m) => m.value.toString())).toEqual(['first', 'second']);
+    const rows = await waitFor(async () => {
+      const current = await outboxRows(db);
+      return current.every((r) => r.published_at !== null) ? current : null;
+    });
+    expect(rows.every((r) => r.attempts >= 3 && r.last_error === null)).toBe(true);
+  });
+
+  it('stops gracefully: stop() resolves and nothing is published afterwards', async () => {
+    const published: OutboxRecord[] = [];
+    const relay = start(async (messages) => void published.push(...messages));
+    await relay.stop();
+    await prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'late', value: 'after stop' }));
+    relay.notify();
+    expect(published).toEqual([]);
+    expect((await outboxRows(db))[0].published_at).toBeNull();
+  });
+
+  if (kind === 'postgres') {
+    it('shares the table between two relays without publishing a row twice or out of key order', async () => {
+      const log: { relay: number; id: bigint; key: string }[] = [];
+      const inFlight = new Set<string>();
+      const doubles: string[] = [];
+      const publisher = (relay: number) => async (messages: OutboxRecord[]) => {
+        for (const m of messages) {
+          if (inFlight.has(m.id)) doubles.push(m.id);
+          inFlight.add(m.id);
+          log.push({ relay, id: BigInt(m.id), key: m.key ?? '' });
+        }
+        // Simulated broker latency, so the two relays' batches overlap in time.
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const m of messages) inFlight.delete(m.id);
+      };
+      const relayA = start(publisher(1), 7);
+      const relayB = start(publisher(2), 7);
+
+      const total = 300;
+      for (let i = 0; i < total; i += 10) {
+        await prisma.$transaction(async (tx) => {
+          for (let j = i; j < i + 10; j++) await enqueue(tx, { topic: 'orders', key: `order-${j % 5}`, value: String(j) });
+        });
+        relayA.notify();
+        relayB.notify();
+      }
+
+      await waitFor(async () => (await outboxRows(db)).every((r) => r.published_at !== null), {
+        timeoutMs: 30_000,
+        description: 'every row published',
+      });
+      expect(doubles).toEqual([]);
+      expect(log).toHaveLength(total);
+      expect(new Set(log.map((e) => e.id)).size).toBe(total);
+      for (const key of new Set(log.map((e) => e.key))) {
+        const ids = log.filter((e) => e.key === key).map((e) => e.id);
+        expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
+      }
+      expect(new Set(log.map((e) => e.relay))).toEqual(new Set([1, 2]));
+    });
+  }
+});

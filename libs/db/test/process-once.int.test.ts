@@ -1,0 +1,89 @@
+import { processOnce, type Database } from '../src';
+import { backendKinds, createBackend, prismaFor, type BackendFixture } from './support/backends';
+import type { PrismaClient } from './generated/client/client';
+
+describe.each(backendKinds)('processOnce on %s', (kind) => {
+  let backend: BackendFixture;
+  let db: Database;
+  let prisma: PrismaClient;
+
+  beforeAll(async () => {
+    backend = await createBackend(kind);
+    db = await backend.open();
+    prisma = prismaFor(db);
+  });
+
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await db?.close();
+    await backend?.cleanup();
+  });
+
+  const quantityOf = async (name: string) => (await prisma.widget.findUniqueOrThrow({ where: { name } })).quantity;
+
+  it('applies the effects of 20 concurrent deliveries of one event exactly once', async () => {
+    await prisma.widget.create({ data: { name: 'concurrent' } });
+    const deliveries = Array.from({ length: 20 }, () =>
+      processOnce(prisma, { consumer: 'stock', eventId: 'evt-concurrent' }, async (tx) => {
+        await tx.widget.update({ where: { name: 'concurrent' }, data: { quantity: { increment: 1 } } });
+        return 'applied';
+      }),
+    );
+    const results = await Promise.all(deliveries);
+
+    expect(results.filter((r) => !r.duplicate)).toEqual([{ duplicate: false, result: 'applied' }]);
+    expect(results.filter((r) => r.duplicate)).toHaveLength(19);
+    expect(await quantityOf('concurrent')).toBe(1);
+  });
+
+  it('keeps consumers independent: the same event is new to a second consumer', async () => {
+    await prisma.widget.create({ data: { name: 'two-consumers' } });
+    const bump = (consumer: string) =>
+      processOnce(prisma, { consumer, eventId: 'evt-shared' }, (tx) =>
+        tx.widget.update({ where: { name: 'two-consumers' }, data: { quantity: { increment: 1 } } }),
+      );
+    expect((await bump('stock')).duplicate).toBe(false);
+    expect((await bump('audit')).duplicate).toBe(false);
+    expect((await bump('stock')).duplicate).toBe(true);
+    expect(await quantityOf('two-consumers')).toBe(2);
+  });
+
+  it('forgets an event whose effects failed, so the redelivery runs them', async () => {
+    await prisma.widget.create({ data: { name: 'retried' } });
+    let calls = 0;
+    const handle = () =>
+      processOnce(prisma, { consumer: 'stock', eventId: 'evt-retried' }, async (tx) => {
+        calls += 1;
+        await tx.widget.update({ where: { name: 'retried' }, data: { quantity: { increment: 1 } } });
+        if (calls === 1) throw new Error('downstream hiccup');
+      });
+
+    await expect(handle()).rejects.toThrow('downstream hiccup');
+    expect(await quantityOf('retried')).toBe(0);
+    await expect(handle()).resolves.toEqual({ duplicate: false, result: undefined });
+    expect(await quantityOf('retried')).toBe(1);
+  });
+
+  it("joins the caller's transaction: a duplicate leaves it usable, a rollback undoes the marker", async () => {
+    await prisma.widget.create({ data: { name: 'joined' } });
+    await processOnce(prisma, { consumer: 'stock', eventId: 'evt-joined' }, async () => undefined);
+
+    const outcome = await prisma.$transaction(async (tx) => {
+      const inner = await processOnce(tx, { consumer: 'stock', eventId: 'evt-joined' }, async () => 'ran');
+      // ON CONFLICT DO NOTHING does not abort the transaction: later statements still work.
+      await tx.widget.update({ where: { name: 'joined' }, data: { quantity: 7 } });
+      return inner;
+    });
+    expect(outcome).toEqual({ duplicate: true });
+    expect(await quantityOf('joined')).toBe(7);
+
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await processOnce(tx, { consumer: 'stock', eventId: 'evt-rolled-back' }, async () => undefined);
+        throw new Error('caller aborts');
+      }),
+    ).rejects.toThrow('caller aborts');
+    const again = await processOnce(prisma, { consumer: 'stock', eventId: 'evt-rolled-back' }, async () => 'ran');
+    expect(again).toEqual({ duplicate: false, result: 'ran' });
+  });
+});
