@@ -13,9 +13,18 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     // Transpile only: type errors are the `typecheck` target's job, and skipping
-    // type analysis per file keeps a test run fast on two cores.
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    // type analysis per file keeps a test run fast on two cores. Compiled as
+    // CommonJS so `import()` in TypeScript (the generated Prisma client) becomes
+    // `require`, which Jest's module registry supports.
+    '^.+\\.ts$': [
+      'ts-jest',
+      { isolatedModules: true, diagnostics: false, tsconfig: { module: 'commonjs', moduleResolution: 'node10' } },
+    ],
+    // Prisma's client and PGlite import Node built-ins with `import()`, which Jest's
+    // vm scripts reject without --experimental-vm-modules.
+    '(@prisma[\\\\/]client|@electric-sql[\\\\/]pglite)[\\\\/].+\\.c?js$': path.join(__dirname, 'jest', 'builtin-dynamic-import.transform.js'),
   },
+  transformIgnorePatterns: ['/node_modules/(?!(@prisma/client|@electric-sql/pglite)/)'],
   moduleNameMapper: {
     '^@orderflow/([a-z0-9-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
