@@ -23,8 +23,13 @@ module.exports = {
     // Prisma's client and PGlite import Node built-ins with `import()`, which Jest's
     // vm scripts reject without --experimental-vm-modules.
     '(@prisma[\\\\/]client|@electric-sql[\\\\/]pglite)[\\\\/].+\\.c?js$': path.join(__dirname, 'jest', 'builtin-dynamic-import.transform.js'),
+    // jose 6 ships ES modules only; transpiled to CommonJS like our own sources.
+    'node_modules[\\\\/]jose[\\\\/].+\\.js$': [
+      'ts-jest',
+      { isolatedModules: true, diagnostics: false, tsconfig: { module: 'commonjs', allowJs: true } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@prisma/client|@electric-sql/pglite)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@prisma/client|@electric-sql/pglite|jose)/)'],
   moduleNameMapper: {
     '^@orderflow/([a-z0-9-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },

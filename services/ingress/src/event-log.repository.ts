@@ -1,0 +1,113 @@
+import { Prisma, type PrismaClient, type WebhookEvent } from './generated/prisma/client';
+import type { VerifiedEvent } from './verified-event';
+
+export type EventStatus = 'received' | 'published' | 'ignored' | 'failed';
+export type { WebhookEvent };
+
+/** What the database says about a delivery, decided atomically so one delivery publishes. */
+export type BeginResult =
+  | { kind: 'new'; row: WebhookEvent }
+  | { kind: 'retry'; row: WebhookEvent }
+  | { kind: 'settled'; row: WebhookEvent }
+  | { kind: 'busy'; row: WebhookEvent };
+
+export interface ListFilter {
+  status?: EventStatus;
+  source?: string;
+  type?: string;
+  from?: Date;
+  to?: Date;
+  /** Rows with an id below this (the previous page's last id). */
+  before?: bigint;
+  limit: number;
+}
+
+/**
+ * The webhook event log: one row per (source, provider event ID). The unique constraint on that
+ * pair is the exactly-once authority; every state change below is a single conditional
+ * statement, so concurrent deliveries (in this process or other replicas) cannot both win.
+ */
+export class EventLogRepository {
+  constructor(
+    private readonly prisma: PrismaClient,
+    /** A `received` row untouched this long belongs to a crashed attempt and may be taken over. */
+    private readonly staleAfterMs: number,
+  ) {}
+
+  async begin(event: VerifiedEvent, traceId: string): Promise<BeginResult> {
+    const status: EventStatus = event.publishable ? 'received' : 'ignored';
+    const inserted = await this.prisma.$queryRaw<WebhookEvent[]>`
+      INSERT INTO webhook_events (source, event_id, type, order_key, instance_id, status, payload, attempts, trace_id, occurred_at)
+      VALUES (${event.source}, ${event.eventId}, ${event.type}, ${event.orderKey}, ${event.instanceId}, ${status},
+              ${JSON.stringify(event.payload)}::jsonb, ${event.publishable ? 1 : 0}, ${traceId}, ${event.occurredAt})
+      ON CONFLICT (source, event_id) DO NOTHING
+      RETURNING id`;
+    if (inserted[0]) return { kind: 'new', row: await this.getOrThrow(BigInt(inserted[0].id)) };
+
+    const row = await this.find(event.source, event.eventId);
+    if (!row) throw new Error('event row vanished after a conflicting insert');
+    if (row.status === 'published' || row.status === 'ignored') return { kind: 'settled', row };
+    const stale = row.status === 'received' && Date.now() - row.updatedAt.getTime() > this.staleAfterMs;
+    if (row.status !== 'failed' && !stale) return { kind: 'busy', row };
+    // Take over a failed (or abandoned) attempt; `attempts` as a version makes it one winner.
+    const taken = await this.prisma.webhookEvent.updateMany({
+      where: { id: row.id, status: row.status, attempts: row.attempts },
+      data: { status: 'received', attempts: { increment: 1 }, error: null, updatedAt: new Date(), lastSeenAt: new Date(), traceId },
+    });
+    if (taken.count === 1) return { kind: 'retry', row: await this.getOrThrow(row.id) };
+    return { kind: 'busy', row };
+  }
+
+  find(source: string, eventId: string): Promise<WebhookEvent | null> {
+    return this.prisma.webhookEvent.findUnique({ where: { source_eventId: { source, eventId } } });
+  }
+
+  get(id: bigint): Promise<WebhookEvent | null> {
+    return this.prisma.webhookEvent.findUnique({ where: { id } });
+  }
+
+  async markPublished(id: bigint): Promise<void> {
+    const now = new Date();
+    await this.prisma.webhookEvent.update({ where: { id }, data: { status: 'published', error: null, publishedAt: now, updatedAt: now } });
+  }
+
+  /** Only a row still `received`: a late acknowledgement may already have marked it published. */
+  async markFailed(id: bigint, error: string): Promise<void> {
+    await this.prisma.webhookEvent.updateMany({ where: { id, status: 'received' }, data: { status: 'failed', error, updatedAt: new Date() } });
+  }
+
+  /** A repeated delivery: counted on the original row, never a second row. */
+  async countDuplicate(source: string, eventId: string): Promise<void> {
+    await this.prisma.webhookEvent.updateMany({
+      where: { source, eventId },
+      data: { duplicates: { increment: 1 }, lastSeenAt: new Date() },
+    });
+  }
+
+  /** For a replay: one more attempt, whatever the row's state. */
+  async markReplaying(id: bigint): Promise<void> {
+    await this.prisma.webhookEvent.update({ where: { id }, data: { attempts: { increment: 1 }, updatedAt: new Date() } });
+  }
+
+  list(filter: ListFilter): Promise<WebhookEvent[]> {
+    const where: Prisma.WebhookEventWhereInput = {
+      status: filter.status,
+      source: filter.source,
+      type: filter.type,
+      receivedAt: filter.from || filter.to ? { gte: filter.from, lt: filter.to } : undefined,
+      id: filter.before !== undefined ? { lt: filter.before } : undefined,
+    };
+    // Newest first by id: ids only grow, so an id cursor is stable while rows keep arriving.
+    return this.prisma.webhookEvent.findMany({ where, orderBy: { id: 'desc' }, take: filter.limit });
+  }
+
+  async ping(): Promise<void> {
+    await this.prisma.$queryRaw`SELECT 1`;
+  }
+
+  private async getOrThrow(id: bigint): Promise<WebhookEvent> {
+    const row = await this.get(id);
+    if (!row) throw new Error(`event row ${id} not found`);
+    return row;
+  }
+}

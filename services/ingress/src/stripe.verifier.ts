@@ -1,0 +1,60 @@
+import { eventCatalog, isEventType, stripeEventTypes } from '@orderflow/events';
+import Stripe from 'stripe';
+import { isRecord, stripeOrderKey } from './order-key';
+import { PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
+
+/** Stripe's default and recommended tolerance against replayed signatures. */
+const TOLERANCE_SECONDS = 300;
+const interesting = new Set<string>(stripeEventTypes);
+
+/**
+ * Verifies a Stripe webhook with the official SDK against each configured secret in turn, so a
+ * secret can be rotated without dropping deliveries (Stripe signs with both during a roll).
+ * Only then is the body parsed: nothing unauthenticated is ever interpreted.
+ */
+export function verifyStripe(rawBody: Buffer, signature: string | undefined, secrets: readonly string[]): VerifiedEvent {
+  if (!signature) throw new SignatureError('missing Stripe-Signature header');
+  let event: Stripe.Event | undefined;
+  let lastReason = 'no secret configured';
+  for (const secret of secrets) {
+    try {
+      event = Stripe.webhooks.constructEvent(rawBody, signature, secret, TOLERANCE_SECONDS);
+      break;
+    } catch (err) {
+      if (!(err instanceof Stripe.errors.StripeSignatureVerificationError)) {
+        // constructEvent parses after verifying: a verified body that is not JSON.
+        if (err instanceof SyntaxError) throw new PayloadError('verified body is not valid JSON');
+        throw err;
+      }
+      lastReason = err.message;
+    }
+  }
+  if (!event) throw new SignatureError(lastReason);
+  return toVerifiedEvent(event as unknown);
+}
+
+function toVerifiedEvent(event: unknown): VerifiedEvent {
+  if (!isRecord(event) || typeof event.id !== 'string' || typeof event.type !== 'string' || !event.id) {
+    throw new PayloadError('not a Stripe event: id and type required');
+  }
+  const object = isRecord(event.data) && isRecord(event.data.object) ? event.data.object : null;
+  const created = typeof event.created === 'number' ? new Date(event.created * 1000) : new Date();
+  const base = {
+    source: 'stripe' as const,
+    eventId: event.id,
+    type: event.type,
+    instanceId: null,
+    occurredAt: created,
+    payload: event,
+  };
+  if (!interesting.has(event.type) || !isEventType(event.type)) {
+    return { ...base, publishable: false, orderKey: object ? stripeOrderKey(object) : null };
+  }
+  // The catalog schema is what consumers will hold us to; refuse here (400) rather than
+  // publish something every consumer would dead-letter.
+  const checked = eventCatalog[event.type].payload.safeParse(event);
+  if (!checked.success || !object) throw new PayloadError(`not a valid ${event.type} event`);
+  const orderKey = stripeOrderKey(object);
+  if (!orderKey) throw new PayloadError('no order key in the event');
+  return { ...base, publishable: true, orderKey };
+}

@@ -1,0 +1,30 @@
+import type { EventSource } from '@orderflow/events';
+
+/**
+ * A webhook whose signature checked out, reduced to what the intake needs. `publishable` is
+ * false for event types we acknowledge but do not forward (logged as `ignored`).
+ */
+export interface VerifiedEvent {
+  source: Extract<EventSource, 'stripe' | 'wix'>;
+  eventId: string;
+  type: string;
+  publishable: boolean;
+  orderKey: string | null;
+  instanceId: string | null;
+  occurredAt: Date;
+  /** The event as the catalog expects it (Stripe: the Event object; Wix: the unwrapped data). */
+  payload: Record<string, unknown>;
+}
+
+/** The signature (or JWT) did not verify. `reason` is for the log, never for the client. */
+export class SignatureError extends Error {
+  override readonly name = 'SignatureError';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Authentic, but not the JSON we expect: a 400, never a 5xx. */
+export class PayloadError extends Error {
+  override readonly name = 'PayloadError';
+}

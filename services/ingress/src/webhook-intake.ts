@@ -1,0 +1,187 @@
+import type { DedupeStore } from '@orderflow/dedupe';
+import type { BatchingProducer } from '@orderflow/kafka';
+import type { Logger } from '@orderflow/logging';
+import { envelopeOf } from './envelope';
+import type { EventLogRepository, WebhookEvent } from './event-log.repository';
+import type { IngressMetrics } from './ingress.metrics';
+import type { VerifiedEvent } from './verified-event';
+import { DEADLINE_PASSED, withDeadline } from './with-deadline';
+
+/** What the client is told. `unavailable` becomes a 503: the provider must retry. */
+export type IntakeResult =
+  | { outcome: 'published' | 'duplicate' | 'ignored'; id: string }
+  | { outcome: 'unavailable'; reason: string };
+
+/** How an attempt finally ended, possibly after its client already had a 503. */
+type Settlement = 'done' | 'failed';
+
+export interface IntakeOptions {
+  log: EventLogRepository;
+  producer: BatchingProducer;
+  dedupe: DedupeStore;
+  metrics: IngressMetrics;
+  dedupeTtlMs: number;
+}
+
+/**
+ * Exactly once into Kafka, durable before 2xx:
+ *
+ * 1. Deliveries of one event in this process share one attempt (`attempts` map): the others
+ *    wait for it and answer 200 only once it is durable, never before.
+ * 2. Redis `claim` is the fast path: a lost claim means "seen before", confirmed by the log row
+ *    (a provider's 200 must never rest on a hint that may be stale).
+ * 3. The log's unique (source, event_id) decides: a new row or a taken-over failed row
+ *    publishes; a published or ignored row is a duplicate; a row being published elsewhere is a 503.
+ * 4. Only Kafka's acks=all acknowledgement within the deadline answers 2xx. A late
+ *    acknowledgement still marks the row published, so the provider's retry is a duplicate.
+ * 5. Any failure releases the Redis claim, so the retry is not mistaken for a duplicate.
+ */
+export class WebhookIntake {
+  private readonly attempts = new Map<string, Promise<Settlement>>();
+
+  constructor(private readonly options: IntakeOptions) {}
+
+  async accept(event: VerifiedEvent, traceId: string, deadlineMs: number, logger: Logger): Promise<IntakeResult> {
+    const key = `${event.source}:${event.eventId}`;
+    const running = this.attempts.get(key);
+    if (running) return this.follow(event, running, deadlineMs);
+
+    let settle!: (settlement: Settlement) => void;
+    const settled = new Promise<Settlement>((resolve) => (settle = resolve));
+    this.attempts.set(key, settled);
+    void settled.then(() => this.attempts.delete(key));
+    try {
+      return await this.run(event, key, traceId, deadlineMs, logger, settle);
+    } catch (err) {
+      settle('failed');
+      await this.release(key, logger);
+      throw err;
+    }
+  }
+
+  /** How the follower of a running attempt answers: 200 once it is durable, else 503. */
+  private async follow(event: VerifiedEvent, running: Promise<Settlement>, deadlineMs: number): Promise<IntakeResult> {
+    const settlement = await withDeadline(running, deadlineMs);
+    if (settlement !== 'done') return { outcome: 'unavailable', reason: 'the same event is still being published' };
+    return this.duplicate(event);
+  }
+
+  private async run(
+    event: VerifiedEvent,
+    key: string,
+    traceId: string,
+    deadlineMs: number,
+    logger: Logger,
+    settle: (settlement: Settlement) => void,
+  ): Promise<IntakeResult> {
+    const { log } = this.options;
+    const claimed = await this.claim(key, logger);
+    if (claimed === false) {
+      const row = await log.find(event.source, event.eventId);
+      if (row && (row.status === 'published' || row.status === 'ignored')) {
+        settle('done');
+        return this.duplicate(event, row);
+      }
+      // Redis remembers an attempt the log does not show as settled: the log decides below.
+    }
+
+    const begun = await log.begin(event, traceId);
+    if (begun.kind === 'settled') {
+      settle('done');
+      await this.keepClaim(key, claimed, logger);
+      return this.duplicate(event, begun.row);
+    }
+    if (begun.kind === 'busy') {
+      settle('failed');
+      if (claimed === true) await this.release(key, logger);
+      return { outcome: 'unavailable', reason: 'the same event is being published by another request' };
+    }
+    if (begun.row.status === 'ignored') {
+      settle('done');
+      return { outcome: 'ignored', id: String(begun.row.id) };
+    }
+    return this.publish(begun.row, key, traceId, deadlineMs, logger, settle);
+  }
+
+  private async publish(
+    row: WebhookEvent,
+    key: string,
+    traceId: string,
+    deadlineMs: number,
+    logger: Logger,
+    settle: (settlement: Settlement) => void,
+  ): Promise<IntakeResult> {
+    const { log, producer, metrics } = this.options;
+    // Never rejects: resolves true once durable and logged, or to the error.
+    const sent: Promise<true | unknown> = producer
+      .sendEvent(envelopeOf(row, traceId))
+      .then(() => log.markPublished(row.id))
+      .then(
+        () => true as const,
+        (err: unknown) => err,
+      );
+    const outcome = await withDeadline(sent, deadlineMs);
+    if (outcome === true) {
+      settle('done');
+      return { outcome: 'published', id: String(row.id) };
+    }
+
+    const reason = outcome === DEADLINE_PASSED ? `no acknowledgement from Kafka within ${deadlineMs} ms` : errorMessage(outcome);
+    metrics.publishFailures.inc({ source: row.source, reason: outcome === DEADLINE_PASSED ? 'deadline' : 'error' });
+    logger.warn({ eventId: row.eventId, source: row.source, reason }, 'event not published; answering 503');
+    await log.markFailed(row.id, reason);
+    await this.release(key, logger);
+    if (outcome !== DEADLINE_PASSED) {
+      settle('failed');
+    } else {
+      // The send is still pending and may yet succeed: keep deliveries of this event waiting on
+      // it (step 1) until it settles, so a retry during the outage does not publish it twice.
+      void sent.then(async (late) => {
+        if (late === true) {
+          logger.info({ eventId: row.eventId, source: row.source }, 'late acknowledgement: event published after its 503');
+          await this.keepClaim(key, undefined, logger);
+          settle('done');
+        } else {
+          settle('failed');
+        }
+      });
+    }
+    return { outcome: 'unavailable', reason };
+  }
+
+  private async duplicate(event: VerifiedEvent, row?: WebhookEvent): Promise<IntakeResult> {
+    this.options.metrics.duplicates.inc({ source: event.source });
+    await this.options.log.countDuplicate(event.source, event.eventId);
+    const id = row ?? (await this.options.log.find(event.source, event.eventId));
+    return { outcome: 'duplicate', id: id ? String(id.id) : '' };
+  }
+
+  /** true: first claimer; false: seen before; undefined: Redis unavailable (the log decides alone). */
+  private async claim(key: string, logger: Logger): Promise<boolean | undefined> {
+    try {
+      return await this.options.dedupe.claim(key, this.options.dedupeTtlMs);
+    } catch (err) {
+      logger.warn({ err: errorMessage(err) }, 'dedupe store unavailable; using the database alone');
+      return undefined;
+    }
+  }
+
+  /** A settled event whose claim was lost or never taken: claim it now so the fast path sees it. */
+  private async keepClaim(key: string, claimed: boolean | undefined, logger: Logger): Promise<void> {
+    if (claimed === true) return;
+    await this.claim(key, logger);
+  }
+
+  private async release(key: string, logger: Logger): Promise<void> {
+    try {
+      await this.options.dedupe.release(key);
+    } catch (err) {
+      // The log still says `failed`, and a lost claim is re-checked against the log (step 2).
+      logger.warn({ err: errorMessage(err) }, 'could not release the dedupe claim');
+    }
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

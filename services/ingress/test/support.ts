@@ -1,0 +1,125 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AnyEvent } from '@orderflow/events';
+import { createBus, type Bus } from '@orderflow/kafka';
+import { createLogger } from '@orderflow/logging';
+import type { RunningBroker } from '@orderflow/kafka-broker';
+import { uniqueName } from '@orderflow/testing';
+import Stripe from 'stripe';
+import { buildIngress, loadIngressConfig, type Ingress, type IngressConfig } from '../src';
+
+export const STRIPE_SECRET = 'whsec_test_current_secret';
+export const STRIPE_OLD_SECRET = 'whsec_test_previous_secret';
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+
+export interface Running {
+  ingress: Ingress;
+  url: string;
+  config: IngressConfig;
+  close(): Promise<void>;
+}
+
+/** Builds and starts an ingress on port 0 with the given environment on top of test defaults. */
+export async function startIngress(env: Record<string, string | undefined>): Promise<Running> {
+  const config = loadIngressConfig(
+    Object.fromEntries(
+      Object.entries({
+        STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${STRIPE_OLD_SECRET}`,
+        ADMIN_TOKEN,
+        REDIS_KEY_PREFIX: `${uniqueName('ingress-test')}:`,
+        LOG_LEVEL: 'silent',
+        ...env,
+      }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>,
+  );
+  const ingress = buildIngress(config, { logger: createLogger({ name: 'ingress-test', level: config.LOG_LEVEL }) });
+  await ingress.start();
+  const server: Server = await new Promise((resolve) => {
+    const s = ingress.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    ingress,
+    url,
+    config,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await ingress.stop();
+    },
+  };
+}
+
+export interface Received {
+  event: AnyEvent;
+  key: string | null;
+  topic: string;
+}
+
+/** Every event on `topics`, read with our own consumer runner (so envelopes are validated too). */
+export async function collect(broker: RunningBroker, topics: string[]): Promise<{ received: Received[]; stop(): Promise<void> }> {
+  const bus: Bus = createBus({ brokers: broker.brokers, clientId: 'test-reader' });
+  const received: Received[] = [];
+  await bus.runConsumer({
+    groupId: `reader-${randomUUID()}`,
+    topics,
+    fromBeginning: true,
+    handler: async (event, context) => {
+      received.push({ event, key: context.key?.toString() ?? null, topic: context.topic });
+    },
+  });
+  return { received, stop: () => bus.close() };
+}
+
+export function countOf(received: Received[], eventId: string): number {
+  return received.filter((r) => r.event.eventId === eventId).length;
+}
+
+/** A Stripe event object as Stripe sends it, signed with the real SDK. */
+export function stripeEvent(type: string, object: Record<string, unknown>, id = `evt_${randomUUID().replace(/-/g, '')}`) {
+  return {
+    id,
+    object: 'event',
+    api_version: '2025-01-27.acacia',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object },
+  };
+}
+
+export function paymentIntent(orderId?: string): Record<string, unknown> {
+  return {
+    id: `pi_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+    object: 'payment_intent',
+    amount: 2000,
+    currency: 'eur',
+    status: 'succeeded',
+    metadata: orderId ? { orderId } : {},
+  };
+}
+
+export function signStripe(payload: string, secret = STRIPE_SECRET): string {
+  return Stripe.webhooks.generateTestHeaderString({ payload, secret });
+}
+
+export async function postStripe(url: string, event: object, options: { secret?: string; signature?: string | null; contentType?: string; body?: string } = {}) {
+  const body = options.body ?? JSON.stringify(event);
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
+  const signature = options.signature === undefined ? signStripe(body, options.secret) : options.signature;
+  if (signature !== null) headers['stripe-signature'] = signature;
+  return fetch(`${url}/api/webhooks/stripe`, { method: 'POST', headers, body });
+}
+
+export async function metricValue(ingress: Ingress, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = ingress.registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
+    .filter((v) => !('metricName' in v) || !String(v.metricName ?? '').endsWith('_bucket'))
+    .reduce((sum, v) => sum + v.value, 0);
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '@orderflow/events';
+import type { RunningBroker } from '@orderflow/kafka-broker';
+import { createTestDatabase, startTestBroker, waitFor } from '@orderflow/testing';
+import { collect, countOf, metricValue, startIngress, type Received, type Running } from './support';
+
+type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
+type SigningKey = Awaited<ReturnType<Jose['generateKeyPair']>>['privateKey'];
+
+describe('POST /api/webhooks/wix', () => {
+  let jose: Jose;
+  let privateKey: SigningKey;
+  let otherKey: SigningKey;
+  let broker: RunningBroker;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let running: Running;
+  let reader: { received: Received[]; stop(): Promise<void> };
+
+  /** A webhook exactly as Wix sends it: a JWT whose `data` is JSON holding JSON strings. */
+  async function wixJwt(eventType: string, inner: Record<string, unknown>, key: SigningKey = privateKey, instanceId = 'instance-1') {
+    const data = JSON.stringify({ eventType, instanceId, data: JSON.stringify(inner), identity: JSON.stringify({ identityType: 'APP' }) });
+    return new jose.SignJWT({ data }).setProtectedHeader({ alg: 'RS256' }).setIssuedAt().sign(key);
+  }
+
+  function orderEvent(kind: 'created' | 'updated' | 'action', orderId: string, eventId = randomUUID()) {
+    const order = { id: orderId, number: '10001', status: 'APPROVED', paymentStatus: 'PAID' };
+    const base = { id: eventId, entityFqdn: 'wix.ecom.v1.order', slug: kind, entityId: orderId, eventTime: new Date().toISOString() };
+    if (kind === 'created') return { ...base, createdEvent: { entityAsJson: JSON.stringify(order) } };
+    if (kind === 'updated') return { ...base, updatedEvent: { currentEntityAsJson: JSON.stringify(order) } };
+    return { ...base, actionEvent: { bodyAsJson: JSON.stringify({ order }) } };
+  }
+
+  const post = (body: string, contentType = 'text/plain') =>
+    fetch(`${running.url}/api/webhooks/wix`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+  beforeAll(async () => {
+    jose = await import('jose');
+    const pair = await jose.generateKeyPair('RS256', { extractable: true });
+    privateKey = pair.privateKey;
+    otherKey = (await jose.generateKeyPair('RS256')).privateKey;
+    const pem = await jose.exportSPKI(pair.publicKey);
+    broker = await startTestBroker();
+    db = await createTestDatabase('ingress_wix');
+    running = await startIngress({
+      KAFKA_BROKERS: broker.brokers.join(','),
+      INGRESS_DATABASE_URL: db.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      // As env files carry it: on one line with literal \n.
+      WIX_PUBLIC_KEY: pem.replace(/\n/g, '\\n'),
+    });
+    reader = await collect(broker, [Topics.wixIngress]);
+  });
+
+  afterAll(async () => {
+    await reader?.stop();
+    await running?.close();
+    await db?.drop();
+    await broker?.stop();
+  });
+
+  it.each(['created', 'updated', 'action'] as const)('publishes an order event whose entity is in %sEvent, keyed by the order ID', async (kind) => {
+    const orderId = `order-${randomUUID()}`;
+    const inner = orderEvent(kind, orderId);
+    const started = Date.now();
+    const res = await post(await wixJwt(kind === 'action' ? 'wix.ecom.v1.order_paid' : 'wix.ecom.v1.order_created', inner));
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1_250);
+    const message = await waitFor(() => reader.received.find((r) => r.event.eventId === inner.id));
+    expect(message.key).toBe(orderId);
+    expect(message.event).toMatchObject({ source: 'wix', orderKey: orderId, instanceId: 'instance-1' });
+    expect(message.event.payload).toMatchObject({ id: inner.id, entityId: orderId, entity: { id: orderId, paymentStatus: 'PAID' } });
+  });
+
+  it('refuses a JWT signed with another key with 401 and counts it', async () => {
+    const res = await post(await wixJwt('wix.ecom.v1.order_paid', orderEvent('created', 'o-forged'), otherKey));
+    expect(res.status).toBe(401);
+    expect((await post('not-a-jwt')).status).toBe(401);
+    expect(await metricValue(running.ingress, 'ingress_signature_failures_total', { source: 'wix' })).toBe(2);
+  });
+
+  it('answers 400 when the verified JWT does not hold the expected JSON', async () => {
+    const bad = await jose.SignJWT.prototype.sign.call(
+      new jose.SignJWT({ data: '{"eventType":"wix.ecom.v1.order_paid","data":"{not json"}' }).setProtectedHeader({ alg: 'RS256' }),
+      privateKey,
+    );
+    expect((await post(bad)).status).toBe(400);
+    const noEntity = await wixJwt('wix.ecom.v1.order_paid', { id: randomUUID(), entityId: 'o1' });
+    expect((await post(noEntity)).status).toBe(400);
+  });
+
+  it('answers 415 for a form body, and a redelivered event is not published twice', async () => {
+    expect((await post('x=1', 'application/x-www-form-urlencoded')).status).toBe(415);
+    const inner = orderEvent('created', 'order-dup');
+    const token = await wixJwt('wix.ecom.v1.order_created', inner);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => post(token)));
+    expect(answers.map((a) => a.status)).toEqual(Array(5).fill(200));
+    const marker = orderEvent('created', 'order-dup');
+    await post(await wixJwt('wix.ecom.v1.order_created', marker));
+    await waitFor(() => countOf(reader.received, marker.id) === 1);
+    expect(countOf(reader.received, inner.id)).toBe(1);
+  });
+
+  it('acknowledges other Wix event types without publishing them', async () => {
+    const res = await post(await wixJwt('wix.ecom.v1.cart_created', { id: randomUUID(), entityId: 'cart-1' }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ outcome: 'ignored' });
+  });
+});
