@@ -94,7 +94,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
       database = await openDatabase({ url: config.INGRESS_DATABASE_URL, dataDir: config.DATA_DIR, name: 'ingress', migrationsDir: MIGRATIONS_DIR, logger });
       prisma = new PrismaClient({ adapter: database.adapter });
       // A `received` row older than two deadlines was abandoned by a crashed attempt.
-      log = new EventLogRepository(prisma, 2 * config.PUBLISH_DEADLINE + 1_000);
+      log = new EventLogRepository(prisma, database.sql, 2 * config.PUBLISH_DEADLINE + 1_000);
       // Not awaited: Kafka being down must neither stop nor delay start-up (kafkajs retries for
       // ~10 s); webhooks answer 503 until it is back, and producing creates the topics anyway.
       void bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }]).catch((err: unknown) =>
