@@ -1,7 +1,5 @@
-import { Topics } from '@orderflow/events';
-import type { RunningBroker } from '@orderflow/kafka-broker';
-import { createTestDatabase, startTestBroker, waitFor } from '@orderflow/testing';
-import { ADMIN_TOKEN, collect, countOf, paymentIntent, postStripe, startIngress, stripeEvent, type Received, type Running } from './support';
+import { waitFor } from '@orderflow/testing';
+import { ADMIN_TOKEN, countOf, paymentIntent, postStripe, stripeEvent, useIngressStack } from './support';
 
 interface Row {
   id: string;
@@ -12,36 +10,22 @@ interface Row {
 }
 
 describe('admin API', () => {
-  let broker: RunningBroker;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let running: Running;
-  let reader: { received: Received[]; stop(): Promise<void> };
+  const stack = useIngressStack('ingress_admin');
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const ids: string[] = [];
 
   beforeAll(async () => {
-    broker = await startTestBroker();
-    db = await createTestDatabase('ingress_admin');
-    running = await startIngress({ KAFKA_BROKERS: broker.brokers.join(','), INGRESS_DATABASE_URL: db.url });
-    reader = await collect(broker, [Topics.stripeIngress]);
     for (let i = 0; i < 5; i += 1) {
       const event = stripeEvent('payment_intent.succeeded', paymentIntent(`order-admin-${i}`));
-      expect((await postStripe(running.url, event)).status).toBe(200);
+      expect((await postStripe(stack.running.url, event)).status).toBe(200);
       ids.push(event.id);
     }
-    await postStripe(running.url, stripeEvent('invoice.paid', { id: 'in_1', object: 'invoice', metadata: {} }));
-  });
-
-  afterAll(async () => {
-    await reader?.stop();
-    await running?.close();
-    await db?.drop();
-    await broker?.stop();
+    await postStripe(stack.running.url, stripeEvent('invoice.paid', { id: 'in_1', object: 'invoice', metadata: {} }));
   });
 
   it('refuses requests without the bearer token or with a wrong one', async () => {
-    expect((await fetch(`${running.url}/admin/events`)).status).toBe(401);
-    const wrong = await fetch(`${running.url}/admin/events`, { headers: { authorization: 'Bearer nope' } });
+    expect((await fetch(`${stack.running.url}/admin/events`)).status).toBe(401);
+    const wrong = await fetch(`${stack.running.url}/admin/events`, { headers: { authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toBe('Bearer');
   });
@@ -51,39 +35,39 @@ describe('admin API', () => {
     let cursor: string | null = null;
     do {
       const query: string = `status=published&source=stripe&type=payment_intent.succeeded&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = (await (await fetch(`${running.url}/admin/events?${query}`, { headers: auth })).json()) as { items: Row[]; nextCursor: string | null };
+      const page = (await (await fetch(`${stack.running.url}/admin/events?${query}`, { headers: auth })).json()) as { items: Row[]; nextCursor: string | null };
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen.map((r) => r.eventId)).toEqual([...ids].reverse());
     expect(seen[0]).not.toHaveProperty('payload');
-    const ignored = (await (await fetch(`${running.url}/admin/events?status=ignored`, { headers: auth })).json()) as { items: Row[] };
+    const ignored = (await (await fetch(`${stack.running.url}/admin/events?status=ignored`, { headers: auth })).json()) as { items: Row[] };
     expect(ignored.items.map((r) => r.type)).toEqual(['invoice.paid']);
     const future = new Date(Date.now() + 60_000).toISOString();
-    const none = (await (await fetch(`${running.url}/admin/events?from=${encodeURIComponent(future)}`, { headers: auth })).json()) as { items: Row[] };
+    const none = (await (await fetch(`${stack.running.url}/admin/events?from=${encodeURIComponent(future)}`, { headers: auth })).json()) as { items: Row[] };
     expect(none.items).toEqual([]);
-    expect((await fetch(`${running.url}/admin/events?status=bogus`, { headers: auth })).status).toBe(400);
+    expect((await fetch(`${stack.running.url}/admin/events?status=bogus`, { headers: auth })).status).toBe(400);
   });
 
   it('gets one event with its payload, 404 for an unknown id', async () => {
-    const list = (await (await fetch(`${running.url}/admin/events?limit=1&type=payment_intent.succeeded`, { headers: auth })).json()) as { items: Row[] };
-    const row = (await (await fetch(`${running.url}/admin/events/${list.items[0]?.id}`, { headers: auth })).json()) as Row;
+    const list = (await (await fetch(`${stack.running.url}/admin/events?limit=1&type=payment_intent.succeeded`, { headers: auth })).json()) as { items: Row[] };
+    const row = (await (await fetch(`${stack.running.url}/admin/events/${list.items[0]?.id}`, { headers: auth })).json()) as Row;
     expect(row.eventId).toBe(ids[ids.length - 1]);
     expect(row.payload).toMatchObject({ id: row.eventId, type: 'payment_intent.succeeded' });
-    expect((await fetch(`${running.url}/admin/events/999999`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${stack.running.url}/admin/events/999999`, { headers: auth })).status).toBe(404);
   });
 
   it('replays an event with its original event ID', async () => {
     const target = ids[0] as string;
-    await waitFor(() => countOf(reader.received, target) === 1);
-    const list = (await (await fetch(`${running.url}/admin/events?limit=200`, { headers: auth })).json()) as { items: Row[] };
+    await waitFor(() => countOf(stack.reader.received, target) === 1);
+    const list = (await (await fetch(`${stack.running.url}/admin/events?limit=200`, { headers: auth })).json()) as { items: Row[] };
     const row = list.items.find((r) => r.eventId === target) as Row;
-    const res = await fetch(`${running.url}/admin/events/${row.id}/replay`, { method: 'POST', headers: auth });
+    const res = await fetch(`${stack.running.url}/admin/events/${row.id}/replay`, { method: 'POST', headers: auth });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ replayed: true, eventId: target });
-    await waitFor(() => countOf(reader.received, target) === 2);
-    const copies = reader.received.filter((r) => r.event.eventId === target);
+    await waitFor(() => countOf(stack.reader.received, target) === 2);
+    const copies = stack.reader.received.filter((r) => r.event.eventId === target);
     expect(copies[1]?.key).toBe(copies[0]?.key);
     expect(copies[1]?.event.payload).toEqual(copies[0]?.event.payload);
   });

@@ -1,8 +1,6 @@
 import { Topics } from '@orderflow/events';
-import type { RunningBroker } from '@orderflow/kafka-broker';
-import { createTestDatabase, startTestBroker, waitFor } from '@orderflow/testing';
+import { startTestBroker, waitFor } from '@orderflow/testing';
 import {
-  collect,
   countOf,
   metricValue,
   paymentIntent,
@@ -10,36 +8,18 @@ import {
   startIngress,
   stripeEvent,
   STRIPE_OLD_SECRET,
-  type Received,
-  type Running,
+  useIngressStack,
 } from './support';
 
 describe('POST /api/webhooks/stripe', () => {
-  let broker: RunningBroker;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let running: Running;
-  let reader: { received: Received[]; stop(): Promise<void> };
-
-  beforeAll(async () => {
-    broker = await startTestBroker();
-    db = await createTestDatabase('ingress_stripe');
-    running = await startIngress({ KAFKA_BROKERS: broker.brokers.join(','), INGRESS_DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379' });
-    reader = await collect(broker, [Topics.stripeIngress]);
-  });
-
-  afterAll(async () => {
-    await reader?.stop();
-    await running?.close();
-    await db?.drop();
-    await broker?.stop();
-  });
+  const stack = useIngressStack('ingress_stripe', { env: () => ({ REDIS_URL: 'redis://127.0.0.1:6379' }) });
 
   it('publishes a verified payment_intent.succeeded keyed by metadata.orderId, with the Stripe event ID', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('order-42'));
-    const res = await postStripe(running.url, event);
+    const res = await postStripe(stack.running.url, event);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ received: true, eventId: event.id, outcome: 'published' });
-    const message = await waitFor(() => reader.received.find((r) => r.event.eventId === event.id));
+    const message = await waitFor(() => stack.reader.received.find((r) => r.event.eventId === event.id));
     expect(message.topic).toBe(Topics.stripeIngress);
     expect(message.key).toBe('order-42');
     expect(message.event).toMatchObject({ type: 'payment_intent.succeeded', source: 'stripe', orderKey: 'order-42', instanceId: null, version: 1 });
@@ -55,31 +35,31 @@ describe('POST /api/webhooks/stripe', () => {
       payment_intent: 'pi_x',
       metadata: null,
     });
-    expect((await postStripe(running.url, charge)).status).toBe(200);
-    expect((await postStripe(running.url, session)).status).toBe(200);
-    expect((await waitFor(() => reader.received.find((r) => r.event.eventId === charge.id))).key).toBe('pi_for_charge');
-    expect((await waitFor(() => reader.received.find((r) => r.event.eventId === session.id))).key).toBe('order-from-session');
+    expect((await postStripe(stack.running.url, charge)).status).toBe(200);
+    expect((await postStripe(stack.running.url, session)).status).toBe(200);
+    expect((await waitFor(() => stack.reader.received.find((r) => r.event.eventId === charge.id))).key).toBe('pi_for_charge');
+    expect((await waitFor(() => stack.reader.received.find((r) => r.event.eventId === session.id))).key).toBe('order-from-session');
   });
 
   it('accepts the previous secret during a rotation', async () => {
     const event = stripeEvent('payment_intent.payment_failed', paymentIntent('order-rotated'));
-    const res = await postStripe(running.url, event, { secret: STRIPE_OLD_SECRET });
+    const res = await postStripe(stack.running.url, event, { secret: STRIPE_OLD_SECRET });
     expect(res.status).toBe(200);
-    await waitFor(() => countOf(reader.received, event.id) === 1);
+    await waitFor(() => countOf(stack.reader.received, event.id) === 1);
   });
 
   it('refuses a wrong secret or a missing signature with 401, counts it and stores nothing', async () => {
-    const before = await metricValue(running.ingress, 'ingress_signature_failures_total', { source: 'stripe' });
+    const before = await metricValue(stack.running.ingress, 'ingress_signature_failures_total', { source: 'stripe' });
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('order-forged'));
-    const wrong = await postStripe(running.url, event, { secret: 'whsec_attacker' });
+    const wrong = await postStripe(stack.running.url, event, { secret: 'whsec_attacker' });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('content-type')).toContain('application/problem+json');
     const body = await wrong.text();
     expect(body).not.toMatch(/at \w+ \(|stack/);
-    expect((await postStripe(running.url, event, { signature: null })).status).toBe(401);
-    expect((await postStripe(running.url, event, { signature: 't=1,v1=deadbeef' })).status).toBe(401);
-    expect(await metricValue(running.ingress, 'ingress_signature_failures_total', { source: 'stripe' })).toBe(before + 3);
-    const admin = await fetch(`${running.url}/admin/events?type=payment_intent.succeeded&limit=200`, {
+    expect((await postStripe(stack.running.url, event, { signature: null })).status).toBe(401);
+    expect((await postStripe(stack.running.url, event, { signature: 't=1,v1=deadbeef' })).status).toBe(401);
+    expect(await metricValue(stack.running.ingress, 'ingress_signature_failures_total', { source: 'stripe' })).toBe(before + 3);
+    const admin = await fetch(`${stack.running.url}/admin/events?type=payment_intent.succeeded&limit=200`, {
       headers: { authorization: 'Bearer admin-token-for-tests-0123456789' },
     });
     const { items } = (await admin.json()) as { items: Array<{ eventId: string }> };
@@ -87,51 +67,51 @@ describe('POST /api/webhooks/stripe', () => {
   });
 
   it('answers 400 for a verified body that is not JSON or not a valid event', async () => {
-    expect((await postStripe(running.url, {}, { body: 'not json at all' })).status).toBe(400);
+    expect((await postStripe(stack.running.url, {}, { body: 'not json at all' })).status).toBe(400);
     const noObjectId = stripeEvent('payment_intent.succeeded', { object: 'payment_intent', metadata: {} });
-    expect((await postStripe(running.url, noObjectId)).status).toBe(400);
-    expect((await postStripe(running.url, { hello: 'world' })).status).toBe(400);
+    expect((await postStripe(stack.running.url, noObjectId)).status).toBe(400);
+    expect((await postStripe(stack.running.url, { hello: 'world' })).status).toBe(400);
   });
 
   it('answers 415 for another content type and 413 for a body over 1 MB', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('o'));
-    expect((await postStripe(running.url, event, { contentType: 'text/plain' })).status).toBe(415);
+    expect((await postStripe(stack.running.url, event, { contentType: 'text/plain' })).status).toBe(415);
     const big = stripeEvent('payment_intent.succeeded', { ...paymentIntent('o'), padding: 'x'.repeat(1_100_000) });
-    const res = await postStripe(running.url, big);
+    const res = await postStripe(stack.running.url, big);
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('acknowledges other event types with 200, records them as ignored and publishes nothing', async () => {
     const event = stripeEvent('customer.created', { id: 'cus_1', object: 'customer', metadata: {} });
-    const res = await postStripe(running.url, event);
+    const res = await postStripe(stack.running.url, event);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ outcome: 'ignored' });
-    expect(await metricValue(running.ingress, 'ingress_webhook_requests_total', { source: 'stripe', type: 'customer.created', outcome: 'ignored' })).toBe(1);
+    expect(await metricValue(stack.running.ingress, 'ingress_webhook_requests_total', { source: 'stripe', type: 'customer.created', outcome: 'ignored' })).toBe(1);
     const marker = stripeEvent('payment_intent.succeeded', paymentIntent('after-ignored'));
-    await postStripe(running.url, marker);
-    await waitFor(() => countOf(reader.received, marker.id) === 1);
-    expect(countOf(reader.received, event.id)).toBe(0);
-    const list = await fetch(`${running.url}/admin/events?status=ignored`, { headers: { authorization: 'Bearer admin-token-for-tests-0123456789' } });
+    await postStripe(stack.running.url, marker);
+    await waitFor(() => countOf(stack.reader.received, marker.id) === 1);
+    expect(countOf(stack.reader.received, event.id)).toBe(0);
+    const list = await fetch(`${stack.running.url}/admin/events?status=ignored`, { headers: { authorization: 'Bearer admin-token-for-tests-0123456789' } });
     const { items } = (await list.json()) as { items: Array<{ eventId: string; status: string }> };
     expect(items.find((i) => i.eventId === event.id)?.status).toBe('ignored');
   });
 
   it('publishes an event delivered 10 times concurrently exactly once and answers every delivery 200', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('order-dup'));
-    const answers = await Promise.all(Array.from({ length: 10 }, () => postStripe(running.url, event)));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => postStripe(stack.running.url, event)));
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
     const outcomes = await Promise.all(answers.map(async (a) => ((await a.json()) as { outcome: string }).outcome));
     expect(outcomes.filter((o) => o === 'published')).toHaveLength(1);
     // A later event on the same key proves the reader has caught up past any second copy.
     const marker = stripeEvent('payment_intent.succeeded', paymentIntent('order-dup'));
-    await postStripe(running.url, marker);
-    await waitFor(() => countOf(reader.received, marker.id) === 1);
-    expect(countOf(reader.received, event.id)).toBe(1);
-    expect(await metricValue(running.ingress, 'ingress_duplicates_total', { source: 'stripe' })).toBeGreaterThanOrEqual(9);
+    await postStripe(stack.running.url, marker);
+    await waitFor(() => countOf(stack.reader.received, marker.id) === 1);
+    expect(countOf(stack.reader.received, event.id)).toBe(1);
+    expect(await metricValue(stack.running.ingress, 'ingress_duplicates_total', { source: 'stripe' })).toBeGreaterThanOrEqual(9);
     // A sequential redelivery later is a duplicate too, counted on the same row.
-    expect(await (await postStripe(running.url, event)).json()).toMatchObject({ outcome: 'duplicate' });
-    const list = await fetch(`${running.url}/admin/events?type=payment_intent.succeeded&limit=200`, {
+    expect(await (await postStripe(stack.running.url, event)).json()).toMatchObject({ outcome: 'duplicate' });
+    const list = await fetch(`${stack.running.url}/admin/events?type=payment_intent.succeeded&limit=200`, {
       headers: { authorization: 'Bearer admin-token-for-tests-0123456789' },
     });
     const { items } = (await list.json()) as { items: Array<{ eventId: string; duplicates: number }> };
@@ -141,7 +121,7 @@ describe('POST /api/webhooks/stripe', () => {
   });
 
   it('serves its metrics on /metrics', async () => {
-    const text = await (await fetch(`${running.url}/metrics`)).text();
+    const text = await (await fetch(`${stack.running.url}/metrics`)).text();
     expect(text).toMatch(/ingress_webhook_requests_total\{[^}]*source="stripe"[^}]*outcome="published"/);
     expect(text).toContain('ingress_webhook_duration_seconds_bucket');
   });

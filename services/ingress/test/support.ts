@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AnyEvent } from '@orderflow/events';
+import { Topics, type AnyEvent } from '@orderflow/events';
 import { createBus, type Bus } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
 import type { RunningBroker } from '@orderflow/kafka-broker';
-import { uniqueName } from '@orderflow/testing';
+import { createTestDatabase, startTestBroker, uniqueName } from '@orderflow/testing';
 import Stripe from 'stripe';
 import { buildIngress, loadIngressConfig, type Ingress, type IngressConfig } from '../src';
 
@@ -70,6 +70,42 @@ export async function collect(broker: RunningBroker, topics: string[]): Promise<
     },
   });
   return { received, stop: () => bus.close() };
+}
+
+export interface IngressStack {
+  readonly broker: RunningBroker;
+  readonly running: Running;
+  readonly reader: { received: Received[]; stop(): Promise<void> };
+}
+
+/**
+ * Registers, for the enclosing describe, an embedded broker, a throwaway Postgres database, an
+ * ingress on both and a reader of `topic`, torn down in reverse. `env` runs inside the
+ * beforeAll, so keys it generates reach the ingress; it may override any variable.
+ */
+export function useIngressStack(
+  database: string,
+  options: { env?: () => Record<string, string | undefined> | Promise<Record<string, string | undefined>>; topic?: string } = {},
+): IngressStack {
+  const stack = {} as { broker: RunningBroker; running: Running; reader: IngressStack['reader']; db: { url: string; drop(): Promise<void> } };
+  beforeAll(async () => {
+    stack.broker = await startTestBroker();
+    stack.db = await createTestDatabase(database);
+    stack.running = await startIngress({
+      KAFKA_BROKERS: stack.broker.brokers.join(','),
+      INGRESS_DATABASE_URL: stack.db.url,
+      ...(await options.env?.()),
+    });
+    stack.reader = await collect(stack.broker, [options.topic ?? Topics.stripeIngress]);
+  });
+  afterAll(async () => {
+    stack.broker?.faults.reset();
+    await stack.reader?.stop();
+    await stack.running?.close();
+    await stack.db?.drop();
+    await stack.broker?.stop();
+  });
+  return stack;
 }
 
 export function countOf(received: Received[], eventId: string): number {

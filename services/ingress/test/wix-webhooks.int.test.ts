@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@orderflow/events';
-import type { RunningBroker } from '@orderflow/kafka-broker';
-import { createTestDatabase, startTestBroker, waitFor } from '@orderflow/testing';
-import { collect, countOf, metricValue, startIngress, type Received, type Running } from './support';
+import { waitFor } from '@orderflow/testing';
+import { countOf, metricValue, useIngressStack } from './support';
 
 type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
 type SigningKey = Awaited<ReturnType<Jose['generateKeyPair']>>['privateKey'];
@@ -11,10 +10,6 @@ describe('POST /api/webhooks/wix', () => {
   let jose: Jose;
   let privateKey: SigningKey;
   let otherKey: SigningKey;
-  let broker: RunningBroker;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let running: Running;
-  let reader: { received: Received[]; stop(): Promise<void> };
 
   /** A webhook exactly as Wix sends it: a JWT whose `data` is JSON holding JSON strings. */
   async function wixJwt(eventType: string, inner: Record<string, unknown>, key: SigningKey = privateKey, instanceId = 'instance-1') {
@@ -31,31 +26,19 @@ describe('POST /api/webhooks/wix', () => {
   }
 
   const post = (body: string, contentType = 'text/plain') =>
-    fetch(`${running.url}/api/webhooks/wix`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    fetch(`${stack.running.url}/api/webhooks/wix`, { method: 'POST', headers: { 'content-type': contentType }, body });
 
-  beforeAll(async () => {
-    jose = await import('jose');
-    const pair = await jose.generateKeyPair('RS256', { extractable: true });
-    privateKey = pair.privateKey;
-    otherKey = (await jose.generateKeyPair('RS256')).privateKey;
-    const pem = await jose.exportSPKI(pair.publicKey);
-    broker = await startTestBroker();
-    db = await createTestDatabase('ingress_wix');
-    running = await startIngress({
-      KAFKA_BROKERS: broker.brokers.join(','),
-      INGRESS_DATABASE_URL: db.url,
-      REDIS_URL: 'redis://127.0.0.1:6379',
+  const stack = useIngressStack('ingress_wix', {
+    topic: Topics.wixIngress,
+    env: async () => {
+      jose = await import('jose');
+      const pair = await jose.generateKeyPair('RS256', { extractable: true });
+      privateKey = pair.privateKey;
+      otherKey = (await jose.generateKeyPair('RS256')).privateKey;
+      const pem = await jose.exportSPKI(pair.publicKey);
       // As env files carry it: on one line with literal \n.
-      WIX_PUBLIC_KEY: pem.replace(/\n/g, '\\n'),
-    });
-    reader = await collect(broker, [Topics.wixIngress]);
-  });
-
-  afterAll(async () => {
-    await reader?.stop();
-    await running?.close();
-    await db?.drop();
-    await broker?.stop();
+      return { REDIS_URL: 'redis://127.0.0.1:6379', WIX_PUBLIC_KEY: pem.replace(/\n/g, '\\n') };
+    },
   });
 
   it.each(['created', 'updated', 'action'] as const)('publishes an order event whose entity is in %sEvent, keyed by the order ID', async (kind) => {
@@ -65,7 +48,7 @@ describe('POST /api/webhooks/wix', () => {
     const res = await post(await wixJwt(kind === 'action' ? 'wix.ecom.v1.order_paid' : 'wix.ecom.v1.order_created', inner));
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(1_250);
-    const message = await waitFor(() => reader.received.find((r) => r.event.eventId === inner.id));
+    const message = await waitFor(() => stack.reader.received.find((r) => r.event.eventId === inner.id));
     expect(message.key).toBe(orderId);
     expect(message.event).toMatchObject({ source: 'wix', orderKey: orderId, instanceId: 'instance-1' });
     expect(message.event.payload).toMatchObject({ id: inner.id, entityId: orderId, entity: { id: orderId, paymentStatus: 'PAID' } });
@@ -75,7 +58,7 @@ describe('POST /api/webhooks/wix', () => {
     const res = await post(await wixJwt('wix.ecom.v1.order_paid', orderEvent('created', 'o-forged'), otherKey));
     expect(res.status).toBe(401);
     expect((await post('not-a-jwt')).status).toBe(401);
-    expect(await metricValue(running.ingress, 'ingress_signature_failures_total', { source: 'wix' })).toBe(2);
+    expect(await metricValue(stack.running.ingress, 'ingress_signature_failures_total', { source: 'wix' })).toBe(2);
   });
 
   it('answers 400 when the verified JWT does not hold the expected JSON', async () => {
@@ -96,8 +79,8 @@ describe('POST /api/webhooks/wix', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(5).fill(200));
     const marker = orderEvent('created', 'order-dup');
     await post(await wixJwt('wix.ecom.v1.order_created', marker));
-    await waitFor(() => countOf(reader.received, marker.id) === 1);
-    expect(countOf(reader.received, inner.id)).toBe(1);
+    await waitFor(() => countOf(stack.reader.received, marker.id) === 1);
+    expect(countOf(stack.reader.received, inner.id)).toBe(1);
   });
 
   it('acknowledges other Wix event types without publishing them', async () => {
