@@ -1,7 +1,6 @@
 import { waitFor } from '@orderflow/testing';
 import { enqueue, startOutboxRelay, type Database, type OutboxRecord, type OutboxRelay } from '../src';
-import { backendKinds, createBackend, prismaFor, silentLogger, type BackendFixture } from './support/backends';
-import type { PrismaClient } from './generated/client/client';
+import { backendKinds, silentLogger, useOpenedBackend } from './support/backends';
 
 interface OutboxRow {
   id: string;
@@ -14,31 +13,19 @@ const outboxRows = (db: Database) =>
   db.sql.query<OutboxRow>('SELECT id::text AS id, published_at, attempts, last_error FROM outbox ORDER BY id');
 
 describe.each(backendKinds)('transactional outbox on %s', (kind) => {
-  let backend: BackendFixture;
-  let db: Database;
-  let prisma: PrismaClient;
+  const opened = useOpenedBackend(kind);
   const relays: OutboxRelay[] = [];
 
   // Tests of this file share one database: each starts from an empty outbox.
-  beforeAll(async () => {
-    backend = await createBackend(kind);
-    db = await backend.open();
-    prisma = prismaFor(db);
-  });
-  beforeEach(() => db.sql.exec('TRUNCATE outbox'));
+  beforeEach(() => opened.db.sql.exec('TRUNCATE outbox'));
   afterEach(async () => {
     await Promise.all(relays.splice(0).map((relay) => relay.stop()));
-  });
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await db?.close();
-    await backend?.cleanup();
   });
 
   const start = (publish: (messages: OutboxRecord[]) => Promise<void>, batchSize = 10) => {
     // A long poll interval: only notify() makes these relays look promptly, so a test that
     // passes proves notify works rather than polling luck.
-    const relay = startOutboxRelay({ db, publish, batchSize, pollIntervalMs: 60_000, backoff: { initialMs: 5, maxMs: 20 }, logger: silentLogger });
+    const relay = startOutboxRelay({ db: opened.db, publish, batchSize, pollIntervalMs: 60_000, backoff: { initialMs: 5, maxMs: 20 }, logger: silentLogger });
     relays.push(relay);
     return relay;
   };
@@ -48,19 +35,19 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     const relay = start(async (messages) => void published.push(...messages));
 
     await expect(
-      prisma.$transaction(async (tx) => {
+      opened.prisma.$transaction(async (tx) => {
         await tx.widget.create({ data: { name: 'never' } });
         await enqueue(tx, { topic: 'widgets', key: 'never', value: 'rolled back' });
         throw new Error('business rule failed');
       }),
     ).rejects.toThrow('business rule failed');
-    await prisma.$transaction((tx) => enqueue(tx, { topic: 'widgets', key: 'marker', value: 'committed' }));
+    await opened.prisma.$transaction((tx) => enqueue(tx, { topic: 'widgets', key: 'marker', value: 'committed' }));
     relay.notify();
 
     // The committed marker went out after the rolled-back row would have: it was never there.
     await waitFor(() => published.length === 1, { description: 'the committed marker' });
     expect(published.map((m) => m.value.toString())).toEqual(['committed']);
-    expect(await outboxRows(db)).toHaveLength(1);
+    expect(await outboxRows(opened.db)).toHaveLength(1);
   });
 
   it('publishes committed rows in id order with their topic, key, bytes and headers, then marks them', async () => {
@@ -68,12 +55,12 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     const relay = start(async (messages) => void published.push(...messages), 4);
 
     for (let i = 0; i < 10; i++) {
-      await prisma.$transaction(async (tx) => {
+      await opened.prisma.$transaction(async (tx) => {
         await enqueue(tx, { topic: 'orders', key: `order-${i % 3}`, value: `payload-${i}`, headers: { seq: String(i) } });
       });
     }
     const binary = Buffer.from([0, 255, 1, 254]);
-    await prisma.$transaction((tx) => enqueue(tx, { topic: 'raw', key: null, value: binary }));
+    await opened.prisma.$transaction((tx) => enqueue(tx, { topic: 'raw', key: null, value: binary }));
     relay.notify();
 
     await waitFor(() => published.length === 11, { description: '11 published messages' });
@@ -83,7 +70,7 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     expect(published[10].value.equals(binary)).toBe(true);
     const ids = published.map((m) => BigInt(m.id));
     expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
-    await waitFor(async () => (await outboxRows(db)).every((row) => row.published_at !== null), {
+    await waitFor(async () => (await outboxRows(opened.db)).every((row) => row.published_at !== null), {
       description: 'every row marked published',
     });
   });
@@ -100,14 +87,14 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
       published.push(...messages);
     });
 
-    await prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'k', value: 'first' }));
-    await prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'k', value: 'second' }));
+    await opened.prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'k', value: 'first' }));
+    await opened.prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'k', value: 'second' }));
     relay.notify();
 
     // Retried on its own (the idle poll is a minute away), recorded on the rows, never marked published.
     const failing = await waitFor(
       async () => {
-        const rows = await outboxRows(db);
+        const rows = await outboxRows(opened.db);
         return rows.every((r) => r.attempts >= 3) ? rows : null;
       },
       { description: 'three recorded failed attempts' },
@@ -120,7 +107,7 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     await waitFor(() => published.length === 2, { description: 'publication once the broker is back' });
     expect(published.map((m) => m.value.toString())).toEqual(['first', 'second']);
     const rows = await waitFor(async () => {
-      const current = await outboxRows(db);
+      const current = await outboxRows(opened.db);
       return current.every((r) => r.published_at !== null) ? current : null;
     });
     expect(rows.every((r) => r.attempts >= 3 && r.last_error === null)).toBe(true);
@@ -130,10 +117,10 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     const published: OutboxRecord[] = [];
     const relay = start(async (messages) => void published.push(...messages));
     await relay.stop();
-    await prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'late', value: 'after stop' }));
+    await opened.prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'late', value: 'after stop' }));
     relay.notify();
     expect(published).toEqual([]);
-    expect((await outboxRows(db))[0].published_at).toBeNull();
+    expect((await outboxRows(opened.db))[0].published_at).toBeNull();
   });
 
   if (kind === 'postgres') {
@@ -156,14 +143,14 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
 
       const total = 300;
       for (let i = 0; i < total; i += 10) {
-        await prisma.$transaction(async (tx) => {
+        await opened.prisma.$transaction(async (tx) => {
           for (let j = i; j < i + 10; j++) await enqueue(tx, { topic: 'orders', key: `order-${j % 5}`, value: String(j) });
         });
         relayA.notify();
         relayB.notify();
       }
 
-      await waitFor(async () => (await outboxRows(db)).every((r) => r.published_at !== null), {
+      await waitFor(async () => (await outboxRows(opened.db)).every((r) => r.published_at !== null), {
         timeoutMs: 30_000,
         description: 'every row published',
       });

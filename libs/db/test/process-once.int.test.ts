@@ -1,30 +1,15 @@
-import { processOnce, type Database } from '../src';
-import { backendKinds, createBackend, prismaFor, type BackendFixture } from './support/backends';
-import type { PrismaClient } from './generated/client/client';
+import { processOnce } from '../src';
+import { backendKinds, useOpenedBackend } from './support/backends';
 
 describe.each(backendKinds)('processOnce on %s', (kind) => {
-  let backend: BackendFixture;
-  let db: Database;
-  let prisma: PrismaClient;
+  const opened = useOpenedBackend(kind);
 
-  beforeAll(async () => {
-    backend = await createBackend(kind);
-    db = await backend.open();
-    prisma = prismaFor(db);
-  });
-
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await db?.close();
-    await backend?.cleanup();
-  });
-
-  const quantityOf = async (name: string) => (await prisma.widget.findUniqueOrThrow({ where: { name } })).quantity;
+  const quantityOf = async (name: string) => (await opened.prisma.widget.findUniqueOrThrow({ where: { name } })).quantity;
 
   it('applies the effects of 20 concurrent deliveries of one event exactly once', async () => {
-    await prisma.widget.create({ data: { name: 'concurrent' } });
+    await opened.prisma.widget.create({ data: { name: 'concurrent' } });
     const deliveries = Array.from({ length: 20 }, () =>
-      processOnce(prisma, { consumer: 'stock', eventId: 'evt-concurrent' }, async (tx) => {
+      processOnce(opened.prisma, { consumer: 'stock', eventId: 'evt-concurrent' }, async (tx) => {
         await tx.widget.update({ where: { name: 'concurrent' }, data: { quantity: { increment: 1 } } });
         return 'applied';
       }),
@@ -37,9 +22,9 @@ describe.each(backendKinds)('processOnce on %s', (kind) => {
   });
 
   it('keeps consumers independent: the same event is new to a second consumer', async () => {
-    await prisma.widget.create({ data: { name: 'two-consumers' } });
+    await opened.prisma.widget.create({ data: { name: 'two-consumers' } });
     const bump = (consumer: string) =>
-      processOnce(prisma, { consumer, eventId: 'evt-shared' }, (tx) =>
+      processOnce(opened.prisma, { consumer, eventId: 'evt-shared' }, (tx) =>
         tx.widget.update({ where: { name: 'two-consumers' }, data: { quantity: { increment: 1 } } }),
       );
     expect((await bump('stock')).duplicate).toBe(false);
@@ -49,10 +34,10 @@ describe.each(backendKinds)('processOnce on %s', (kind) => {
   });
 
   it('forgets an event whose effects failed, so the redelivery runs them', async () => {
-    await prisma.widget.create({ data: { name: 'retried' } });
+    await opened.prisma.widget.create({ data: { name: 'retried' } });
     let calls = 0;
     const handle = () =>
-      processOnce(prisma, { consumer: 'stock', eventId: 'evt-retried' }, async (tx) => {
+      processOnce(opened.prisma, { consumer: 'stock', eventId: 'evt-retried' }, async (tx) => {
         calls += 1;
         await tx.widget.update({ where: { name: 'retried' }, data: { quantity: { increment: 1 } } });
         if (calls === 1) throw new Error('downstream hiccup');
@@ -65,10 +50,10 @@ describe.each(backendKinds)('processOnce on %s', (kind) => {
   });
 
   it("joins the caller's transaction: a duplicate leaves it usable, a rollback undoes the marker", async () => {
-    await prisma.widget.create({ data: { name: 'joined' } });
-    await processOnce(prisma, { consumer: 'stock', eventId: 'evt-joined' }, async () => undefined);
+    await opened.prisma.widget.create({ data: { name: 'joined' } });
+    await processOnce(opened.prisma, { consumer: 'stock', eventId: 'evt-joined' }, async () => undefined);
 
-    const outcome = await prisma.$transaction(async (tx) => {
+    const outcome = await opened.prisma.$transaction(async (tx) => {
       const inner = await processOnce(tx, { consumer: 'stock', eventId: 'evt-joined' }, async () => 'ran');
       // ON CONFLICT DO NOTHING does not abort the transaction: later statements still work.
       await tx.widget.update({ where: { name: 'joined' }, data: { quantity: 7 } });
@@ -78,12 +63,12 @@ describe.each(backendKinds)('processOnce on %s', (kind) => {
     expect(await quantityOf('joined')).toBe(7);
 
     await expect(
-      prisma.$transaction(async (tx) => {
+      opened.prisma.$transaction(async (tx) => {
         await processOnce(tx, { consumer: 'stock', eventId: 'evt-rolled-back' }, async () => undefined);
         throw new Error('caller aborts');
       }),
     ).rejects.toThrow('caller aborts');
-    const again = await processOnce(prisma, { consumer: 'stock', eventId: 'evt-rolled-back' }, async () => 'ran');
+    const again = await processOnce(opened.prisma, { consumer: 'stock', eventId: 'evt-rolled-back' }, async () => 'ran');
     expect(again).toEqual({ duplicate: false, result: 'ran' });
   });
 });

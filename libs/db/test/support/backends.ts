@@ -55,3 +55,28 @@ export async function createBackend(kind: BackendKind): Promise<BackendFixture> 
 export function prismaFor(db: Database): PrismaClient {
   return new PrismaClient({ adapter: db.adapter });
 }
+
+export interface OpenedBackend {
+  readonly backend: BackendFixture;
+  readonly db: Database;
+  readonly prisma: PrismaClient;
+}
+
+/**
+ * Registers, for the enclosing describe, one backend of `kind` opened and migrated with a
+ * PrismaClient on it, closed and removed after the describe's tests.
+ */
+export function useOpenedBackend(kind: BackendKind): OpenedBackend {
+  const opened = {} as { backend: BackendFixture; db: Database; prisma: PrismaClient };
+  beforeAll(async () => {
+    opened.backend = await createBackend(kind);
+    opened.db = await opened.backend.open();
+    opened.prisma = prismaFor(opened.db);
+  });
+  afterAll(async () => {
+    await opened.prisma?.$disconnect();
+    await opened.db?.close();
+    await opened.backend?.cleanup();
+  });
+  return opened;
+}
