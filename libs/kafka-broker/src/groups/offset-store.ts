@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
+import { writeFileAtomic } from '../storage/atomic-file';
 import { decodeRecords, encodeRecord, type OffsetLogRecord } from './offset-log-format';
 
 /** One committed offset, as OffsetFetch returns it. */
@@ -80,7 +81,7 @@ export class OffsetStore {
     const loading = new OffsetStore(null, opts);
     for (const r of records) loading.applyRecord(r);
     const compacted = Buffer.concat(loading.snapshotRecords().map(encodeRecord));
-    await replaceFile(file, compacted);
+    writeFileAtomic(file, compacted);
     const handle = await fs.promises.open(file, 'a');
     const store = new OffsetStore(handle, opts);
     for (const [g, offsets] of loading.groups) store.groups.set(g, offsets);
@@ -227,24 +228,5 @@ export class OffsetStore {
 
   private snapshotRecords(): OffsetLogRecord[] {
     return [...this.groups.keys()].map((group) => ({ type: 'commit', group, offsets: this.fetchAll(group) }));
-  }
-}
-
-/** Writes `contents` to a temp file, fsyncs it, renames it over `file` and fsyncs the directory. */
-async function replaceFile(file: string, contents: Buffer): Promise<void> {
-  const tmp = `${file}.compact-tmp`;
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    await fh.writeFile(contents);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.promises.rename(tmp, file);
-  const dir = await fs.promises.open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }

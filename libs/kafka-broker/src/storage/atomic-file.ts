@@ -5,11 +5,11 @@ import * as path from 'node:path';
  * Replaces a small file so that a crash at any moment leaves either the old or
  * the new contents: write a temp file, fsync it, rename over, fsync the directory.
  */
-export function writeFileAtomic(file: string, contents: string): void {
+export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, contents);
+    fs.writeFileSync(fd, contents); // loops until every byte is written
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
