@@ -8,3 +8,4 @@ export type { RawSqlClient, TransactionalClient } from './prisma-client';
 export { processOnce, type ProcessOnceKey, type ProcessOnceResult } from './process-once';
 export { enqueue, type OutboxMessage, type OutboxRecord } from './outbox';
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+export { StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
