@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient, type WebhookEvent } from './generated/prisma/client';
-import type { SqlExecutor } from '@orderflow/db';
+import { StatementBatcher, type SqlExecutor } from '@orderflow/db';
 import type { VerifiedEvent } from './verified-event';
 
 export type EventStatus = 'received' | 'published' | 'ignored' | 'failed';
@@ -44,6 +44,11 @@ const ROW_COLUMNS = [
   'last_seen_at AS "lastSeenAt"',
 ].join(', ');
 
+/** The columns a new row is inserted with, in order. */
+const INSERT_COLUMNS = ['source', 'event_id', 'type', 'order_key', 'instance_id', 'status', 'payload', 'attempts', 'trace_id', 'occurred_at'];
+
+type NewRow = [source: string, eventId: string, type: string, orderKey: string | null, instanceId: string | null, status: EventStatus, payload: string, attempts: number, traceId: string, occurredAt: Date];
+
 /** pg hands int8 back as a string (PGlite as a number); the model's id is a bigint. */
 function fromSql(row: Omit<WebhookEvent, 'id'> & { id: string | number | bigint }): WebhookEvent {
   return { ...row, id: BigInt(row.id) };
@@ -55,26 +60,44 @@ function fromSql(row: Omit<WebhookEvent, 'id'> & { id: string | number | bigint 
  * statement, so concurrent deliveries (in this process or other replicas) cannot both win.
  */
 export class EventLogRepository {
+  /** New rows of concurrent webhooks, inserted together: one statement and one commit per batch. */
+  private readonly inserts: StatementBatcher<NewRow, WebhookEvent | null>;
+  /** Acknowledged events, marked published together. */
+  private readonly publishes: StatementBatcher<bigint, void>;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly sql: SqlExecutor,
     /** A `received` row untouched this long belongs to a crashed attempt and may be taken over. */
     private readonly staleAfterMs: number,
-  ) {}
+  ) {
+    this.inserts = new StatementBatcher({ runBatch: (rows) => this.insertNew(rows) });
+    this.publishes = new StatementBatcher({
+      runBatch: async (ids) => {
+        await this.sql.query(
+          `UPDATE webhook_events SET status = 'published', error = NULL, published_at = now(), updated_at = now() WHERE id = ANY($1::bigint[])`,
+          [ids.map(String)],
+        );
+        return ids.map(() => undefined);
+      },
+    });
+  }
 
   async begin(event: VerifiedEvent, traceId: string): Promise<BeginResult> {
     const status: EventStatus = event.publishable ? 'received' : 'ignored';
-    // Plain SQL on the hot path, below Prisma: once per webhook, and the ORM's per-statement
-    // work cost more CPU than the statement (bench/ingress-webhooks.mjs, profiled).
-    const inserted = await this.sql.query<Parameters<typeof fromSql>[0]>(
-      `INSERT INTO webhook_events (source, event_id, type, order_key, instance_id, status, payload, attempts, trace_id, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)
-       ON CONFLICT (source, event_id) DO NOTHING
-       RETURNING ${ROW_COLUMNS}`,
-      [event.source, event.eventId, event.type, event.orderKey, event.instanceId, status, JSON.stringify(event.payload), event.publishable ? 1 : 0, traceId, event.occurredAt],
-    );
-    // The whole row comes back from the insert: one round trip, not an insert and a select.
-    if (inserted[0]) return { kind: 'new', row: fromSql(inserted[0]) };
+    const inserted = await this.inserts.run([
+      event.source,
+      event.eventId,
+      event.type,
+      event.orderKey,
+      event.instanceId,
+      status,
+      JSON.stringify(event.payload),
+      event.publishable ? 1 : 0,
+      traceId,
+      event.occurredAt,
+    ]);
+    if (inserted) return { kind: 'new', row: inserted };
 
     const row = await this.find(event.source, event.eventId);
     if (!row) throw new Error('event row vanished after a conflicting insert');
@@ -98,10 +121,8 @@ export class EventLogRepository {
     return this.prisma.webhookEvent.findUnique({ where: { id } });
   }
 
-  async markPublished(id: bigint): Promise<void> {
-    await this.sql.query(`UPDATE webhook_events SET status = 'published', error = NULL, published_at = now(), updated_at = now() WHERE id = $1`, [
-      id.toString(),
-    ]);
+  markPublished(id: bigint): Promise<void> {
+    return this.publishes.run(id);
   }
 
   /** Only a row still `received`: a late acknowledgement may already have marked it published. */
@@ -136,6 +157,26 @@ export class EventLogRepository {
 
   async ping(): Promise<void> {
     await this.prisma.$queryRaw`SELECT 1`;
+  }
+
+  /**
+   * Inserts the rows that are new and returns each one (null where the (source, event_id) is
+   * already logged). Plain SQL below Prisma: this is the hot path, and the ORM's per-statement
+   * work cost more CPU than the statement (bench/ingress-webhooks.mjs, profiled). The whole row
+   * comes back from the insert: no second round trip to read it.
+   */
+  private async insertNew(rows: readonly NewRow[]): Promise<(WebhookEvent | null)[]> {
+    const width = INSERT_COLUMNS.length;
+    const values = rows.map((_, r) => `(${INSERT_COLUMNS.map((column, c) => `$${r * width + c + 1}${column === 'payload' ? '::jsonb' : ''}`).join(', ')})`);
+    const inserted = await this.sql.query<Parameters<typeof fromSql>[0]>(
+      `INSERT INTO webhook_events (${INSERT_COLUMNS.join(', ')}) VALUES ${values.join(', ')}
+       ON CONFLICT (source, event_id) DO NOTHING
+       RETURNING ${ROW_COLUMNS}`,
+      rows.flat(),
+    );
+    // RETURNING has no promised order, and leaves out the rows that conflicted.
+    const byKey = new Map(inserted.map((row) => [`${row.source}\u0000${row.eventId}`, fromSql(row)]));
+    return rows.map(([source, eventId]) => byKey.get(`${source}\u0000${eventId}`) ?? null);
   }
 
   private async getOrThrow(id: bigint): Promise<WebhookEvent> {
