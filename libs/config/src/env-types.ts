@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -81,6 +82,36 @@ export function pem() {
       return fail(ctx, 'must be a PEM block (-----BEGIN ...----- ... -----END ...-----)');
     }
     return text;
+  });
+}
+
+/** Express's `trust proxy`: which hops may set X-Forwarded-For, so `req.ip` is the real client. */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrSubnet(item: string): boolean {
+  const [address, bits, ...rest] = item.split('/');
+  if (rest.length > 0 || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  const max = isIP(address) === 4 ? 32 : 128;
+  return /^\d+$/.test(bits) && Number(bits) <= max;
+}
+
+/**
+ * Which proxies in front of a service are trusted to name the client: 'false' (none: the peer
+ * is the client), a hop count ('1' behind one load balancer), or a comma-separated list of
+ * addresses, subnets and express's names (loopback, linklocal, uniquelocal). 'true' trusts
+ * any peer, so a client could pick its own address: refused.
+ */
+export function trustProxy() {
+  return z.string().transform((raw, ctx): TrustProxy => {
+    const text = raw.trim();
+    if (text === 'false') return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    const items = text.split(',').map((item) => item.trim());
+    if (items.length > 0 && items.every((item) => PROXY_NAMES.has(item) || isAddressOrSubnet(item))) return items;
+    return fail(ctx, "must be 'false', a number of proxy hops, or addresses/subnets (10.0.0.0/8, loopback, ...)");
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, bool, durationMs, list, loadConfig, pem, port, secret, url } from './index';
+import { ConfigError, bool, durationMs, list, loadConfig, pem, port, secret, trustProxy, url } from './index';
 
 const PEM = '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----';
 
@@ -113,6 +113,13 @@ describe('value types', () => {
     expect(one(durationMs(), '2m')).toBe(120_000);
     expect(one(durationMs(), '1h')).toBe(3_600_000);
     expect(() => one(durationMs(), '-5s')).toThrow(ConfigError);
+  });
+
+  it('reads which proxies are trusted, and never trusts every peer', () => {
+    expect(one(trustProxy(), 'false')).toBe(false);
+    expect(one(trustProxy(), '2')).toBe(2);
+    expect(one(trustProxy(), 'loopback, 10.0.0.0/8,::1')).toEqual(['loopback', '10.0.0.0/8', '::1']);
+    for (const bad of ['true', '10.0.0.0/33', 'proxy.local', '10.0.0.1/8/2', '']) expect(() => one(trustProxy(), bad)).toThrow(ConfigError);
   });
 
   it('accepts any absolute URL when no protocol is required', () => {

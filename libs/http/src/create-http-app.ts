@@ -14,6 +14,12 @@ export interface HttpAppOptions {
   registry?: Registry;
   /** Largest body `rawJson()`/`rawBody()` accept unless a route says otherwise. Default '1mb'. */
   bodyLimit?: string | number;
+  /**
+   * Express's `trust proxy`: which hops in front of the service may name the client in
+   * X-Forwarded-For, so `req.ip` (rate limits, logs) is the real client. Default false: the
+   * peer is the client, and a forwarded header is ignored rather than believed.
+   */
+  trustProxy?: boolean | number | readonly string[];
   /** What `/readyz` checks: Kafka, the database, Redis... */
   readiness?: readonly ReadinessCheck[];
   /**
@@ -38,6 +44,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set(BODY_LIMIT_SETTING, options.bodyLimit ?? '1mb');
+  const trust = options.trustProxy ?? false;
+  app.set('trust proxy', Array.isArray(trust) ? [...trust] : trust);
 
   app.use(requestId(options.logger));
   if (options.registry) app.use(requestMetrics(options.registry));

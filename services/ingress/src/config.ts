@@ -1,4 +1,4 @@
-import { bool, durationMs, list, loadConfig, pem, port, secret, url, type Env } from '@orderflow/config';
+import { bool, durationMs, list, loadConfig, pem, port, secret, trustProxy, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 /** A positive whole number (rate-limit points). */
@@ -33,6 +33,8 @@ export const ingressConfigSchema = z.object({
   RATE_LIMIT_POINTS: positiveInt().default(500),
   RATE_LIMIT_WINDOW: durationMs().default(10_000),
   RATE_LIMIT_ENABLED: bool().default(true),
+  /** The proxies in front of the ingress that may name the client (see README); default none. */
+  TRUST_PROXY: trustProxy().default(false),
   /**
    * How long a webhook waits for Kafka's acks=all before answering 503. The bus may take far
    * longer to give up on a hung broker (kafkajs retries for ~10 s and more), and Stripe times a

@@ -30,7 +30,7 @@ export interface Ingress {
   readonly registry: Registry;
   /** Opens the database (migrations), Redis and Kafka. The app answers 503 until it resolves. */
   start(): Promise<void>;
-  /** Flushes the producer, closes Kafka, Redis and the database. Stop the HTTP server first. */
+  /** Flushes the producer, closes Kafka, Redis and the database. Stop the HTTP server first. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -57,6 +57,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
   let log: EventLogRepository | undefined;
   let intake: WebhookIntake | undefined;
   let wix: WixVerifier | undefined;
+  let stopping: Promise<void> | undefined;
 
   const limiter = config.RATE_LIMIT_ENABLED
     ? rateLimit(
@@ -68,6 +69,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
   const app = createHttpApp({
     logger,
     registry,
+    trustProxy: config.TRUST_PROXY,
     readiness: [
       { name: 'database', check: async () => (log ? log.ping() : Promise.reject(new Error('not started'))) },
     ],
@@ -103,16 +105,19 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
       intake = new WebhookIntake({ log, producer, dedupe, metrics, dedupeTtlMs: config.DEDUPE_TTL });
       logger.info({ wix: Boolean(wix), redis: Boolean(config.REDIS_URL), database: database.kind }, 'ingress started');
     },
-    async stop() {
-      intake = undefined;
-      await producer.close().catch((err: unknown) => logger.warn({ err }, 'producer did not flush cleanly'));
-      if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
-      await dedupe.close().catch(() => undefined);
-      limiterRedis?.disconnect();
-      log = undefined;
-      await prisma?.$disconnect();
-      await database?.close();
-      logger.info('ingress stopped');
+    stop() {
+      stopping ??= (async () => {
+        intake = undefined;
+        await producer.close().catch((err: unknown) => logger.warn({ err }, 'producer did not flush cleanly'));
+        if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
+        await dedupe.close().catch(() => undefined);
+        limiterRedis?.disconnect();
+        log = undefined;
+        await prisma?.$disconnect();
+        await database?.close();
+        logger.info('ingress stopped');
+      })();
+      return stopping;
     },
   };
 }

@@ -28,3 +28,22 @@ export class SignatureError extends Error {
 export class PayloadError extends Error {
   override readonly name = 'PayloadError';
 }
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) if (key.includes('\u0000') || holdsNul(item)) return true;
+  }
+  return false;
+}
+
+/**
+ * Refuses (400) an event the event log could not store: Postgres text and jsonb cannot hold
+ * U+0000, and an authentic event we cannot log must not be published either.
+ */
+export function assertStorable(event: VerifiedEvent): void {
+  if (holdsNul(event.eventId) || holdsNul(event.type) || holdsNul(event.orderKey) || holdsNul(event.instanceId) || holdsNul(event.payload)) {
+    throw new PayloadError('the event contains a NUL character (\\u0000), which cannot be stored');
+  }
+}

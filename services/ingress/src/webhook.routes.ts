@@ -2,7 +2,7 @@ import { HttpProblem, rawBody } from '@orderflow/http';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { IngressMetrics, Outcome } from './ingress.metrics';
 import { verifyStripe } from './stripe.verifier';
-import { PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
+import { assertStorable, PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
 import type { IntakeResult, WebhookIntake } from './webhook-intake';
 import type { WixVerifier } from './wix.verifier';
 
@@ -89,6 +89,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
       let event: VerifiedEvent;
       try {
         event = verifyStripe(req.rawBody ?? Buffer.alloc(0), req.get('stripe-signature'), deps.stripeSecrets);
+        assertStorable(event);
       } catch (err) {
         refuse('stripe', req, err);
       }
@@ -104,6 +105,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
       let event: VerifiedEvent;
       try {
         event = await verifier.verify((req.rawBody ?? Buffer.alloc(0)).toString('utf8'));
+        assertStorable(event);
       } catch (err) {
         refuse('wix', req, err);
       }

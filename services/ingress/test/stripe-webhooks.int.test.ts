@@ -1,5 +1,6 @@
 import { Topics } from '@orderflow/events';
-import { startTestBroker, waitFor } from '@orderflow/testing';
+import type { RunningBroker } from '@orderflow/kafka-broker';
+import { startTestBroker, tempDir, waitFor } from '@orderflow/testing';
 import {
   countOf,
   metricValue,
@@ -73,6 +74,17 @@ describe('POST /api/webhooks/stripe', () => {
     expect((await postStripe(stack.running.url, { hello: 'world' })).status).toBe(400);
   });
 
+  it('answers 400 for an event the log cannot store, without failing the events accepted beside it', async () => {
+    const bad = stripeEvent('payment_intent.succeeded', { ...paymentIntent('order-nul'), description: 'a\u0000b' });
+    const good = Array.from({ length: 20 }, (_, i) => stripeEvent('payment_intent.succeeded', paymentIntent(`order-beside-${i}`)));
+    const [badRes, ...goodRes] = await Promise.all([postStripe(stack.running.url, bad), ...good.map((e) => postStripe(stack.running.url, e))]);
+    expect(badRes.status).toBe(400);
+    expect(((await badRes.json()) as { detail: string }).detail).toMatch(/NUL/);
+    expect(goodRes.map((r) => r.status)).toEqual(good.map(() => 200));
+    await waitFor(() => good.every((e) => countOf(stack.reader.received, e.id) === 1));
+    expect(countOf(stack.reader.received, bad.id)).toBe(0);
+  });
+
   it('answers 415 for another content type and 413 for a body over 1 MB', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('o'));
     expect((await postStripe(stack.running.url, event, { contentType: 'text/plain' })).status).toBe(415);
@@ -128,31 +140,64 @@ describe('POST /api/webhooks/stripe', () => {
 });
 
 describe('rate limiting of webhooks', () => {
+  let broker: RunningBroker;
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  beforeAll(async () => {
+    broker = await startTestBroker();
+  });
+  afterAll(async () => {
+    await broker.stop();
+    for (const dir of dirs) dir.remove();
+  });
+
+  async function limitedIngress(env: Record<string, string> = {}) {
+    const dir = tempDir();
+    dirs.push(dir);
+    return startIngress({ KAFKA_BROKERS: broker.brokers.join(','), DATA_DIR: dir.path, RATE_LIMIT_POINTS: '3', RATE_LIMIT_WINDOW: '60s', ...env });
+  }
+
+  /** Statuses of `count` unpublished (ignored) events, sent one after another with `headers`. */
+  async function statusesOf(url: string, count: number, headers: Record<string, string> = {}): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const res = await postStripe(url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }), { headers });
+      statuses.push(res.status);
+    }
+    return statuses;
+  }
+
   it('answers 429 with Retry-After once a client IP used its points', async () => {
-    const broker = await startTestBroker();
-    const dir = (await import('@orderflow/testing')).tempDir();
-    const running = await startIngress({
-      KAFKA_BROKERS: broker.brokers.join(','),
-      DATA_DIR: dir.path,
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_POINTS: '3',
-      RATE_LIMIT_WINDOW: '60s',
-    });
+    const running = await limitedIngress({ REDIS_URL: 'redis://127.0.0.1:6379' });
     try {
-      const statuses: number[] = [];
-      let limited: Response | undefined;
-      for (let i = 0; i < 4; i += 1) {
-        const res = await postStripe(running.url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }));
-        statuses.push(res.status);
-        if (res.status === 429) limited = res;
-      }
-      expect(statuses).toEqual([200, 200, 200, 429]);
-      expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(limited?.headers.get('content-type')).toContain('application/problem+json');
+      expect(await statusesOf(running.url, 3)).toEqual([200, 200, 200]);
+      const limited = await postStripe(running.url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }));
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(limited.headers.get('content-type')).toContain('application/problem+json');
     } finally {
       await running.close();
-      await broker.stop();
-      dir.remove();
+    }
+  });
+
+  it('ignores X-Forwarded-For unless the proxy is trusted, then limits each forwarded client alone', async () => {
+    const direct = await limitedIngress();
+    try {
+      // A client cannot escape its limit by naming another address.
+      const forged = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4'];
+      const statuses = [];
+      for (const address of forged) statuses.push(...(await statusesOf(direct.url, 1, { 'x-forwarded-for': address })));
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await direct.close();
+    }
+
+    const proxied = await limitedIngress({ TRUST_PROXY: 'loopback' });
+    try {
+      expect(await statusesOf(proxied.url, 4, { 'x-forwarded-for': '203.0.113.1' })).toEqual([200, 200, 200, 429]);
+      // Another client behind the same proxy has its own points.
+      expect(await statusesOf(proxied.url, 1, { 'x-forwarded-for': '203.0.113.2' })).toEqual([200]);
+    } finally {
+      await proxied.close();
     }
   });
 });
