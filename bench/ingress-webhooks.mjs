@@ -7,11 +7,12 @@
 //
 //   npm run build && node bench/ingress-webhooks.mjs [--rates 250,500,1000,2000] [--seconds 10]
 //
-// Processes: the embedded broker (its CLI) and the ingress (its dist/main.js,
-// PGlite under a temp dir, in-memory dedupe) each run alone; the ceiling server
-// and autocannon run here.
+// Processes: the embedded broker (its CLI), the ingress (its dist/main.js, PGlite
+// under a temp dir unless INGRESS_DATABASE_URL is set, in-memory dedupe) and the
+// ceiling server each run alone; autocannon runs here. Requests are signed before
+// each run starts (signing is the load generator's cost, not the server's), so
+// the generator does not starve the servers it measures.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import { pacedRun } from './support/paced-load.mjs';
 import Stripe from 'stripe';
 
 const { values: args } = parseArgs({
@@ -26,6 +28,8 @@ const { values: args } = parseArgs({
     rates: { type: 'string', default: '250,500,1000,2000' },
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
+    warmup: { type: 'string', default: '5' },
+    loads: { type: 'string', default: 'steady,burst' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -87,20 +91,13 @@ async function startIngress(brokers, port) {
   throw new Error('ingress not ready after 30 s');
 }
 
-function startCeiling() {
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        stripe.webhooks.constructEvent(Buffer.concat(chunks), req.headers['stripe-signature'], SECRET, 300);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
-      } catch {
-        res.writeHead(401).end();
-      }
-    });
+async function startCeiling() {
+  const child = spawn(process.execPath, [join(root, 'bench/support/stripe-ceiling-server.mjs')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, STRIPE_WEBHOOK_SECRET: SECRET },
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })));
+  const m = await waitForLine(child, /listening on ([^:\s]+):(\d+)/, 'ceiling');
+  return { child, base: `http://${m[1]}:${m[2]}` };
 }
 
 /** A payment_intent.succeeded event with a new ID, signed as Stripe signs it. */
@@ -122,7 +119,15 @@ function signedRequest() {
   return { method: 'POST', path: '/api/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload };
 }
 
-function run(base, rate) {
+/** Enough signed requests for a run at `rate`, with room for autocannon's bursts. */
+function signedBatch(rate) {
+  return Array.from({ length: Math.ceil(rate * SECONDS * 1.2) + CONNECTIONS }, signedRequest);
+}
+
+/** autocannon at an offered rate: throughput, and latency under its per-second bursts. */
+function burstRun(base, rate) {
+  const signed = signedBatch(rate);
+  let next = 0;
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -130,17 +135,32 @@ function run(base, rate) {
         connections: CONNECTIONS,
         overallRate: rate,
         duration: SECONDS,
-        requests: [{ setupRequest: (req) => ({ ...req, ...signedRequest() }) }],
+        requests: [{ setupRequest: (req) => ({ ...req, ...(signed[next++] ?? signedRequest()) }) }],
       },
-      (err, result) => (err ? reject(err) : resolve(result)),
+      (err, result) => (err ? reject(err) : resolve(burstSummary(result))),
     );
   });
 }
 
-function summary(result) {
+function burstSummary(result) {
   const ok = result['2xx'];
   return { sent: result.requests.sent, ok, non2xx: result.non2xx, errors: result.errors + result.timeouts, perSecond: ok / SECONDS, p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
 }
+
+/** The same rate, paced evenly (bench/support/paced-load.mjs). */
+function steadyRun(base, rate) {
+  const signed = signedBatch(rate);
+  let next = 0;
+  return pacedRun({ base, rate, seconds: SECONDS, next: () => signed[next++] ?? signedRequest() });
+}
+
+const LOADS = Object.fromEntries(
+  args.loads.split(',').map((name) => {
+    const runAt = { steady: steadyRun, burst: burstRun }[name];
+    if (!runAt) throw new Error(`--loads: unknown load "${name}" (steady, burst)`);
+    return [name, runAt];
+  }),
+);
 
 async function main() {
   const broker = await startBroker();
@@ -148,14 +168,20 @@ async function main() {
   const ceiling = await startCeiling();
   const rows = [];
   try {
-    for (const rate of RATES) {
-      const target = summary(await run(ingress.base, rate));
-      const bare = summary(await run(ceiling.base, rate));
-      rows.push({ rate, ingress: target, ceiling: bare, ratio: target.perSecond / bare.perSecond });
+    // Untimed: JIT, connection pools, topic metadata and the database's caches warm up first.
+    const warmup = { rate: RATES[0], seconds: Number(args.warmup) };
+    for (const base of [ingress.base, ceiling.base]) {
+      if (warmup.seconds > 0) await pacedRun({ base, ...warmup, next: signedRequest });
+    }
+    for (const [load, runAt] of Object.entries(LOADS)) {
+      for (const rate of RATES) {
+        const target = await runAt(ingress.base, rate);
+        const bare = await runAt(ceiling.base, rate);
+        rows.push({ load, rate, ingress: target, ceiling: bare, ratio: target.perSecond / bare.perSecond });
+      }
     }
   } finally {
-    ceiling.server.close();
-    for (const p of [ingress.child, broker.child]) {
+    for (const p of [ceiling.child, ingress.child, broker.child]) {
       p.kill('SIGTERM');
       await new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', r)));
     }
@@ -165,14 +191,22 @@ async function main() {
     console.log(JSON.stringify(rows, null, 2));
     return;
   }
-  console.log(`ingress vs signature-only ceiling (${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per rate)`);
-  console.log('offered/s | ingress ok/s   p50    p99  non-2xx | ceiling ok/s   p50    p99 | ratio');
-  for (const r of rows) {
-    const i = r.ingress;
-    const c = r.ceiling;
+  const database = process.env.INGRESS_DATABASE_URL ? 'Postgres' : 'PGlite';
+  console.log(`ingress (${database}) vs signature-only ceiling (${process.version}, ${SECONDS} s per rate)`);
+  for (const load of Object.keys(LOADS)) {
     console.log(
-      `${String(r.rate).padStart(9)} | ${i.perSecond.toFixed(0).padStart(12)} ${String(i.p50Ms).padStart(5)} ${String(i.p99Ms).padStart(6)} ${String(i.non2xx + i.errors).padStart(8)} | ${c.perSecond.toFixed(0).padStart(12)} ${String(c.p50Ms).padStart(5)} ${String(c.p99Ms).padStart(6)} | ${(100 * r.ratio).toFixed(0)}%`,
+      load === 'steady'
+        ? '\nsteady: requests paced evenly, open loop, latency from when each was due'
+        : `\nburst: autocannon overallRate, ${CONNECTIONS} connections (each sends its share of a second back to back)`,
     );
+    console.log('offered/s | ingress ok/s   p50    p99  non-2xx | ceiling ok/s   p50    p99 | ratio');
+    for (const r of rows.filter((row) => row.load === load)) {
+      const i = r.ingress;
+      const c = r.ceiling;
+      console.log(
+        `${String(r.rate).padStart(9)} | ${i.perSecond.toFixed(0).padStart(12)} ${String(i.p50Ms).padStart(5)} ${String(i.p99Ms).padStart(6)} ${String(i.non2xx + i.errors).padStart(8)} | ${c.perSecond.toFixed(0).padStart(12)} ${String(c.p50Ms).padStart(5)} ${String(c.p99Ms).padStart(6)} | ${(100 * r.ratio).toFixed(0)}%`,
+      );
+    }
   }
 }
 

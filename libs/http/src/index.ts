@@ -6,3 +6,4 @@ export { rawBody, rawJson, type RawBodyOptions, type RawJsonOptions } from './ra
 export { PROBLEM_CONTENT_TYPE } from './problem-handler';
 export { REQUEST_ID_HEADER } from './request-id';
 export type { ReadinessCheck, CheckOutcome } from './readiness';
+export { startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';

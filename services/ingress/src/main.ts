@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
 import { ConfigError } from '@orderflow/config';
+import { startHttpServer } from '@orderflow/http';
 import { createLogger } from '@orderflow/logging';
 import { loadIngressConfig } from './config';
 import { buildIngress } from './ingress';
@@ -19,19 +19,15 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'ingress', level: config.LOG_LEVEL });
   const ingress = buildIngress(config, { logger });
   await ingress.start();
-  const server: Server = await new Promise((resolve) => {
-    const s = ingress.app.listen(config.PORT, config.HOST, () => resolve(s));
-  });
-  logger.info({ address: server.address() }, 'ingress listening');
+  const http = await startHttpServer(ingress.app, { port: config.PORT, host: config.HOST });
+  logger.info({ url: http.url }, 'ingress listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: no new connections, finishing requests in flight');
-    // Idle keep-alive connections would hold close() open until they time out.
-    server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await http.close();
     await ingress.stop();
     process.exit(0);
   };

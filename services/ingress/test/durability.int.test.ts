@@ -1,6 +1,7 @@
 import { ErrorCode } from '@orderflow/kafka-broker';
-import { waitFor } from '@orderflow/testing';
-import { countOf, metricValue, paymentIntent, postStripe, stripeEvent, useIngressStack } from './support';
+import { Topics } from '@orderflow/events';
+import { createTestDatabase, startTestBroker, waitFor } from '@orderflow/testing';
+import { ADMIN_TOKEN, collect, countOf, metricValue, paymentIntent, postStripe, startIngress, stripeEvent, useIngressStack } from './support';
 
 describe('durable before 2xx', () => {
   const stack = useIngressStack('ingress_durable', { env: () => ({ REDIS_URL: 'redis://127.0.0.1:6379', PUBLISH_DEADLINE: '1000' }) });
@@ -68,5 +69,39 @@ describe('with Redis unreachable', () => {
     expect((await postStripe(stack.running.url, marker)).status).toBe(200);
     await waitFor(() => countOf(stack.reader.received, marker.id) === 1);
     expect(countOf(stack.reader.received, event.id)).toBe(1);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('answers and publishes the webhooks in flight when it stops, and refuses new connections', async () => {
+    const broker = await startTestBroker();
+    const db = await createTestDatabase('ingress_shutdown');
+    const reader = await collect(broker, [Topics.stripeIngress]);
+    const running = await startIngress({ KAFKA_BROKERS: broker.brokers.join(','), INGRESS_DATABASE_URL: db.url });
+    try {
+      await postStripe(running.url, stripeEvent('payment_intent.succeeded', paymentIntent('warm-up')));
+      const events = Array.from({ length: 5 }, (_, i) => stripeEvent('payment_intent.succeeded', paymentIntent(`order-stopping-${i}`)));
+      // Kafka holds their acknowledgement, so they are in flight when the stop begins.
+      const resume = broker.faults.stopAnswering(30_000);
+      const answers = events.map((event) => postStripe(running.url, event));
+      await waitFor(async () => {
+        const res = await fetch(`${running.url}/admin/events?status=received`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        return ((await res.json()) as { items: unknown[] }).items.length === events.length;
+      });
+
+      const stopped = running.close();
+      await expect(postStripe(running.url, stripeEvent('payment_intent.succeeded', paymentIntent('too-late')))).rejects.toThrow();
+      resume();
+
+      expect((await Promise.all(answers)).map((res) => res.status)).toEqual(events.map(() => 200));
+      await stopped;
+      await waitFor(() => events.every((event) => countOf(reader.received, event.id) === 1));
+    } finally {
+      broker.faults.reset();
+      await running.close();
+      await reader.stop();
+      await db.drop();
+      await broker.stop();
+    }
   });
 });

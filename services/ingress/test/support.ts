@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Topics, type AnyEvent } from '@orderflow/events';
 import { createBus, type Bus } from '@orderflow/kafka';
+import { startHttpServer, type HttpServer } from '@orderflow/http';
 import { createLogger } from '@orderflow/logging';
 import type { RunningBroker } from '@orderflow/kafka-broker';
 import { createTestDatabase, startTestBroker, uniqueName } from '@orderflow/testing';
@@ -17,6 +16,8 @@ export interface Running {
   ingress: Ingress;
   url: string;
   config: IngressConfig;
+  http: HttpServer;
+  /** As main.ts stops on SIGTERM: drain HTTP, then stop the service. */
   close(): Promise<void>;
 }
 
@@ -35,17 +36,14 @@ export async function startIngress(env: Record<string, string | undefined>): Pro
   );
   const ingress = buildIngress(config, { logger: createLogger({ name: 'ingress-test', level: config.LOG_LEVEL }) });
   await ingress.start();
-  const server: Server = await new Promise((resolve) => {
-    const s = ingress.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startHttpServer(ingress.app, { port: 0, host: '127.0.0.1' });
   return {
     ingress,
-    url,
+    url: http.url,
     config,
+    http,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await http.close();
       await ingress.stop();
     },
   };
@@ -142,9 +140,13 @@ export function signStripe(payload: string, secret = STRIPE_SECRET): string {
   return Stripe.webhooks.generateTestHeaderString({ payload, secret });
 }
 
-export async function postStripe(url: string, event: object, options: { secret?: string; signature?: string | null; contentType?: string; body?: string } = {}) {
+export async function postStripe(
+  url: string,
+  event: object,
+  options: { secret?: string; signature?: string | null; contentType?: string; body?: string; headers?: Record<string, string> } = {},
+) {
   const body = options.body ?? JSON.stringify(event);
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json', ...options.headers };
   const signature = options.signature === undefined ? signStripe(body, options.secret) : options.signature;
   if (signature !== null) headers['stripe-signature'] = signature;
   return fetch(`${url}/api/webhooks/stripe`, { method: 'POST', headers, body });
