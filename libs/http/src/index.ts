@@ -7,3 +7,4 @@ export { PROBLEM_CONTENT_TYPE } from './problem-handler';
 export { REQUEST_ID_HEADER } from './request-id';
 export type { ReadinessCheck, CheckOutcome } from './readiness';
 export { startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
+export { adminAuth } from './admin-auth';

@@ -1,8 +1,8 @@
-import { HttpProblem } from '@orderflow/http';
+import { adminAuth, HttpProblem } from '@orderflow/http';
 import type { BatchingProducer } from '@orderflow/kafka';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { adminAuth } from './admin-auth';
+
 import { envelopeOf } from './envelope';
 import type { EventLogRepository, WebhookEvent } from './event-log.repository';
 import { DEADLINE_PASSED, withDeadline } from './with-deadline';

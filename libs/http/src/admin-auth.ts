@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HttpProblem } from '@orderflow/http';
+import { HttpProblem } from './http-problem';
 import type { RequestHandler } from 'express';
 
 /**
