@@ -3,3 +3,18 @@ export { uniqueName } from './names';
 export { tempDir } from './temp-dir';
 export { createTestDatabase } from './database';
 export { startTestBroker } from './broker';
+export {
+  startFakeStripe,
+  type FakeStripe,
+  type FakeStripeOptions,
+  type RecordedRequest,
+  type RequestMatch,
+  type InjectedError,
+  type StripeEvent,
+  type FakePaymentIntent,
+  type FakeCheckoutSession,
+  type FakeCharge,
+  type FakeRefund,
+  type FormParams,
+  type FormValue,
+} from './fake-stripe';
