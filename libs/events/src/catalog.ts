@@ -1,6 +1,15 @@
 import type { z } from 'zod';
 import type { Envelope, EventSource } from './envelope.schema';
 import { stripeEventSchema, type StripeEventType } from './stripe-events.schema';
+import {
+  checkoutEventSchema,
+  fulfillmentOutcomeSchema,
+  orderSnapshotSchema,
+  registrationPromotedSchema,
+  type CheckoutEventType,
+  type FulfillmentEventType,
+  type OrderEventType,
+} from './order-events.schema';
 import { Topics, type TopicName } from './topics';
 import { wixOrderEventSchema, type WixEventType } from './wix-events.schema';
 
@@ -20,6 +29,18 @@ function stripe<const T extends StripeEventType>(type: T) {
 
 function wix() {
   return { topic: Topics.wixIngress, version: 1, source: 'wix', payload: wixOrderEventSchema } as const;
+}
+
+function order<const P extends z.ZodType>(payload: P) {
+  return { topic: Topics.orders, version: 1, source: 'order', payload } as const;
+}
+
+function checkout() {
+  return { topic: Topics.orders, version: 1, source: 'checkout', payload: checkoutEventSchema } as const;
+}
+
+function fulfillment() {
+  return { topic: Topics.fulfillment, version: 1, source: 'fulfillment', payload: fulfillmentOutcomeSchema } as const;
 }
 
 /**
@@ -43,7 +64,25 @@ export const eventCatalog = {
   'wix.ecom.v1.order_updated': wix(),
   'wix.ecom.v1.order_canceled': wix(),
   'wix.ecom.v1.order_fulfilled': wix(),
-} as const satisfies EventCatalog & Record<StripeEventType | WixEventType, CatalogEntry>;
+  // The order service's domain events: every one carries the order snapshot after the change.
+  'order.created': order(orderSnapshotSchema),
+  'order.pending': order(orderSnapshotSchema),
+  'order.paid': order(orderSnapshotSchema),
+  'order.approved': order(orderSnapshotSchema),
+  'order.ready_to_fulfill': order(orderSnapshotSchema),
+  'order.payment_failed': order(orderSnapshotSchema),
+  'order.cancelled': order(orderSnapshotSchema),
+  'order.refunded': order(orderSnapshotSchema),
+  'order.disputed': order(orderSnapshotSchema),
+  'order.fulfilled': order(orderSnapshotSchema),
+  'registration.promoted': order(registrationPromotedSchema),
+  'checkout.started': checkout(),
+  'checkout.completed': checkout(),
+  'checkout.failed': checkout(),
+  'fulfillment.completed': fulfillment(),
+  'fulfillment.failed': fulfillment(),
+} as const satisfies EventCatalog &
+  Record<StripeEventType | WixEventType | OrderEventType | CheckoutEventType | FulfillmentEventType | 'registration.promoted', CatalogEntry>;
 
 export type Catalog = typeof eventCatalog;
 export type EventType = keyof Catalog;

@@ -21,3 +21,28 @@ export {
 } from './catalog';
 export { EventValidationError } from './event-validation.error';
 export { encodeEvent, decodeEvent, EventHeaders, type DecodeResult, type EncodedEvent, type RawMessage } from './codec';
+export {
+  orderSnapshotSchema,
+  orderStatusSchema,
+  orderStatuses,
+  orderSourceSchema,
+  orderLineSchema,
+  lineKindSchema,
+  registrationStatusSchema,
+  checkoutEventSchema,
+  registrationPromotedSchema,
+  fulfillmentOutcomeSchema,
+  orderEventTypes,
+  checkoutEventTypes,
+  fulfillmentEventTypes,
+  type OrderSnapshot,
+  type OrderStatus,
+  type OrderSource,
+  type OrderLine,
+  type LineKind,
+  type RegistrationStatus,
+  type CheckoutEventPayload,
+  type OrderEventType,
+  type CheckoutEventType,
+  type FulfillmentEventType,
+} from './order-events.schema';

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/** Where an order came from: a checkout Orderflow started, or a provider's own order. */
+export const orderSourceSchema = z.enum(['checkout', 'stripe', 'wix']);
+export type OrderSource = z.infer<typeof orderSourceSchema>;
+
+export const orderStatuses = ['PENDING', 'PAID', 'APPROVED', 'FULFILLED', 'CANCELLED', 'FAILED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'DISPUTED'] as const;
+export const orderStatusSchema = z.enum(orderStatuses);
+export type OrderStatus = z.infer<typeof orderStatusSchema>;
+
+export const lineKindSchema = z.enum(['ticket', 'license', 'external']);
+export type LineKind = z.infer<typeof lineKindSchema>;
+
+export const registrationStatusSchema = z.enum(['PENDING', 'ACTIVE', 'CANCELLED', 'WAITLISTED']);
+export type RegistrationStatus = z.infer<typeof registrationStatusSchema>;
+
+const cents = z.number().int().nonnegative();
+const isoTimestamp = z.iso.datetime({ offset: true });
+
+export const orderLineSchema = z.object({
+  lineId: z.string().min(1),
+  productId: z.string().min(1),
+  name: z.string().nullable(),
+  quantity: z.number().int().positive(),
+  unitAmountCents: cents,
+  kind: lineKindSchema,
+  /** The event (or event session) a ticket admits to: the capacity it draws on. */
+  capacityKey: z.string().min(1).nullable(),
+});
+export type OrderLine = z.infer<typeof orderLineSchema>;
+
+export const registrationSchema = z.object({
+  registrationId: z.string().min(1),
+  lineId: z.string().min(1),
+  capacityKey: z.string().min(1),
+  status: registrationStatusSchema,
+});
+
+/**
+ * What every order event carries: the order as it stands after the change, so a consumer
+ * (fulfillment, notification, partner dispatch) never has to call back for it.
+ */
+export const orderSnapshotSchema = z.object({
+  orderId: z.string().min(1),
+  instanceId: z.string().min(1).nullable(),
+  source: orderSourceSchema,
+  status: orderStatusSchema,
+  /** The status before this event's change; null for a new order. */
+  previousStatus: orderStatusSchema.nullable(),
+  currency: z.string().length(3),
+  totalCents: cents,
+  refundedCents: cents,
+  customer: z.object({ email: z.string().nullable(), name: z.string().nullable() }),
+  lines: z.array(orderLineSchema),
+  registrations: z.array(registrationSchema),
+  references: z.object({
+    paymentIntentId: z.string().nullable(),
+    checkoutSessionId: z.string().nullable(),
+    wixOrderId: z.string().nullable(),
+    wixOrderNumber: z.string().nullable(),
+    cartId: z.string().nullable(),
+    checkoutId: z.string().nullable(),
+    externalReference: z.string().nullable(),
+  }),
+  /** Why: a failure or cancellation reason, a refund note, 'manual' for an admin action. */
+  reason: z.string().nullable(),
+  /** The provider event (or admin action) that caused the change. */
+  causedBy: z.string().nullable(),
+  createdAt: isoTimestamp,
+  updatedAt: isoTimestamp,
+});
+export type OrderSnapshot = z.infer<typeof orderSnapshotSchema>;
+
+export const checkoutEventSchema = z.object({
+  lockId: z.string().min(1),
+  cartId: z.string().min(1),
+  instanceId: z.string().min(1).nullable(),
+  orderId: z.string().min(1),
+  /** The phase the checkout reached (or failed in). */
+  phase: z.string().min(1),
+  /** checkout.failed: why, and whether the lock simply expired. */
+  reason: z.string().nullable(),
+  expired: z.boolean(),
+  order: orderSnapshotSchema,
+});
+export type CheckoutEventPayload = z.infer<typeof checkoutEventSchema>;
+
+export const registrationPromotedSchema = z.object({
+  registrationId: z.string().min(1),
+  capacityKey: z.string().min(1),
+  /** The order the promoted registration belongs to (its key), not the refunded one. */
+  order: orderSnapshotSchema,
+  /** The order whose refund or cancellation freed the place. */
+  freedBy: z.string().min(1),
+});
+
+export const orderEventTypes = [
+  'order.created',
+  'order.pending',
+  'order.paid',
+  'order.approved',
+  'order.ready_to_fulfill',
+  'order.payment_failed',
+  'order.cancelled',
+  'order.refunded',
+  'order.disputed',
+  'order.fulfilled',
+] as const;
+export type OrderEventType = (typeof orderEventTypes)[number];
+
+export const checkoutEventTypes = ['checkout.started', 'checkout.completed', 'checkout.failed'] as const;
+export type CheckoutEventType = (typeof checkoutEventTypes)[number];
+
+/**
+ * What the fulfillment service reports about an order. The order service moves the order to
+ * FULFILLED on `fulfillment.completed` and flags it on `fulfillment.failed`.
+ */
+export const fulfillmentOutcomeSchema = z.looseObject({
+  orderId: z.string().min(1),
+  /** Why it failed; null on success. */
+  reason: z.string().nullable().optional(),
+  /** Items issued (ticket IDs, license keys, ...); shaped by the fulfillment service. */
+  items: z.array(z.looseObject({ lineId: z.string().min(1) })).optional(),
+});
+
+export const fulfillmentEventTypes = ['fulfillment.completed', 'fulfillment.failed'] as const;
+export type FulfillmentEventType = (typeof fulfillmentEventTypes)[number];
