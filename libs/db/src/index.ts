@@ -9,3 +9,4 @@ export { processOnce, type ProcessOnceKey, type ProcessOnceResult } from './proc
 export { enqueue, type OutboxMessage, type OutboxRecord } from './outbox';
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
+export { isDatabaseUnavailable } from './unavailable';

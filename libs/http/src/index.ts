@@ -8,3 +8,4 @@ export { REQUEST_ID_HEADER } from './request-id';
 export type { ReadinessCheck, CheckOutcome } from './readiness';
 export { startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
 export { adminAuth } from './admin-auth';
+export { runServiceProcess, type RunnableService, type ServiceProcessOptions } from './run-service';
