@@ -1,0 +1,84 @@
+import { HttpProblem, rawJson } from '@orderflow/http';
+import { lineKindSchema } from '@orderflow/events';
+import type { Express } from 'express';
+import { z } from 'zod';
+import { CheckoutError, type CheckoutService } from '../checkout/checkout.service';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { OrderMetrics } from '../order.metrics';
+import { apiKeyAuth, instanceOf } from './api-keys';
+
+const id = z.string().min(1).max(200);
+
+const checkoutBody = z
+  .object({
+    cartId: id,
+    currency: z.string().regex(/^[a-zA-Z]{3}$/, { message: 'must be an ISO 4217 code' }),
+    customer: z.object({ email: z.email().nullable().default(null), name: z.string().max(200).nullable().default(null) }).default({ email: null, name: null }),
+    items: z
+      .array(
+        z.object({
+          productId: id,
+          name: z.string().max(200).nullable().default(null),
+          quantity: z.number().int().min(1).max(1_000),
+          unitAmountCents: z.number().int().min(0).max(100_000_000),
+          kind: lineKindSchema,
+          /** The event or session a ticket admits to; required for tickets. */
+          capacityKey: id.nullable().default(null),
+        }),
+      )
+      .min(1)
+      .max(100),
+    mode: z.enum(['payment_intent', 'checkout_session']).default('payment_intent'),
+    successUrl: z.url().optional(),
+    cancelUrl: z.url().optional(),
+  })
+  .refine((b) => b.items.every((item) => item.kind !== 'ticket' || item.capacityKey), { message: 'ticket items need a capacityKey', path: ['items'] })
+  .refine((b) => b.mode !== 'checkout_session' || (b.successUrl && b.cancelUrl), { message: 'checkout_session needs successUrl and cancelUrl', path: ['mode'] })
+  .refine((b) => b.items.reduce((sum, item) => sum + item.quantity * item.unitAmountCents, 0) > 0, { message: 'the total must be above zero', path: ['items'] });
+
+/** Seed 002's checkout API, for the shop's backend (instance API key). */
+export function checkoutRoutes(deps: { prisma: () => PrismaClient | undefined; checkout: () => CheckoutService | undefined; metrics: OrderMetrics }): (app: Express) => void {
+  const service = () => {
+    const checkout = deps.checkout();
+    if (!checkout) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
+    return checkout;
+  };
+  return (app) => {
+    app.post('/api/checkout', apiKeyAuth(deps.prisma), rawJson({ limit: '100kb' }), async (req, res) => {
+      const body = checkoutBody.safeParse(req.body);
+      if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
+      const { items, ...request } = body.data;
+      const stop = deps.metrics.checkoutDuration.startTimer();
+      try {
+        const started = await service().start(instanceOf(req), { ...request, lines: items }, req.requestId);
+        stop({ outcome: 'started' });
+        res.status(201).json(started);
+      } catch (err) {
+        if (!(err instanceof CheckoutError)) throw err;
+        stop({ outcome: err.status === 409 ? 'conflict' : 'failed' });
+        throw new HttpProblem(err.status, { detail: err.message, extensions: err.extra, ...(err.status === 503 ? { headers: { 'retry-after': '5' } } : {}) });
+      }
+    });
+
+    app.get('/api/checkout/status', apiKeyAuth(deps.prisma), async (req, res) => {
+      const cartId = id.safeParse(req.query.cartId);
+      if (!cartId.success) throw new HttpProblem(400, { detail: 'cartId is required' });
+      const found = await service().status(instanceOf(req), cartId.data);
+      if (!found) throw new HttpProblem(404, { detail: 'No checkout for this cart' });
+      const { lock, orderStatus } = found;
+      res.json({
+        lockId: lock.id,
+        cartId: lock.cartId,
+        state: lock.state,
+        phase: lock.phase,
+        phases: lock.phases,
+        orderId: lock.orderId,
+        orderStatus,
+        lockedAt: lock.lockedAt.toISOString(),
+        expiresAt: lock.expiresAt.toISOString(),
+        completedAt: lock.completedAt?.toISOString() ?? null,
+        error: lock.error,
+      });
+    });
+  };
+}

@@ -1,0 +1,69 @@
+import { HttpProblem } from '@orderflow/http';
+import { orderStatusSchema } from '@orderflow/events';
+import type { Express } from 'express';
+import { z } from 'zod';
+import { ORDER_INCLUDE } from '../domain/order-book';
+import type { PrismaClient } from '../generated/prisma/client';
+import { apiKeyAuth, instanceOf } from './api-keys';
+import { orderView, page } from './order-views';
+
+const statusQuery = z
+  .object({ orderId: z.string().min(1).optional(), checkoutId: z.string().min(1).optional(), externalRef: z.string().min(1).optional() })
+  .refine((q) => [q.orderId, q.checkoutId, q.externalRef].filter(Boolean).length === 1, { message: 'give exactly one of orderId, checkoutId, externalRef' });
+
+const listQuery = z.object({
+  status: orderStatusSchema.optional(),
+  cursor: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/**
+ * The external API of seed 000, for a shop's own systems: order status by our order ID, the
+ * provider checkout ID or the shop's external reference, and the instance's orders. Everything
+ * is scoped to the API key's instance; another instance's order is a 404, indistinguishable
+ * from one that does not exist.
+ */
+export function externalRoutes(deps: { prisma: () => PrismaClient | undefined }): (app: Express) => void {
+  const prisma = () => deps.prisma()!;
+  return (app) => {
+    app.use('/external', apiKeyAuth(deps.prisma));
+
+    app.get('/external/order/status', async (req, res) => {
+      const query = statusQuery.safeParse(req.query);
+      if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
+      const instanceId = instanceOf(req);
+      const { orderId, checkoutId, externalRef } = query.data;
+      let id = orderId;
+      if (!id) {
+        // Orders first; a tracked external checkout that has no order yet answers with its record.
+        const where = checkoutId ? { instanceId, checkoutId } : { instanceId, externalReference: externalRef };
+        const order = await prisma().order.findFirst({ where, select: { id: true }, orderBy: { createdAt: 'desc' } });
+        if (order) id = order.id;
+        else {
+          const record = await prisma().externalOrderRecord.findFirst({ where, orderBy: { createdAt: 'desc' } });
+          if (!record) throw new HttpProblem(404, { detail: 'No such order' });
+          res.json({ orderId: record.orderId, status: record.status, tracked: record });
+          return;
+        }
+      }
+      const order = await prisma().order.findFirst({ where: { id, instanceId }, include: ORDER_INCLUDE });
+      if (!order) throw new HttpProblem(404, { detail: 'No such order' });
+      const tracked = await prisma().externalOrderRecord.findFirst({ where: { instanceId, orderId: order.id } });
+      res.json({ orderId: order.id, status: order.status, order: orderView(order), tracked });
+    });
+
+    app.get('/external/orders', async (req, res) => {
+      const query = listQuery.safeParse(req.query);
+      if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
+      const { status, cursor, limit } = query.data;
+      const rows = await prisma().order.findMany({
+        where: { instanceId: instanceOf(req), status, ...(cursor ? { id: { lt: cursor } } : {}) },
+        include: ORDER_INCLUDE,
+        orderBy: { id: 'desc' },
+        take: limit + 1,
+      });
+      const { items, nextCursor } = page(rows, limit);
+      res.json({ items: items.map(orderView), nextCursor });
+    });
+  };
+}

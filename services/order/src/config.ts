@@ -1,0 +1,48 @@
+import { durationMs, list, loadConfig, port, secret, trustProxy, url, type Env } from '@orderflow/config';
+import { z } from 'zod';
+
+/** `instanceId:key` pairs; keys of at least 24 characters. */
+const apiKeys = () =>
+  list().pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[^:\s]+:[^:\s]{24,}$/, { message: 'must be instanceId:key pairs, keys at least 24 characters' })
+        .transform((pair) => {
+          const [instanceId, key] = pair.split(':');
+          return { instanceId, key };
+        }),
+    ),
+  );
+
+export const orderConfigSchema = z.object({
+  PORT: port().default(3001),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAFKA_BROKERS: list()
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { message: 'must be host:port' })).min(1))
+    .default(['127.0.0.1:9092']),
+  /** Without it orders live in a PGlite database under DATA_DIR. */
+  ORDER_DATABASE_URL: url({ protocols: ['postgres', 'postgresql'] }).optional(),
+  DATA_DIR: z.string().default('./data'),
+  ADMIN_TOKEN: secret().pipe(z.string().min(16, { message: 'must be at least 16 characters' })),
+  /** Per-instance keys for the external and checkout APIs, stored hashed at start-up. */
+  API_KEYS: apiKeys().default([]),
+  /** Unset: checkouts and refunds answer 503; provider events are still handled. */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_/, { message: "must be a Stripe secret key ('sk_...' or 'rk_...')" }).optional(),
+  STRIPE_API_BASE: url({ protocols: ['https', 'http'] }).default('https://api.stripe.com'),
+  STRIPE_TIMEOUT: durationMs().default(10_000),
+  /** How long a cart stays locked for its payment. */
+  CHECKOUT_LOCK_TTL: durationMs().default(30 * 60_000),
+  CHECKOUT_SWEEP_INTERVAL: durationMs().default(30_000),
+  CHECKOUT_STUCK_AFTER: durationMs().default(5 * 60_000),
+  /** Wix instances whose paid orders are approved at once ('*' for every instance). */
+  AUTO_APPROVE_INSTANCES: list().default([]),
+  TRUST_PROXY: trustProxy().default(false),
+});
+
+export type OrderConfig = Readonly<z.output<typeof orderConfigSchema>>;
+
+export function loadOrderConfig(env: Env = process.env): OrderConfig {
+  return loadConfig(orderConfigSchema, env);
+}

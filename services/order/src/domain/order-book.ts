@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { enqueue } from '@orderflow/db';
+import { encodeEvent, type AnyEvent, type EventType, type LineKind, type OrderSnapshot, type OrderSource, type OrderStatus } from '@orderflow/events';
+import type { Prisma } from '../generated/prisma/client';
+import type { OrderMetrics } from '../order.metrics';
+import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
+
+export type Tx = Prisma.TransactionClient;
+
+export const ORDER_INCLUDE = {
+  lines: { orderBy: { position: 'asc' } },
+  registrations: { orderBy: { createdAt: 'asc' } },
+} as const satisfies Prisma.OrderInclude;
+
+export type LoadedOrder = Prisma.OrderGetPayload<{ include: typeof ORDER_INCLUDE }>;
+
+/** What caused a change: a provider event, a checkout step, a fulfillment report or an admin. */
+export interface Cause {
+  /** The event type or action, e.g. `payment_intent.succeeded`, `admin.complete`. */
+  kind: string;
+  /** The causing event's ID (idempotency key), or null for an action without one. */
+  eventId: string | null;
+  traceId: string;
+}
+
+export interface NewLine {
+  productId: string;
+  name: string | null;
+  quantity: number;
+  unitAmountCents: number;
+  kind: LineKind;
+  capacityKey: string | null;
+}
+
+export interface NewOrder {
+  id?: string;
+  instanceId: string | null;
+  source: OrderSource;
+  currency: string;
+  totalCents?: number;
+  customerEmail: string | null;
+  customerName: string | null;
+  providerCheckoutRef?: string | null;
+  checkoutSessionId?: string | null;
+  wixOrderId?: string | null;
+  wixOrderNumber?: string | null;
+  cartId?: string | null;
+  checkoutId?: string | null;
+  externalReference?: string | null;
+  lines: NewLine[];
+}
+
+/** Fields a transition may update along with the status. */
+export type OrderPatch = Partial<
+  Pick<
+    Prisma.OrderUncheckedUpdateInput,
+    'refundedCents' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderNumber' | 'fulfillmentFailure' | 'customerEmail' | 'customerName'
+  >
+>;
+
+/**
+ * Every change to an order goes through here, inside the caller's transaction:
+ *
+ * - the order row is locked (`FOR UPDATE`) before it is read, so a checkout sweep, an admin
+ *   action and a consumer never interleave on one order;
+ * - the state machine decides; a refused change is recorded and counted, never applied;
+ * - the domain events of an applied change go to the outbox in the same transaction, with IDs
+ *   derived from the order and its version, so a replayed publication carries the same ID.
+ */
+export class OrderBook {
+  constructor(private readonly metrics: OrderMetrics) {}
+
+  /** The order, locked for the rest of the transaction; null when there is none. */
+  async lock(tx: Tx, id: string): Promise<LoadedOrder | null> {
+    const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>('SELECT id FROM orders WHERE id = $1 FOR UPDATE', id);
+    if (locked.length === 0) return null;
+    return tx.order.findUniqueOrThrow({ where: { id }, include: ORDER_INCLUDE });
+  }
+
+  /** Finds by a unique reference and locks it. */
+  async lockBy(tx: Tx, where: Prisma.OrderWhereUniqueInput): Promise<LoadedOrder | null> {
+    const found = await tx.order.findUnique({ where, select: { id: true } });
+    return found ? this.lock(tx, found.id) : null;
+  }
+
+  /** A new PENDING order with its lines; announces order.created and order.pending. */
+  async create(tx: Tx, input: NewOrder, cause: Cause): Promise<LoadedOrder> {
+    const id = input.id ?? `ord_${randomUUID()}`;
+    const total = input.totalCents ?? input.lines.reduce((sum, line) => sum + line.quantity * line.unitAmountCents, 0);
+    await tx.order.create({
+      data: {
+        id,
+        instanceId: input.instanceId,
+        source: input.source,
+        status: 'PENDING',
+        currency: input.currency.toLowerCase(),
+        totalCents: total,
+        customerEmail: input.customerEmail,
+        customerName: input.customerName,
+        providerCheckoutRef: input.providerCheckoutRef ?? null,
+        checkoutSessionId: input.checkoutSessionId ?? null,
+        wixOrderId: input.wixOrderId ?? null,
+        wixOrderNumber: input.wixOrderNumber ?? null,
+        cartId: input.cartId ?? null,
+        checkoutId: input.checkoutId ?? null,
+        externalReference: input.externalReference ?? null,
+        lines: {
+          create: input.lines.map((line, position) => ({ id: `line_${randomUUID()}`, position, ...line })),
+        },
+        transitions: { create: { fromStatus: null, toStatus: 'PENDING', applied: true, cause: cause.kind, eventId: cause.eventId } },
+      },
+    });
+    const order = (await this.lock(tx, id))!;
+    this.metrics.transitions.inc({ from: 'NEW', to: 'PENDING' });
+    await this.announce(tx, ['order.created', 'order.pending'], order, null, cause);
+    return order;
+  }
+
+  /**
+   * Moves `order` to `to` if the state machine allows it. Returns the decision; on `apply` the
+   * order passed in is stale, use the returned one.
+   */
+  async transition(
+    tx: Tx,
+    order: LoadedOrder,
+    to: OrderStatus,
+    cause: Cause,
+    options: { reason?: string | null; patch?: OrderPatch } = {},
+  ): Promise<{ decision: TransitionDecision; order: LoadedOrder }> {
+    const from = order.status as OrderStatus;
+    const decision = decide(from, to);
+    if (decision !== 'apply') {
+      if (decision === 'illegal') {
+        this.metrics.illegalTransitions.inc({ from, to, cause: cause.kind });
+        await tx.orderTransition.create({
+          data: { orderId: order.id, fromStatus: from, toStatus: to, applied: false, cause: cause.kind, eventId: cause.eventId, reason: `refused: ${from} → ${to} is not allowed` },
+        });
+      }
+      return { decision, order };
+    }
+    await tx.order.update({
+      where: { id: order.id },
+      data: { ...options.patch, status: to, reason: options.reason ?? null, version: { increment: 1 }, updatedAt: new Date() },
+    });
+    await tx.orderTransition.create({
+      data: { orderId: order.id, fromStatus: from, toStatus: to, applied: true, cause: cause.kind, eventId: cause.eventId, reason: options.reason ?? null },
+    });
+    this.metrics.transitions.inc({ from, to });
+    const updated = (await this.reload(tx, order.id))!;
+    await this.announce(tx, eventsOnEntering(to), updated, from, cause);
+    return { decision, order: updated };
+  }
+
+  /** Updates fields without a status change (a linked session, a Wix order number). */
+  async patch(tx: Tx, order: LoadedOrder, patch: OrderPatch): Promise<LoadedOrder> {
+    await tx.order.update({ where: { id: order.id }, data: { ...patch, updatedAt: new Date() } });
+    return (await this.reload(tx, order.id))!;
+  }
+
+  reload(tx: Tx, id: string): Promise<LoadedOrder | null> {
+    return tx.order.findUnique({ where: { id }, include: ORDER_INCLUDE });
+  }
+
+  /**
+   * Puts `types` about `order` in the outbox. Event IDs are `<type>:<order>:<version>`: the same
+   * change always yields the same ID, which is what consumers deduplicate on.
+   */
+  async announce(tx: Tx, types: readonly EventType[], order: LoadedOrder, previousStatus: OrderStatus | null, cause: Cause, reason?: string | null): Promise<void> {
+    const payload = snapshotOf(order, previousStatus, cause, reason);
+    for (const type of types) {
+      await this.emit(tx, { type, eventId: `${type}:${order.id}:${order.version}`, orderKey: order.id, instanceId: order.instanceId, traceId: cause.traceId, payload });
+    }
+  }
+
+  /** Any catalog event through the outbox, validated before it is stored. */
+  async emit(tx: Tx, event: { type: EventType; eventId: string; orderKey: string; instanceId: string | null; traceId: string; payload: unknown }): Promise<void> {
+    const now = new Date().toISOString();
+    const encoded = encodeEvent({
+      eventId: event.eventId,
+      type: event.type,
+      version: 1,
+      source: event.type.startsWith('checkout.') ? 'checkout' : 'order',
+      orderKey: event.orderKey,
+      instanceId: event.instanceId,
+      occurredAt: now,
+      receivedAt: now,
+      traceId: event.traceId,
+      payload: event.payload,
+    } as AnyEvent);
+    await enqueue(tx, encoded);
+  }
+}
+
+export function snapshotOf(order: LoadedOrder, previousStatus: OrderStatus | null, cause: Cause | null, reason?: string | null): OrderSnapshot {
+  return {
+    orderId: order.id,
+    instanceId: order.instanceId,
+    source: order.source as OrderSource,
+    status: order.status as OrderStatus,
+    previousStatus,
+    currency: order.currency,
+    totalCents: order.totalCents,
+    refundedCents: order.refundedCents,
+    customer: { email: order.customerEmail, name: order.customerName },
+    lines: order.lines.map((line) => ({
+      lineId: line.id,
+      productId: line.productId,
+      name: line.name,
+      quantity: line.quantity,
+      unitAmountCents: line.unitAmountCents,
+      kind: line.kind as LineKind,
+      capacityKey: line.capacityKey,
+    })),
+    registrations: order.registrations.map((r) => ({
+      registrationId: r.id,
+      lineId: r.lineId,
+      capacityKey: r.capacityKey,
+      status: r.status as OrderSnapshot['registrations'][number]['status'],
+    })),
+    references: {
+      paymentIntentId: order.providerCheckoutRef,
+      checkoutSessionId: order.checkoutSessionId,
+      wixOrderId: order.wixOrderId,
+      wixOrderNumber: order.wixOrderNumber,
+      cartId: order.cartId,
+      checkoutId: order.checkoutId,
+      externalReference: order.externalReference,
+    },
+    reason: reason ?? order.reason,
+    causedBy: cause?.eventId ?? cause?.kind ?? null,
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,97 @@
+import type { Prisma } from '../generated/prisma/client';
+import type { Cause, LoadedOrder, OrderBook, Tx } from './order-book';
+import type { Places } from './places';
+import type { Checkouts } from './checkouts';
+import type { OrderMetrics } from '../order.metrics';
+
+export interface PaymentRecord {
+  provider: 'stripe' | 'wix' | 'manual';
+  providerPaymentRef: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'REFUNDED' | 'PARTIALLY_REFUNDED' | 'DISPUTED';
+  amountCents: number;
+  currency: string;
+  raw: unknown;
+}
+
+export interface PaymentsOptions {
+  /** Wix instances whose paid orders are approved at once (seed 000's auto-approve); '*' for all. */
+  autoApproveInstances: readonly string[];
+}
+
+/**
+ * What happens when money moves, whichever provider reported it: the order's status, its
+ * registrations and places, the checkout it closes, and a payment record. Shared by the Stripe
+ * and Wix handlers and the admin's manual completion, so "paid" means one thing everywhere.
+ */
+export class Payments {
+  constructor(
+    private readonly book: OrderBook,
+    private readonly places: Places,
+    private readonly checkouts: Checkouts,
+    private readonly metrics: OrderMetrics,
+    private readonly options: PaymentsOptions,
+  ) {}
+
+  async record(tx: Tx, orderId: string | null, payment: PaymentRecord, cause: Cause): Promise<void> {
+    await tx.payment.create({
+      data: {
+        orderId,
+        provider: payment.provider,
+        providerPaymentRef: payment.providerPaymentRef,
+        status: orderId === null ? 'UNMATCHED' : payment.status,
+        amountCents: payment.amountCents,
+        currency: payment.currency.toLowerCase(),
+        eventId: cause.eventId ?? cause.kind,
+        rawPayload: (payment.raw ?? {}) as Prisma.InputJsonValue,
+      },
+    });
+  }
+
+  /** Money for an order we cannot find: kept, counted and visible to support, never dropped. */
+  async unmatched(tx: Tx, payment: PaymentRecord, cause: Cause): Promise<void> {
+    this.metrics.unmatchedPayments.inc({ provider: payment.provider, type: cause.kind });
+    await this.record(tx, null, payment, cause);
+  }
+
+  /**
+   * PENDING (or FAILED) → PAID: registrations activated, the checkout completed, and approved at
+   * once where no separate approval step exists (Stripe and checkout orders) or the instance
+   * auto-approves (Wix).
+   */
+  async paid(tx: Tx, order: LoadedOrder, cause: Cause): Promise<LoadedOrder> {
+    const { decision, order: paid } = await this.book.transition(tx, order, 'PAID', cause);
+    if (decision !== 'apply') return paid;
+    await this.places.activate(tx, paid);
+    let current = (await this.book.reload(tx, paid.id))!;
+    await this.checkouts.completeFor(tx, current, cause);
+    if (this.approvesAtOnce(current)) current = (await this.book.transition(tx, current, 'APPROVED', cause)).order;
+    return current;
+  }
+
+  /** Refunded in full: registrations cancelled, places released (and the waitlist promoted). */
+  async refunded(tx: Tx, order: LoadedOrder, refundedCents: number, cause: Cause): Promise<LoadedOrder> {
+    const full = refundedCents >= order.totalCents;
+    const { decision, order: updated } = await this.book.transition(tx, order, full ? 'REFUNDED' : 'PARTIALLY_REFUNDED', cause, {
+      patch: { refundedCents },
+      reason: full ? null : `partially refunded: ${refundedCents} of ${order.totalCents}`,
+    });
+    if (decision === 'apply' && full) await this.places.release(tx, updated, cause);
+    return (await this.book.reload(tx, updated.id))!;
+  }
+
+  /** Failed or cancelled before fulfilment: the places go back and the checkout fails. */
+  async ended(tx: Tx, order: LoadedOrder, to: 'FAILED' | 'CANCELLED', reason: string, cause: Cause, options: { expired?: boolean } = {}): Promise<LoadedOrder> {
+    const { decision, order: updated } = await this.book.transition(tx, order, to, cause, { reason });
+    if (decision !== 'apply') return updated;
+    await this.places.release(tx, updated, cause);
+    const current = (await this.book.reload(tx, updated.id))!;
+    await this.checkouts.failFor(tx, current, reason, cause, options);
+    return current;
+  }
+
+  private approvesAtOnce(order: LoadedOrder): boolean {
+    if (order.source !== 'wix') return true;
+    const instances = this.options.autoApproveInstances;
+    return instances.includes('*') || (order.instanceId !== null && instances.includes(order.instanceId));
+  }
+}

@@ -1,0 +1,202 @@
+import type { EventOf, LineKind, StripeEventType } from '@orderflow/events';
+import type { Cause, LoadedOrder, NewLine, OrderBook, Tx } from '../domain/order-book';
+import type { Payments, PaymentRecord } from '../domain/payments';
+
+type StripeEvent = EventOf<StripeEventType>;
+type StripeObject = Record<string, unknown> & { id: string; metadata: Record<string, string> | null };
+
+const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+const int = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : 0);
+const LINE_KINDS: readonly LineKind[] = ['ticket', 'license', 'external'];
+
+/**
+ * Stripe events into order changes (seed 001). Orders are found by the PaymentIntent ID
+ * (`providerCheckoutRef`), else by the order ID our checkout put in the metadata. A payment for
+ * an order Orderflow did not start is turned into an order when its metadata names one, and
+ * kept as an unmatched payment when nothing identifies it.
+ */
+export class StripeHandler {
+  constructor(
+    private readonly book: OrderBook,
+    private readonly payments: Payments,
+  ) {}
+
+  async handle(tx: Tx, event: StripeEvent, cause: Cause): Promise<void> {
+    const object = event.payload.data.object as StripeObject;
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+        return this.paymentSucceeded(tx, object, cause);
+      case 'payment_intent.payment_failed':
+        return this.paymentFailed(tx, object, cause);
+      case 'charge.refunded':
+        return this.refunded(tx, object, cause);
+      case 'charge.dispute.created':
+        return this.disputed(tx, object, cause);
+      case 'checkout.session.completed':
+        return this.sessionCompleted(tx, object, cause);
+      case 'checkout.session.expired':
+        return this.sessionExpired(tx, object, cause);
+    }
+  }
+
+  private async paymentSucceeded(tx: Tx, pi: StripeObject, cause: Cause): Promise<void> {
+    const payment = this.paymentOf(pi, 'SUCCEEDED', int(pi.amount_received) || int(pi.amount));
+    let order = await this.find(tx, { paymentIntentId: pi.id, metadata: pi.metadata });
+    if (!order) {
+      const orderId = str(pi.metadata?.orderId);
+      if (!orderId) return this.payments.unmatched(tx, payment, cause);
+      order = await this.createFromMetadata(tx, orderId, pi, { paymentIntentId: pi.id, totalCents: int(pi.amount), currency: str(pi.currency) ?? 'usd' }, cause);
+    }
+    if (!order.providerCheckoutRef) order = await this.book.patch(tx, order, { providerCheckoutRef: pi.id });
+    await this.payments.record(tx, order.id, payment, cause);
+    await this.payments.paid(tx, order, cause);
+  }
+
+  private async paymentFailed(tx: Tx, pi: StripeObject, cause: Cause): Promise<void> {
+    const order = await this.find(tx, { paymentIntentId: pi.id, metadata: pi.metadata });
+    if (!order) return; // no money moved: nothing to keep
+    const error = pi.last_payment_error as { message?: string; code?: string } | null | undefined;
+    const reason = error?.message ?? error?.code ?? 'payment failed';
+    await this.payments.record(tx, order.id, this.paymentOf(pi, 'FAILED', int(pi.amount)), cause);
+    // FAILED keeps the places: Stripe lets the customer retry the same PaymentIntent, and the
+    // checkout's lock expiry gives them back if no retry succeeds.
+    await this.book.transition(tx, order, 'FAILED', cause, { reason });
+  }
+
+  private async refunded(tx: Tx, charge: StripeObject, cause: Cause): Promise<void> {
+    const refundedCents = int(charge.amount_refunded);
+    const payment: PaymentRecord = {
+      provider: 'stripe',
+      providerPaymentRef: charge.id,
+      status: charge.refunded === true ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
+      amountCents: refundedCents,
+      currency: str(charge.currency) ?? 'usd',
+      raw: charge,
+    };
+    const order = await this.find(tx, { paymentIntentId: str(charge.payment_intent), metadata: charge.metadata });
+    if (!order) return this.payments.unmatched(tx, payment, cause);
+    await this.payments.record(tx, order.id, payment, cause);
+    // `refunded` is Stripe's own "fully refunded" flag; amounts decide when it is absent.
+    const total = charge.refunded === true ? Math.max(refundedCents, order.totalCents) : refundedCents;
+    await this.payments.refunded(tx, order, total, cause);
+  }
+
+  private async disputed(tx: Tx, dispute: StripeObject, cause: Cause): Promise<void> {
+    const order = await this.find(tx, { paymentIntentId: str(dispute.payment_intent), metadata: dispute.metadata });
+    const payment = this.paymentOf(dispute, 'DISPUTED', int(dispute.amount));
+    if (!order) return this.payments.unmatched(tx, payment, cause);
+    await this.payments.record(tx, order.id, payment, cause);
+    await this.book.transition(tx, order, 'DISPUTED', cause, { reason: str(dispute.reason) ?? 'disputed' });
+  }
+
+  private async sessionCompleted(tx: Tx, session: StripeObject, cause: Cause): Promise<void> {
+    const paymentIntentId = str(session.payment_intent);
+    let order =
+      (await this.book.lockBy(tx, { checkoutSessionId: session.id })) ??
+      (await this.find(tx, { paymentIntentId, metadata: session.metadata, reference: str(session.client_reference_id) }));
+    const paid = session.payment_status === 'paid';
+    const currency = str(session.currency) ?? 'usd';
+    const payment = this.paymentOf(session, 'SUCCEEDED', int(session.amount_total), paymentIntentId ?? session.id);
+    if (!order) {
+      const orderId = str(session.metadata?.orderId) ?? str(session.client_reference_id);
+      if (!orderId) return paid ? this.payments.unmatched(tx, payment, cause) : undefined;
+      order = await this.createFromMetadata(tx, orderId, session, { paymentIntentId, totalCents: int(session.amount_total), currency, checkoutSessionId: session.id }, cause);
+    }
+    order = await this.book.patch(tx, order, {
+      checkoutSessionId: session.id,
+      ...(order.providerCheckoutRef || !paymentIntentId ? {} : { providerCheckoutRef: paymentIntentId }),
+      ...(order.customerEmail ? {} : { customerEmail: this.emailOf(session) }),
+    });
+    if (!paid) return;
+    await this.payments.record(tx, order.id, payment, cause);
+    await this.payments.paid(tx, order, cause);
+  }
+
+  private async sessionExpired(tx: Tx, session: StripeObject, cause: Cause): Promise<void> {
+    const order =
+      (await this.book.lockBy(tx, { checkoutSessionId: session.id })) ??
+      (await this.find(tx, { paymentIntentId: str(session.payment_intent), metadata: session.metadata, reference: str(session.client_reference_id) }));
+    if (!order) return;
+    await this.payments.ended(tx, order, 'FAILED', 'checkout session expired', cause, { expired: true });
+  }
+
+  private async find(
+    tx: Tx,
+    refs: { paymentIntentId: string | null; metadata: Record<string, string> | null; reference?: string | null },
+  ): Promise<LoadedOrder | null> {
+    if (refs.paymentIntentId) {
+      const byIntent = await this.book.lockBy(tx, { providerCheckoutRef: refs.paymentIntentId });
+      if (byIntent) return byIntent;
+    }
+    for (const id of [str(refs.metadata?.orderId), refs.reference ?? null]) {
+      if (!id) continue;
+      const byId = await this.book.lock(tx, id);
+      if (byId) return byId;
+    }
+    return null;
+  }
+
+  /**
+   * An order started outside Orderflow, from what its metadata says: `orderId`, optional
+   * `instanceId`, `customerEmail`, `customerName`, and `items` as JSON
+   * (`[{ productId, quantity, unitAmountCents, kind, capacityKey, name }]`). Without items the
+   * order is one external line for the whole amount.
+   */
+  private async createFromMetadata(
+    tx: Tx,
+    orderId: string,
+    object: StripeObject,
+    refs: { paymentIntentId: string | null; totalCents: number; currency: string; checkoutSessionId?: string },
+    cause: Cause,
+  ): Promise<LoadedOrder> {
+    const metadata = object.metadata ?? {};
+    const lines = parseItems(metadata.items) ?? [
+      { productId: str(metadata.productId) ?? 'external', name: str(object.description), quantity: 1, unitAmountCents: refs.totalCents, kind: 'external' as const, capacityKey: null },
+    ];
+    return this.book.create(
+      tx,
+      {
+        id: orderId,
+        instanceId: str(metadata.instanceId),
+        source: 'stripe',
+        currency: refs.currency,
+        totalCents: refs.totalCents,
+        customerEmail: str(metadata.customerEmail) ?? this.emailOf(object),
+        customerName: str(metadata.customerName),
+        providerCheckoutRef: refs.paymentIntentId,
+        checkoutSessionId: refs.checkoutSessionId ?? null,
+        lines,
+      },
+      cause,
+    );
+  }
+
+  private emailOf(object: StripeObject): string | null {
+    const details = object.customer_details as { email?: string } | null | undefined;
+    return str(object.receipt_email) ?? str(details?.email) ?? str(object.customer_email);
+  }
+
+  private paymentOf(object: StripeObject, status: PaymentRecord['status'], amountCents: number, ref = object.id): PaymentRecord {
+    return { provider: 'stripe', providerPaymentRef: ref, status, amountCents, currency: str(object.currency) ?? 'usd', raw: object };
+  }
+}
+
+function parseItems(raw: string | undefined): NewLine[] | null {
+  if (!raw) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return null;
+  const lines: NewLine[] = [];
+  for (const item of parsed as Array<Record<string, unknown>>) {
+    const productId = str(item?.productId);
+    const quantity = int(item?.quantity) || 1;
+    const kind = LINE_KINDS.includes(item?.kind as LineKind) ? (item.kind as LineKind) : 'external';
+    if (!productId) return null;
+    lines.push({ productId, name: str(item.name), quantity, unitAmountCents: int(item.unitAmountCents), kind, capacityKey: str(item.capacityKey) });
+  }
+  return lines;
+}

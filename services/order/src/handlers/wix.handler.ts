@@ -1,0 +1,145 @@
+import type { EventOf, WixEventType } from '@orderflow/events';
+import type { Cause, LoadedOrder, NewLine, OrderBook, Tx } from '../domain/order-book';
+import type { Payments } from '../domain/payments';
+
+type WixEvent = EventOf<WixEventType>;
+type Entity = WixEvent['payload']['entity'] & Record<string, unknown>;
+
+const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' ? String(value) : null);
+
+/** Wix money is a decimal string ("10.50"); cents are whole numbers. */
+function cents(value: unknown): number {
+  const amount = typeof value === 'object' && value !== null ? (value as { amount?: unknown }).amount : value;
+  const parsed = typeof amount === 'string' ? Number.parseFloat(amount) : typeof amount === 'number' ? amount : Number.NaN;
+  return Number.isFinite(parsed) ? Math.round(parsed * 100) : 0;
+}
+
+/**
+ * Wix eCommerce order events into order changes and external order tracking (seed 000). The
+ * order's ID is the Wix order ID; an event for an order not seen yet (its order_created was
+ * lost, or it predates Orderflow) creates it from the entity first, so nothing is dropped.
+ */
+export class WixHandler {
+  constructor(
+    private readonly book: OrderBook,
+    private readonly payments: Payments,
+  ) {}
+
+  async handle(tx: Tx, event: WixEvent, cause: Cause): Promise<void> {
+    const entity = event.payload.entity as Entity;
+    const order = await this.ensureOrder(tx, entity, event.instanceId, cause);
+    let current = order;
+    switch (event.type) {
+      case 'wix.ecom.v1.order_created':
+      case 'wix.ecom.v1.order_updated':
+        current = await this.book.patch(tx, order, {
+          wixOrderNumber: str(entity.number) ?? order.wixOrderNumber,
+          customerEmail: this.emailOf(entity) ?? order.customerEmail,
+        });
+        break;
+      case 'wix.ecom.v1.order_paid':
+        await this.payments.record(
+          tx,
+          order.id,
+          { provider: 'wix', providerPaymentRef: order.id, status: 'SUCCEEDED', amountCents: cents((entity.priceSummary as { total?: unknown } | undefined)?.total) || order.totalCents, currency: order.currency, raw: entity },
+          cause,
+        );
+        current = await this.payments.paid(tx, order, cause);
+        break;
+      case 'wix.ecom.v1.order_approved':
+        current = (await this.book.transition(tx, order, 'APPROVED', cause)).order;
+        break;
+      case 'wix.ecom.v1.order_canceled':
+        current = await this.payments.ended(tx, order, 'CANCELLED', 'cancelled in Wix', cause);
+        break;
+      case 'wix.ecom.v1.order_fulfilled':
+        current = (await this.book.transition(tx, order, 'FULFILLED', cause)).order;
+        break;
+    }
+    await this.track(tx, current, entity);
+  }
+
+  private async ensureOrder(tx: Tx, entity: Entity, instanceId: string | null, cause: Cause): Promise<LoadedOrder> {
+    const existing = await this.book.lockBy(tx, { wixOrderId: entity.id });
+    if (existing) return existing;
+    const priceSummary = entity.priceSummary as { total?: unknown } | undefined;
+    const lines = this.linesOf(entity);
+    return this.book.create(
+      tx,
+      {
+        id: entity.id,
+        instanceId,
+        source: 'wix',
+        currency: str(entity.currency) ?? 'usd',
+        totalCents: priceSummary?.total !== undefined ? cents(priceSummary.total) : undefined,
+        customerEmail: this.emailOf(entity),
+        customerName: this.nameOf(entity),
+        wixOrderId: entity.id,
+        wixOrderNumber: str(entity.number),
+        checkoutId: str(entity.checkoutId),
+        cartId: str(entity.cartId),
+        externalReference: this.externalReferenceOf(entity),
+        lines,
+      },
+      cause,
+    );
+  }
+
+  /** seed 000's ExternalOrderRecord: one per (instance, order), its status kept current. */
+  private async track(tx: Tx, order: LoadedOrder, entity: Entity): Promise<void> {
+    if (!order.instanceId) return;
+    const data = {
+      cartId: order.cartId,
+      checkoutId: order.checkoutId,
+      orderNumber: order.wixOrderNumber ?? str(entity.number),
+      externalReference: order.externalReference,
+      status: order.status,
+      updatedAt: new Date(),
+    };
+    // A checkout tracked before the order existed (trackExternalCheckout) is completed, not duplicated.
+    const pending = order.checkoutId
+      ? await tx.externalOrderRecord.findFirst({ where: { instanceId: order.instanceId, checkoutId: order.checkoutId, orderId: null } })
+      : null;
+    if (pending) {
+      await tx.externalOrderRecord.update({ where: { id: pending.id }, data: { ...data, orderId: order.id, externalReference: pending.externalReference ?? data.externalReference } });
+      return;
+    }
+    await tx.externalOrderRecord.upsert({
+      where: { instanceId_orderId: { instanceId: order.instanceId, orderId: order.id } },
+      create: { instanceId: order.instanceId, orderId: order.id, ...data },
+      update: data,
+    });
+  }
+
+  private linesOf(entity: Entity): NewLine[] {
+    const items = Array.isArray(entity.lineItems) ? (entity.lineItems as Array<Record<string, unknown>>) : [];
+    return items.map((item, index) => {
+      const catalog = item.catalogReference as { catalogItemId?: unknown } | undefined;
+      const name = item.productName as { original?: unknown } | string | undefined;
+      return {
+        productId: str(catalog?.catalogItemId) ?? str(item.id) ?? `wix-line-${index}`,
+        name: typeof name === 'string' ? name : str(name?.original),
+        quantity: typeof item.quantity === 'number' && item.quantity > 0 ? Math.round(item.quantity) : 1,
+        unitAmountCents: cents(item.price),
+        kind: 'external',
+        capacityKey: null,
+      };
+    });
+  }
+
+  private emailOf(entity: Entity): string | null {
+    return str((entity.buyerInfo as { email?: unknown } | undefined)?.email);
+  }
+
+  private nameOf(entity: Entity): string | null {
+    const contact = (entity.billingInfo as { contactDetails?: { firstName?: unknown; lastName?: unknown } } | undefined)?.contactDetails;
+    const name = [str(contact?.firstName), str(contact?.lastName)].filter(Boolean).join(' ');
+    return name || null;
+  }
+
+  /** Where a shop puts its own reference: the checkout's external reference or a custom field. */
+  private externalReferenceOf(entity: Entity): string | null {
+    const ref = entity.externalReference as { id?: unknown } | string | undefined;
+    return typeof ref === 'string' ? ref : str(ref?.id);
+  }
+}

@@ -1,0 +1,145 @@
+import * as path from 'node:path';
+import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
+import { Topics } from '@orderflow/events';
+import { createHttpApp } from '@orderflow/http';
+import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createLogger, type Logger } from '@orderflow/logging';
+import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
+import type { Express } from 'express';
+import { adminRoutes } from './api/admin.routes';
+import { bootstrapApiKeys } from './api/api-keys';
+import { checkoutRoutes } from './api/checkout.routes';
+import { externalRoutes } from './api/external.routes';
+import { checkoutHealthRoutes } from './api/health.routes';
+import { CheckoutService } from './checkout/checkout.service';
+import type { OrderConfig } from './config';
+import { Checkouts } from './domain/checkouts';
+import { OrderBook } from './domain/order-book';
+import { Payments } from './domain/payments';
+import { Places } from './domain/places';
+import { PrismaClient } from './generated/prisma/client';
+import { orderEventHandler } from './handlers/order-events.consumer';
+import { StripeHandler } from './handlers/stripe.handler';
+import { WixHandler } from './handlers/wix.handler';
+import { OrderMetrics } from './order.metrics';
+import { StripeGateway } from './stripe.gateway';
+
+export interface OrderServiceDeps {
+  logger?: Logger;
+  registry?: Registry;
+  bus?: Bus;
+}
+
+export interface OrderService {
+  readonly app: Express;
+  readonly registry: Registry;
+  /** Opens the database (migrations), starts the outbox relay, the consumers and the lock sweeper. */
+  start(): Promise<void>;
+  /** Stops consuming and sweeping, drains the relay, closes Kafka and the database. Idempotent. */
+  stop(): Promise<void>;
+  /** Ends checkouts whose lock expired now, rather than at the next sweep. */
+  sweepExpiredCheckouts(): Promise<number>;
+}
+
+const MIGRATIONS_DIR = path.join(__dirname, '..', 'prisma', 'migrations');
+/** The consumer group reading provider events and fulfillment outcomes. */
+export const ORDER_GROUP = 'order-service';
+
+/** Builds the order service without listening: main.ts and the one-machine mode do that. */
+export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = {}): OrderService {
+  const logger = deps.logger ?? createLogger({ name: 'order', level: config.LOG_LEVEL });
+  const registry = deps.registry ?? createMetricsRegistry({ service: 'order' });
+  const metrics = new OrderMetrics(registry);
+  const ownBus = !deps.bus;
+  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'order', logger, registry });
+  const producer = bus.createProducer();
+  const stripe = config.STRIPE_SECRET_KEY
+    ? new StripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT }, registry)
+    : undefined;
+
+  const book = new OrderBook(metrics);
+  const places = new Places(book, metrics);
+  const checkouts = new Checkouts(book, metrics);
+  const payments = new Payments(book, places, checkouts, metrics, { autoApproveInstances: config.AUTO_APPROVE_INSTANCES });
+
+  let database: Database | undefined;
+  let prisma: PrismaClient | undefined;
+  let relay: OutboxRelay | undefined;
+  let consumer: ConsumerRunner | undefined;
+  let checkout: CheckoutService | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const app = createHttpApp({
+    logger,
+    registry,
+    trustProxy: config.TRUST_PROXY,
+    readiness: [
+      {
+        name: 'database',
+        check: async () => {
+          if (!prisma) throw new Error('not started');
+          await prisma.$queryRaw`SELECT 1`;
+        },
+      },
+    ],
+    routes: (express) => {
+      checkoutHealthRoutes({ prisma: () => prisma, stuckAfterMs: config.CHECKOUT_STUCK_AFTER, expiredWarnAt: 10 })(express);
+      checkoutRoutes({ prisma: () => prisma, checkout: () => checkout, metrics })(express);
+      externalRoutes({ prisma: () => prisma })(express);
+      adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, book, payments, stripe, relay: () => relay })(express);
+    },
+  });
+
+  const sweep = async (): Promise<number> => {
+    if (!checkout) return 0;
+    try {
+      return await checkout.sweepExpired();
+    } catch (err) {
+      logger.warn({ err }, 'checkout lock sweep failed; retrying at the next interval');
+      return 0;
+    }
+  };
+
+  return {
+    app,
+    registry,
+    sweepExpiredCheckouts: sweep,
+    async start() {
+      database = await openDatabase({ url: config.ORDER_DATABASE_URL, dataDir: config.DATA_DIR, name: 'order', migrationsDir: MIGRATIONS_DIR, logger });
+      prisma = new PrismaClient({ adapter: database.adapter });
+      await bootstrapApiKeys(prisma, config.API_KEYS);
+      relay = startOutboxRelay({
+        db: database,
+        logger,
+        publish: async (records) => {
+          await Promise.all(records.map((r) => producer.send(r.topic, { key: r.key, value: r.value, headers: r.headers })));
+        },
+      });
+      checkout = new CheckoutService({ prisma, book, places, payments, checkouts, stripe, relay, metrics, logger, lockTtlMs: config.CHECKOUT_LOCK_TTL });
+      await bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }, { topic: Topics.fulfillment }, { topic: Topics.orders }], { withDeadLetters: true });
+      const handler = orderEventHandler({ prisma: () => prisma!, book, stripe: new StripeHandler(book, payments), wix: new WixHandler(book, payments), relay: () => relay });
+      consumer = await bus.runConsumer({ groupId: ORDER_GROUP, topics: [Topics.stripeIngress, Topics.wixIngress, Topics.fulfillment], handler });
+      sweeper = setInterval(() => void sweep(), config.CHECKOUT_SWEEP_INTERVAL);
+      sweeper.unref();
+      logger.info({ database: database.kind, stripe: Boolean(stripe) }, 'order service started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (sweeper) clearInterval(sweeper);
+        checkout = undefined;
+        await consumer?.stop().catch((err: unknown) => logger.warn({ err }, 'consumer did not stop cleanly'));
+        await relay?.stop().catch((err: unknown) => logger.warn({ err }, 'outbox relay did not stop cleanly'));
+        await producer.close().catch((err: unknown) => logger.warn({ err }, 'producer did not flush cleanly'));
+        if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
+        stripe?.shutdown();
+        const client = prisma;
+        prisma = undefined;
+        await client?.$disconnect();
+        await database?.close();
+        logger.info('order service stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { Topics, type AnyEvent, type EventSource } from '@orderflow/events';
+import { startHttpServer, type HttpServer } from '@orderflow/http';
+import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
+import type { RunningBroker } from '@orderflow/kafka-broker';
+import { createLogger } from '@orderflow/logging';
+import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe } from '@orderflow/testing';
+import { buildOrderService, loadOrderConfig, type OrderService } from '../src';
+
+export const ADMIN_TOKEN = 'order-admin-token-0123456789';
+export const SHOP_A = { instanceId: 'shop-a', key: 'key-shop-a-0123456789abcdefghij' };
+export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefghij' };
+
+export interface RunningOrderService {
+  service: OrderService;
+  http: HttpServer;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startOrderService(env: Record<string, string | undefined>): Promise<RunningOrderService> {
+  const config = loadOrderConfig(
+    Object.fromEntries(
+      Object.entries({
+        ADMIN_TOKEN,
+        API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
+        LOG_LEVEL: 'silent',
+        ...env,
+      }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>,
+  );
+  const service = buildOrderService(config, { logger: createLogger({ name: 'order-test', level: config.LOG_LEVEL }) });
+  await service.start();
+  const http = await startHttpServer(service.app, { port: 0, host: '127.0.0.1' });
+  return {
+    service,
+    http,
+    url: http.url,
+    close: async () => {
+      await http.close();
+      await service.stop();
+    },
+  };
+}
+
+/** Everything published on the orders topic, as our own consumer decodes it. */
+export interface OrdersReader {
+  readonly events: Array<{ event: AnyEvent; key: string | null }>;
+  of(orderId: string): AnyEvent[];
+  typesOf(orderId: string): string[];
+  stop(): Promise<void>;
+}
+
+export async function readOrders(broker: RunningBroker): Promise<OrdersReader> {
+  const bus: Bus = createBus({ brokers: broker.brokers, clientId: 'orders-reader' });
+  const events: OrdersReader['events'] = [];
+  await bus.runConsumer({
+    groupId: `orders-reader-${randomUUID()}`,
+    topics: [Topics.orders],
+    fromBeginning: true,
+    handler: async (event, context) => void events.push({ event, key: context.key?.toString() ?? null }),
+  });
+  const of = (orderId: string) => events.filter((e) => e.key === orderId).map((e) => e.event);
+  return { events, of, typesOf: (orderId) => of(orderId).map((e) => e.type), stop: () => bus.close() };
+}
+
+export interface OrderStack {
+  readonly broker: RunningBroker;
+  readonly stripe: FakeStripe;
+  readonly running: RunningOrderService;
+  readonly orders: OrdersReader;
+  readonly databaseUrl: string;
+  /** Publishes a provider event to its ingress topic, as the ingress would. */
+  publish(event: ProviderEvent): Promise<void>;
+}
+
+export interface ProviderEvent {
+  source: Extract<EventSource, 'stripe' | 'wix' | 'fulfillment'>;
+  type: string;
+  eventId: string;
+  orderKey: string;
+  instanceId?: string | null;
+  payload: unknown;
+}
+
+/**
+ * For the enclosing describe: an embedded broker, a fake Stripe API, a throwaway Postgres
+ * database, the order service on all three, and a reader of the orders topic.
+ */
+export function useOrderStack(database: string, env: () => Record<string, string | undefined> = () => ({})): OrderStack {
+  const stack = {} as {
+    broker: RunningBroker;
+    stripe: FakeStripe;
+    running: RunningOrderService;
+    orders: OrdersReader;
+    databaseUrl: string;
+    db: { url: string; drop(): Promise<void> };
+    bus: Bus;
+    producer: BatchingProducer;
+  };
+  beforeAll(async () => {
+    stack.broker = await startTestBroker();
+    stack.stripe = await startFakeStripe();
+    stack.db = await createTestDatabase(database);
+    stack.databaseUrl = stack.db.url;
+    stack.running = await startOrderService({
+      KAFKA_BROKERS: stack.broker.brokers.join(','),
+      ORDER_DATABASE_URL: stack.db.url,
+      STRIPE_SECRET_KEY: 'sk_test_order_service',
+      STRIPE_API_BASE: stack.stripe.url,
+      ...env(),
+    });
+    stack.orders = await readOrders(stack.broker);
+    stack.bus = createBus({ brokers: stack.broker.brokers, clientId: 'ingress-double' });
+    stack.producer = stack.bus.createProducer();
+  });
+  afterAll(async () => {
+    stack.broker?.faults.reset();
+    await stack.bus?.close();
+    await stack.orders?.stop();
+    await stack.running?.close();
+    await stack.db?.drop();
+    await stack.stripe?.close();
+    await stack.broker?.stop();
+  });
+  return {
+    get broker() {
+      return stack.broker;
+    },
+    get stripe() {
+      return stack.stripe;
+    },
+    get running() {
+      return stack.running;
+    },
+    get orders() {
+      return stack.orders;
+    },
+    get databaseUrl() {
+      return stack.databaseUrl;
+    },
+    publish: async (event) => {
+      const now = new Date().toISOString();
+      await stack.producer.sendEvent({
+        eventId: event.eventId,
+        type: event.type,
+        version: 1,
+        source: event.source,
+        orderKey: event.orderKey,
+        instanceId: event.instanceId ?? null,
+        occurredAt: now,
+        receivedAt: now,
+        traceId: randomUUID(),
+        payload: event.payload,
+      } as AnyEvent);
+    },
+  };
+}
+
+/** A Stripe event (from the fake's `event()`) as the ingress publishes it. */
+export function fromStripe(event: { id: string; type: string; data: { object: unknown } }, orderKey: string): ProviderEvent {
+  return { source: 'stripe', type: event.type, eventId: event.id, orderKey, payload: event };
+}
+
+export async function api(url: string, path: string, options: { key?: string; admin?: boolean; method?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = {};
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  if (options.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${url}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, any>, headers: res.headers };
+}
+
+/** Waits until the admin view of `orderId` satisfies `until`, and returns it. */
+export async function orderWhen(url: string, orderId: string, until: (order: Record<string, any>) => boolean) {
+  return waitFor(async () => {
+    const res = await api(url, `/admin/orders/${orderId}`, { admin: true });
+    return res.status === 200 && until(res.body) ? res.body : null;
+  });
+}
+
+export function checkoutBody(cartId: string, items: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) {
+  return { cartId, currency: 'eur', customer: { email: 'ada@example.com', name: 'Ada' }, items, ...extra };
+}
+
+export const ticket = (capacityKey: string, quantity = 1, unitAmountCents = 2_500) => ({ productId: `ticket-${capacityKey}`, name: 'Ticket', quantity, unitAmountCents, kind: 'ticket', capacityKey });
