@@ -22,6 +22,8 @@ export const orderConfigSchema = z.object({
   KAFKA_BROKERS: list()
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { message: 'must be host:port' })).min(1))
     .default(['127.0.0.1:9092']),
+  /** How long the group waits for a silent consumer (a killed replica) before moving its partitions. */
+  KAFKA_SESSION_TIMEOUT: durationMs().default(30_000),
   /** Without it orders live in a PGlite database under DATA_DIR. */
   ORDER_DATABASE_URL: url({ protocols: ['postgres', 'postgresql'] }).optional(),
   DATA_DIR: z.string().default('./data'),

@@ -119,7 +119,12 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
       checkout = new CheckoutService({ prisma, book, places, payments, checkouts, stripe, relay, metrics, logger, lockTtlMs: config.CHECKOUT_LOCK_TTL });
       await bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }, { topic: Topics.fulfillment }, { topic: Topics.orders }], { withDeadLetters: true });
       const handler = orderEventHandler({ prisma: () => prisma!, book, stripe: new StripeHandler(book, payments), wix: new WixHandler(book, payments), relay: () => relay });
-      consumer = await bus.runConsumer({ groupId: ORDER_GROUP, topics: [Topics.stripeIngress, Topics.wixIngress, Topics.fulfillment], handler });
+      consumer = await bus.runConsumer({
+        groupId: ORDER_GROUP,
+        topics: [Topics.stripeIngress, Topics.wixIngress, Topics.fulfillment],
+        handler,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
+      });
       sweeper = setInterval(() => void sweep(), config.CHECKOUT_SWEEP_INTERVAL);
       sweeper.unref();
       logger.info({ database: database.kind, stripe: Boolean(stripe) }, 'order service started');
