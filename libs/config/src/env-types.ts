@@ -121,3 +121,26 @@ export function secret() {
   secretSchemas.add(schema);
   return schema;
 }
+
+/** `host:port` pairs, comma-separated: Kafka bootstrap brokers. */
+export function brokers() {
+  return list().pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { message: 'must be host:port' })).min(1));
+}
+
+/**
+ * The variables every Orderflow service reads the same way; a service spreads them into its own
+ * schema: `z.object({ ...serviceFields({ port: 3001 }), ...its own })`.
+ */
+export function serviceFields(defaults: { port: number }) {
+  return {
+    PORT: port().default(defaults.port),
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Defaults to the embedded broker of the one-machine mode. */
+    KAFKA_BROKERS: brokers().default(['127.0.0.1:9092']),
+    /** Where PGlite databases and other local state live when no external store is configured. */
+    DATA_DIR: z.string().default('./data'),
+    /** The proxies in front of the service that may name the client; default none. */
+    TRUST_PROXY: trustProxy().default(false),
+  };
+}

@@ -1,4 +1,4 @@
-import { bool, durationMs, list, loadConfig, pem, port, secret, trustProxy, url, type Env } from '@orderflow/config';
+import { bool, durationMs, list, loadConfig, pem, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 /** A positive whole number (rate-limit points). */
@@ -11,19 +11,12 @@ function positiveInt() {
  * naming the variable (never its value).
  */
 export const ingressConfigSchema = z.object({
-  PORT: port().default(3000),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Defaults to the embedded broker of the one-machine mode. */
-  KAFKA_BROKERS: list()
-    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { message: 'must be host:port' })).min(1))
-    .default(['127.0.0.1:9092']),
+  ...serviceFields({ port: 3000 }),
   /** Without it dedupe and rate limits live in this process only. */
   REDIS_URL: url({ protocols: ['redis', 'rediss'] }).optional(),
   REDIS_KEY_PREFIX: z.string().default('ingress:'),
   /** Without it the event log is a PGlite database under DATA_DIR. */
   INGRESS_DATABASE_URL: url({ protocols: ['postgres', 'postgresql'] }).optional(),
-  DATA_DIR: z.string().default('./data'),
   /** Comma-separated: during a rotation both the old and the new secret verify. */
   STRIPE_WEBHOOK_SECRET: secret().pipe(list()).pipe(z.array(z.string()).min(1, { message: 'must hold at least one secret' })),
   /** The Wix app's public key. Unset: the Wix route is not mounted (404), see README. */
@@ -33,8 +26,6 @@ export const ingressConfigSchema = z.object({
   RATE_LIMIT_POINTS: positiveInt().default(500),
   RATE_LIMIT_WINDOW: durationMs().default(10_000),
   RATE_LIMIT_ENABLED: bool().default(true),
-  /** The proxies in front of the ingress that may name the client (see README); default none. */
-  TRUST_PROXY: trustProxy().default(false),
   /**
    * How long a webhook waits for Kafka's acks=all before answering 503. The bus may take far
    * longer to give up on a hung broker (kafkajs retries for ~10 s and more), and Stripe times a

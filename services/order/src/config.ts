@@ -1,4 +1,4 @@
-import { durationMs, list, loadConfig, port, secret, trustProxy, url, type Env } from '@orderflow/config';
+import { durationMs, list, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 /** `instanceId:key` pairs; keys of at least 24 characters. */
@@ -16,17 +16,11 @@ const apiKeys = () =>
   );
 
 export const orderConfigSchema = z.object({
-  PORT: port().default(3001),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  KAFKA_BROKERS: list()
-    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { message: 'must be host:port' })).min(1))
-    .default(['127.0.0.1:9092']),
+  ...serviceFields({ port: 3001 }),
   /** How long the group waits for a silent consumer (a killed replica) before moving its partitions. */
   KAFKA_SESSION_TIMEOUT: durationMs().default(30_000),
   /** Without it orders live in a PGlite database under DATA_DIR. */
   ORDER_DATABASE_URL: url({ protocols: ['postgres', 'postgresql'] }).optional(),
-  DATA_DIR: z.string().default('./data'),
   ADMIN_TOKEN: secret().pipe(z.string().min(16, { message: 'must be at least 16 characters' })),
   /** Per-instance keys for the external and checkout APIs, stored hashed at start-up. */
   API_KEYS: apiKeys().default([]),
@@ -40,7 +34,6 @@ export const orderConfigSchema = z.object({
   CHECKOUT_STUCK_AFTER: durationMs().default(5 * 60_000),
   /** Wix instances whose paid orders are approved at once ('*' for every instance). */
   AUTO_APPROVE_INSTANCES: list().default([]),
-  TRUST_PROXY: trustProxy().default(false),
 });
 
 export type OrderConfig = Readonly<z.output<typeof orderConfigSchema>>;
