@@ -4,7 +4,7 @@ import { startHttpServer, type HttpServer } from '@orderflow/http';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import type { RunningBroker } from '@orderflow/kafka-broker';
 import { createLogger } from '@orderflow/logging';
-import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe } from '@orderflow/testing';
+import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe, type WaitForOptions } from '@orderflow/testing';
 import { buildOrderService, loadOrderConfig, type OrderService } from '../src';
 
 export const ADMIN_TOKEN = 'order-admin-token-0123456789';
@@ -140,20 +140,42 @@ export function useOrderStack(database: string, env: () => Record<string, string
       return stack.databaseUrl;
     },
     publish: async (event) => {
-      const now = new Date().toISOString();
-      await stack.producer.sendEvent({
-        eventId: event.eventId,
-        type: event.type,
-        version: 1,
-        source: event.source,
-        orderKey: event.orderKey,
-        instanceId: event.instanceId ?? null,
-        occurredAt: now,
-        receivedAt: now,
-        traceId: randomUUID(),
-        payload: event.payload,
-      } as AnyEvent);
+      await stack.producer.sendEvent(envelopeOf(event));
     },
+  };
+}
+
+/** The envelope the ingress (or the fulfillment service) would publish for `event`. */
+export function envelopeOf(event: ProviderEvent): AnyEvent {
+  const now = new Date().toISOString();
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    version: 1,
+    source: event.source,
+    orderKey: event.orderKey,
+    instanceId: event.instanceId ?? null,
+    occurredAt: now,
+    receivedAt: now,
+    traceId: randomUUID(),
+    payload: event.payload,
+  } as AnyEvent;
+}
+
+/** A Wix order event as the ingress publishes it: its ID is the Wix event ID, its key the order ID. */
+export function wixEvent(
+  slug: 'created' | 'paid' | 'approved' | 'updated' | 'canceled' | 'fulfilled',
+  instanceId: string,
+  entity: { id: string } & Record<string, unknown>,
+  eventId: string = randomUUID(),
+): ProviderEvent {
+  return {
+    source: 'wix',
+    type: `wix.ecom.v1.order_${slug}`,
+    eventId,
+    orderKey: entity.id,
+    instanceId,
+    payload: { id: eventId, entityFqdn: 'wix.ecom.v1.order', slug, entityId: entity.id, eventTime: new Date().toISOString(), entity },
   };
 }
 
@@ -173,11 +195,11 @@ export async function api(url: string, path: string, options: { key?: string; ad
 }
 
 /** Waits until the admin view of `orderId` satisfies `until`, and returns it. */
-export async function orderWhen(url: string, orderId: string, until: (order: Record<string, any>) => boolean) {
+export async function orderWhen(url: string, orderId: string, until: (order: Record<string, any>) => boolean, options?: WaitForOptions) {
   return waitFor(async () => {
     const res = await api(url, `/admin/orders/${orderId}`, { admin: true });
     return res.status === 200 && until(res.body) ? res.body : null;
-  });
+  }, options);
 }
 
 export function checkoutBody(cartId: string, items: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) {

@@ -1,4 +1,5 @@
 import type { EventOf, WixEventType } from '@orderflow/events';
+import { NonRetriableError } from '@orderflow/kafka';
 import type { Cause, LoadedOrder, NewLine, OrderBook, Tx } from '../domain/order-book';
 import type { Payments } from '../domain/payments';
 
@@ -31,6 +32,13 @@ export class WixHandler {
     let current = order;
     switch (event.type) {
       case 'wix.ecom.v1.order_created':
+        // Wix does not deliver in order. The created entity is the order's oldest state: it fills
+        // gaps but never overwrites what an earlier-handled update already set.
+        current = await this.book.patch(tx, order, {
+          wixOrderNumber: order.wixOrderNumber ?? str(entity.number),
+          customerEmail: order.customerEmail ?? this.emailOf(entity),
+        });
+        break;
       case 'wix.ecom.v1.order_updated':
         current = await this.book.patch(tx, order, {
           wixOrderNumber: str(entity.number) ?? order.wixOrderNumber,
@@ -61,6 +69,10 @@ export class WixHandler {
 
   private async ensureOrder(tx: Tx, entity: Entity, instanceId: string | null, cause: Cause): Promise<LoadedOrder> {
     const existing = await this.book.lockBy(tx, { wixOrderId: entity.id });
+    if (existing && existing.instanceId !== instanceId) {
+      // Never let one instance's event touch another's order: dead-lettered with the reason.
+      throw new NonRetriableError(`Wix order ${entity.id} belongs to another instance`);
+    }
     if (existing) return existing;
     const priceSummary = entity.priceSummary as { total?: unknown } | undefined;
     const lines = this.linesOf(entity);
@@ -101,7 +113,10 @@ export class WixHandler {
       ? await tx.externalOrderRecord.findFirst({ where: { instanceId: order.instanceId, checkoutId: order.checkoutId, orderId: null } })
       : null;
     if (pending) {
-      await tx.externalOrderRecord.update({ where: { id: pending.id }, data: { ...data, orderId: order.id, externalReference: pending.externalReference ?? data.externalReference } });
+      const externalReference = pending.externalReference ?? data.externalReference;
+      await tx.externalOrderRecord.update({ where: { id: pending.id }, data: { ...data, orderId: order.id, cartId: data.cartId ?? pending.cartId, externalReference } });
+      // The shop's reference, given when it tracked the checkout, now names the order too.
+      if (!order.externalReference && externalReference) await tx.order.update({ where: { id: order.id }, data: { externalReference } });
       return;
     }
     await tx.externalOrderRecord.upsert({
