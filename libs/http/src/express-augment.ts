@@ -10,6 +10,8 @@ declare global {
       log: Logger;
       /** The exact bytes received, set by `rawJson()`/`rawBody()` for signature checks. */
       rawBody?: Buffer;
+      /** The instance (tenant) the request's API key belongs to; set by `apiKeyAuth`. */
+      instanceId?: string;
     }
   }
 }

@@ -9,3 +9,4 @@ export type { ReadinessCheck, CheckOutcome } from './readiness';
 export { startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
 export { adminAuth } from './admin-auth';
 export { runServiceProcess, type RunnableService, type ServiceProcessOptions } from './run-service';
+export { apiKeyAuth, hashApiKey, instanceOf, type ApiKeyLookup } from './api-key-auth';

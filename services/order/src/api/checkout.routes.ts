@@ -1,11 +1,11 @@
-import { HttpProblem, rawJson } from '@orderflow/http';
+import { apiKeyAuth, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
 import { lineKindSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { CheckoutError, type CheckoutService } from '../checkout/checkout.service';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
-import { apiKeyAuth, instanceOf } from './api-keys';
+import { apiKeyLookup } from './api-keys';
 
 const id = z.string().min(1).max(200);
 
@@ -44,7 +44,7 @@ export function checkoutRoutes(deps: { prisma: () => PrismaClient | undefined; c
     return checkout;
   };
   return (app) => {
-    app.post('/api/checkout', apiKeyAuth(deps.prisma), rawJson({ limit: '100kb' }), async (req, res) => {
+    app.post('/api/checkout', apiKeyAuth(apiKeyLookup(deps.prisma)), rawJson({ limit: '100kb' }), async (req, res) => {
       const body = checkoutBody.safeParse(req.body);
       if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
       const { items, ...request } = body.data;
@@ -60,7 +60,7 @@ export function checkoutRoutes(deps: { prisma: () => PrismaClient | undefined; c
       }
     });
 
-    app.get('/api/checkout/status', apiKeyAuth(deps.prisma), async (req, res) => {
+    app.get('/api/checkout/status', apiKeyAuth(apiKeyLookup(deps.prisma)), async (req, res) => {
       const cartId = id.safeParse(req.query.cartId);
       if (!cartId.success) throw new HttpProblem(400, { detail: 'cartId is required' });
       const found = await service().status(instanceOf(req), cartId.data);

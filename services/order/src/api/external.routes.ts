@@ -1,10 +1,10 @@
-import { HttpProblem, rawJson } from '@orderflow/http';
+import { apiKeyAuth, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
 import { orderStatusSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { ORDER_INCLUDE } from '../domain/order-book';
 import type { ExternalOrderRecord, PrismaClient } from '../generated/prisma/client';
-import { apiKeyAuth, instanceOf } from './api-keys';
+import { apiKeyLookup } from './api-keys';
 import { orderView, page } from './order-views';
 
 const statusQuery = z
@@ -41,7 +41,7 @@ function trackedView({ id: _id, ...record }: ExternalOrderRecord) {
 export function externalRoutes(deps: { prisma: () => PrismaClient | undefined }): (app: Express) => void {
   const prisma = () => deps.prisma()!;
   return (app) => {
-    app.use('/external', apiKeyAuth(deps.prisma));
+    app.use('/external', apiKeyAuth(apiKeyLookup(deps.prisma)));
 
     app.get('/external/order/status', async (req, res) => {
       const query = statusQuery.safeParse(req.query);

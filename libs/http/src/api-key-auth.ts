@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { HttpProblem } from './http-problem';
+
+/** Keys are stored and looked up by their SHA-256: a service's database never holds a usable key. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Finds the instance a key hash belongs to; undefined when the service is not ready to answer. */
+export type ApiKeyLookup = () => ((keyHash: string) => Promise<string | null>) | undefined;
+
+/** The authenticated instance, for handlers behind `apiKeyAuth`. */
+export function instanceOf(req: Request): string {
+  if (!req.instanceId) throw new Error('apiKeyAuth must run before this handler');
+  return req.instanceId;
+}
+
+/**
+ * Per-instance API keys, as `Authorization: Bearer <key>` or `X-Api-Key`. The lookup is by the
+ * key's hash, so no comparison ever touches the key itself and none can leak it through timing.
+ * Everything behind it is scoped to `req.instanceId`: another instance's data is a 404.
+ */
+export function apiKeyAuth(lookup: ApiKeyLookup): RequestHandler {
+  return async (req, _res, next) => {
+    const bearer = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    const key = bearer ?? req.get('x-api-key');
+    const find = lookup();
+    if (!find) return next(new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } }));
+    const instanceId = key ? await find(hashApiKey(key)) : null;
+    if (!instanceId) return next(new HttpProblem(401, { detail: 'A valid API key is required', headers: { 'www-authenticate': 'Bearer' } }));
+    req.instanceId = instanceId;
+    next();
+  };
+}
