@@ -81,6 +81,7 @@ export const eventCatalog = {
   'checkout.failed': checkout(),
   'fulfillment.completed': fulfillment(),
   'fulfillment.failed': fulfillment(),
+  'fulfillment.voided': fulfillment(),
 } as const satisfies EventCatalog &
   Record<StripeEventType | WixEventType | OrderEventType | CheckoutEventType | FulfillmentEventType | 'registration.promoted', CatalogEntry>;
 

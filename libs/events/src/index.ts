@@ -32,6 +32,8 @@ export {
   checkoutEventSchema,
   registrationPromotedSchema,
   fulfillmentOutcomeSchema,
+  issuedTicketSchema,
+  issuedLicenseSchema,
   orderEventTypes,
   checkoutEventTypes,
   fulfillmentEventTypes,
@@ -45,4 +47,5 @@ export {
   type OrderEventType,
   type CheckoutEventType,
   type FulfillmentEventType,
+  type FulfillmentOutcome,
 } from './order-events.schema';

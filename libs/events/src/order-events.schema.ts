@@ -111,17 +111,47 @@ export type OrderEventType = (typeof orderEventTypes)[number];
 export const checkoutEventTypes = ['checkout.started', 'checkout.completed', 'checkout.failed'] as const;
 export type CheckoutEventType = (typeof checkoutEventTypes)[number];
 
+/** A ticket as issued: its code for people, its signed QR payload for door scanners. */
+export const issuedTicketSchema = z.object({
+  ticketId: z.string().min(1),
+  lineId: z.string().min(1),
+  seat: z.number().int().nonnegative(),
+  capacityKey: z.string().min(1).nullable(),
+  code: z.string().min(1),
+  qrPayload: z.string().min(1),
+});
+
+/**
+ * A license as issued. The key itself never travels on Kafka: consumers get a reference and
+ * its last characters, and show the key through the fulfillment API.
+ */
+export const issuedLicenseSchema = z.object({
+  licenseId: z.string().min(1),
+  lineId: z.string().min(1),
+  productId: z.string().min(1),
+  unit: z.number().int().nonnegative(),
+  keyHint: z.string(),
+});
+
 /**
  * What the fulfillment service reports about an order. The order service moves the order to
- * FULFILLED on `fulfillment.completed` and flags it on `fulfillment.failed`.
+ * FULFILLED on `fulfillment.completed` and flags it on `fulfillment.failed`; the notification
+ * service sends the tickets and licenses. Loose: later fields must not break older consumers.
  */
 export const fulfillmentOutcomeSchema = z.looseObject({
   orderId: z.string().min(1),
-  /** Why it failed; null on success. */
+  instanceId: z.string().min(1).nullable().optional(),
+  customer: z.object({ email: z.string().nullable(), name: z.string().nullable() }).optional(),
+  /** Why it failed (fulfillment.failed), or null. */
   reason: z.string().nullable().optional(),
-  /** Items issued (ticket IDs, license keys, ...); shaped by the fulfillment service. */
-  items: z.array(z.looseObject({ lineId: z.string().min(1) })).optional(),
+  /** fulfillment.failed: whether retrying (by hand, after fixing the cause) can succeed. */
+  retriable: z.boolean().optional(),
+  tickets: z.array(issuedTicketSchema).optional(),
+  licenses: z.array(issuedLicenseSchema).optional(),
+  /** Lines the provider fulfills itself (Wix `order_fulfilled`): recorded, not issued here. */
+  externalLineIds: z.array(z.string()).optional(),
 });
+export type FulfillmentOutcome = z.infer<typeof fulfillmentOutcomeSchema>;
 
-export const fulfillmentEventTypes = ['fulfillment.completed', 'fulfillment.failed'] as const;
+export const fulfillmentEventTypes = ['fulfillment.completed', 'fulfillment.failed', 'fulfillment.voided'] as const;
 export type FulfillmentEventType = (typeof fulfillmentEventTypes)[number];
