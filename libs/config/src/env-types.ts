@@ -144,3 +144,21 @@ export function serviceFields(defaults: { port: number }) {
     TRUST_PROXY: trustProxy().default(false),
   };
 }
+
+/**
+ * Per-instance API keys as `instanceId:key` pairs, comma-separated; keys of at least 24
+ * characters. Services store them hashed at start-up.
+ */
+export function instanceKeys() {
+  return list().pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[^:\s]+:[^:\s]{24,}$/, { message: 'must be instanceId:key pairs, keys at least 24 characters' })
+        .transform((pair) => {
+          const [instanceId, key] = pair.split(':');
+          return { instanceId, key };
+        }),
+    ),
+  );
+}

@@ -1,19 +1,5 @@
-import { durationMs, list, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
+import { durationMs, instanceKeys, list, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
-
-/** `instanceId:key` pairs; keys of at least 24 characters. */
-const apiKeys = () =>
-  list().pipe(
-    z.array(
-      z
-        .string()
-        .regex(/^[^:\s]+:[^:\s]{24,}$/, { message: 'must be instanceId:key pairs, keys at least 24 characters' })
-        .transform((pair) => {
-          const [instanceId, key] = pair.split(':');
-          return { instanceId, key };
-        }),
-    ),
-  );
 
 export const orderConfigSchema = z.object({
   ...serviceFields({ port: 3001 }),
@@ -23,7 +9,7 @@ export const orderConfigSchema = z.object({
   ORDER_DATABASE_URL: url({ protocols: ['postgres', 'postgresql'] }).optional(),
   ADMIN_TOKEN: secret().pipe(z.string().min(16, { message: 'must be at least 16 characters' })),
   /** Per-instance keys for the external and checkout APIs, stored hashed at start-up. */
-  API_KEYS: apiKeys().default([]),
+  API_KEYS: instanceKeys().default([]),
   /** Unset: checkouts and refunds answer 503; provider events are still handled. */
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_/, { message: "must be a Stripe secret key ('sk_...' or 'rk_...')" }).optional(),
   STRIPE_API_BASE: url({ protocols: ['https', 'http'] }).default('https://api.stripe.com'),
