@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventCatalog, isEventType, type AnyEvent } from './catalog';
+import { eventCatalog, isEventType, type AnyEvent, type EventOf, type EventType } from './catalog';
 import { envelopeSchema } from './envelope.schema';
 import { EventValidationError } from './event-validation.error';
 import type { TopicName } from './topics';
@@ -89,4 +89,22 @@ export function decodeEvent(message: RawMessage): DecodeResult {
   }
   const checked = check(json);
   return checked.ok ? checked : { ok: false, reason: checked.reason, issues: checked.issues };
+}
+
+/** What a producer decides about an event it originates; `newEvent` fills in the rest. */
+export interface NewEventInput<T extends EventType> {
+  type: T;
+  /** Stable for the same fact (derived from what happened, not random), so a republish keeps it. */
+  eventId: string;
+  orderKey: string;
+  instanceId: string | null;
+  traceId: string;
+  payload: EventOf<T>['payload'];
+}
+
+/** An envelope for one of our own events: version and source from the catalog, times now. */
+export function newEvent<T extends EventType>(input: NewEventInput<T>): EventOf<T> {
+  const now = new Date().toISOString();
+  const entry = eventCatalog[input.type];
+  return { ...input, version: entry.version, source: entry.source, occurredAt: now, receivedAt: now } as EventOf<T>;
 }

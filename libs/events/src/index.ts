@@ -20,7 +20,7 @@ export {
   type EventType,
 } from './catalog';
 export { EventValidationError } from './event-validation.error';
-export { encodeEvent, decodeEvent, EventHeaders, type DecodeResult, type EncodedEvent, type RawMessage } from './codec';
+export { encodeEvent, decodeEvent, newEvent, EventHeaders, type DecodeResult, type EncodedEvent, type NewEventInput, type RawMessage } from './codec';
 export {
   orderSnapshotSchema,
   orderStatusSchema,

@@ -118,7 +118,8 @@ export const issuedTicketSchema = z.object({
   seat: z.number().int().nonnegative(),
   capacityKey: z.string().min(1).nullable(),
   code: z.string().min(1),
-  qrPayload: z.string().min(1),
+  /** On fulfillment.completed; a voided ticket carries none. */
+  qrPayload: z.string().min(1).optional(),
 });
 
 /**

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { enqueue } from '@orderflow/db';
-import { encodeEvent, type AnyEvent, type EventType, type LineKind, type OrderSnapshot, type OrderSource, type OrderStatus } from '@orderflow/events';
+import {
+  encodeEvent,
+  newEvent,
+  type AnyEvent,
+  type EventType,
+  type LineKind,
+  type NewEventInput,
+  type OrderSnapshot,
+  type OrderSource,
+  type OrderStatus,
+} from '@orderflow/events';
 import type { Prisma } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
 import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
@@ -173,21 +183,8 @@ export class OrderBook {
   }
 
   /** Any catalog event through the outbox, validated before it is stored. */
-  async emit(tx: Tx, event: { type: EventType; eventId: string; orderKey: string; instanceId: string | null; traceId: string; payload: unknown }): Promise<void> {
-    const now = new Date().toISOString();
-    const encoded = encodeEvent({
-      eventId: event.eventId,
-      type: event.type,
-      version: 1,
-      source: event.type.startsWith('checkout.') ? 'checkout' : 'order',
-      orderKey: event.orderKey,
-      instanceId: event.instanceId,
-      occurredAt: now,
-      receivedAt: now,
-      traceId: event.traceId,
-      payload: event.payload,
-    } as AnyEvent);
-    await enqueue(tx, encoded);
+  async emit<T extends EventType>(tx: Tx, event: NewEventInput<T>): Promise<void> {
+    await enqueue(tx, encodeEvent(newEvent(event) as AnyEvent));
   }
 }
 
