@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { FulfillmentOutcome, OrderSnapshot } from '@orderflow/events';
+import type { Prisma } from '../generated/prisma/client';
+import { TicketSigner } from '../crypto/ticket-signer';
+import type { FulfillmentMetrics } from '../fulfillment.metrics';
+
+export type Tx = Prisma.TransactionClient;
+
+export type Issued = Required<Pick<FulfillmentOutcome, 'tickets' | 'licenses' | 'externalLineIds'>> & { waitlistedLineIds: string[] };
+
+/** A product's pool has no key left: the fulfillment fails until someone adds keys and retries. */
+export class PoolExhaustedError extends Error {
+  constructor(readonly productId: string) {
+    super(`the license pool of product ${productId} is exhausted`);
+    this.name = 'PoolExhaustedError';
+  }
+}
+
+/**
+ * Issues what an order's lines call for, inside the caller's transaction. Exactly once by
+ * construction: a ticket is unique per (line, seat) and a license per (line, unit), so a
+ * redelivered, replayed or retried fulfillment finds what exists and issues only what is missing.
+ * A ticket line whose registration waits on the waitlist gets its tickets when it is promoted.
+ */
+export class Fulfiller {
+  constructor(
+    private readonly signer: TicketSigner,
+    private readonly metrics: FulfillmentMetrics,
+  ) {}
+
+  async issue(tx: Tx, order: OrderSnapshot): Promise<Issued> {
+    const issued: Issued = { tickets: [], licenses: [], externalLineIds: [], waitlistedLineIds: [] };
+    const waitlisted = new Set(order.registrations.filter((r) => r.status !== 'ACTIVE' && r.status !== 'PENDING').map((r) => r.lineId));
+    for (const line of order.lines) {
+      if (line.kind === 'external') {
+        issued.externalLineIds.push(line.lineId);
+        this.metrics.fulfillments.inc({ kind: 'external', outcome: 'recorded' });
+      } else if (line.kind === 'ticket') {
+        if (waitlisted.has(line.lineId)) {
+          issued.waitlistedLineIds.push(line.lineId);
+          continue;
+        }
+        issued.tickets.push(...(await this.tickets(tx, order, line)));
+      } else {
+        issued.licenses.push(...(await this.licenses(tx, order, line)));
+      }
+    }
+    return issued;
+  }
+
+  private async tickets(tx: Tx, order: OrderSnapshot, line: OrderSnapshot['lines'][number]): Promise<Issued['tickets']> {
+    for (let seat = 0; seat < line.quantity; seat++) {
+      const id = `tkt_${randomUUID()}`;
+      const created = await tx.$executeRawUnsafe(
+        `INSERT INTO tickets (id, code, order_id, instance_id, line_id, seat, capacity_key, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'ISSUED') ON CONFLICT (line_id, seat) DO NOTHING`,
+        id,
+        TicketSigner.newCode(),
+        order.orderId,
+        order.instanceId,
+        line.lineId,
+        seat,
+        line.capacityKey,
+      );
+      if (created === 1) this.metrics.fulfillments.inc({ kind: 'ticket', outcome: 'issued' });
+    }
+    const rows = await tx.ticket.findMany({ where: { lineId: line.lineId }, orderBy: { seat: 'asc' } });
+    return rows.map((t) => ({
+      ticketId: t.id,
+      lineId: t.lineId,
+      seat: t.seat,
+      capacityKey: t.capacityKey,
+      code: t.code,
+      qrPayload: this.signer.sign({ ticketId: t.id, orderId: t.orderId, capacityKey: t.capacityKey }),
+    }));
+  }
+
+  private async licenses(tx: Tx, order: OrderSnapshot, line: OrderSnapshot['lines'][number]): Promise<Issued['licenses']> {
+    const held = new Set((await tx.licenseKey.findMany({ where: { lineId: line.lineId }, select: { unit: true } })).map((k) => k.unit));
+    for (let unit = 0; unit < line.quantity; unit++) {
+      if (held.has(unit)) continue;
+      // The oldest free key; SKIP LOCKED lets concurrent fulfillments take different keys.
+      const taken = await tx.$queryRawUnsafe<Array<{ id: bigint }>>(
+        `UPDATE license_keys SET status = 'ASSIGNED', order_id = $2, instance_id = $3, line_id = $4, unit = $5, assigned_at = now()
+         WHERE id = (SELECT id FROM license_keys WHERE product_id = $1 AND status = 'AVAILABLE' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        line.productId,
+        order.orderId,
+        order.instanceId,
+        line.lineId,
+        unit,
+      );
+      if (taken.length === 0) throw new PoolExhaustedError(line.productId);
+      this.metrics.fulfillments.inc({ kind: 'license', outcome: 'issued' });
+    }
+    const rows = await tx.licenseKey.findMany({ where: { lineId: line.lineId }, orderBy: { unit: 'asc' } });
+    return rows.map((k) => ({ licenseId: String(k.id), lineId: line.lineId, productId: k.productId, unit: k.unit ?? 0, keyHint: k.keyHint }));
+  }
+}

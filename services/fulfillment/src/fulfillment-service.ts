@@ -1,0 +1,129 @@
+import * as path from 'node:path';
+import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
+import { Topics } from '@orderflow/events';
+import { createHttpApp } from '@orderflow/http';
+import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createLogger, type Logger } from '@orderflow/logging';
+import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
+import type { Express } from 'express';
+import { adminRoutes, poolCounts } from './api/admin.routes';
+import { bootstrapApiKeys } from './api/api-keys';
+import { customerRoutes } from './api/customer.routes';
+import type { FulfillmentConfig } from './config';
+import { LicenseCipher } from './crypto/license-cipher';
+import { TicketSigner } from './crypto/ticket-signer';
+import { Fulfiller } from './domain/fulfiller';
+import { JobRunner } from './domain/jobs';
+import { ordersHandler } from './domain/orders.consumer';
+import { FulfillmentMetrics } from './fulfillment.metrics';
+import { PrismaClient } from './generated/prisma/client';
+
+export interface FulfillmentServiceDeps {
+  logger?: Logger;
+  registry?: Registry;
+  bus?: Bus;
+}
+
+export interface FulfillmentService {
+  readonly app: Express;
+  readonly registry: Registry;
+  start(): Promise<void>;
+  /** Stops consuming and running jobs, drains the relay, closes Kafka and the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const MIGRATIONS_DIR = path.join(__dirname, '..', 'prisma', 'migrations');
+export const FULFILLMENT_GROUP = 'fulfillment-service';
+
+/** Builds the fulfillment service without listening: main.ts and the one-machine mode do that. */
+export function buildFulfillmentService(config: FulfillmentConfig, deps: FulfillmentServiceDeps = {}): FulfillmentService {
+  const logger = deps.logger ?? createLogger({ name: 'fulfillment', level: config.LOG_LEVEL });
+  const registry = deps.registry ?? createMetricsRegistry({ service: 'fulfillment' });
+  const metrics = new FulfillmentMetrics(registry);
+  const ownBus = !deps.bus;
+  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'fulfillment', logger, registry });
+  const producer = bus.createProducer();
+  const signer = new TicketSigner(config.TICKET_SIGNING_KEY);
+  const cipher = new LicenseCipher(config.LICENSE_ENCRYPTION_KEY);
+  const fulfiller = new Fulfiller(signer, metrics);
+
+  let database: Database | undefined;
+  let prisma: PrismaClient | undefined;
+  let relay: OutboxRelay | undefined;
+  let runner: JobRunner | undefined;
+  let consumer: ConsumerRunner | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const app = createHttpApp({
+    logger,
+    registry,
+    trustProxy: config.TRUST_PROXY,
+    readiness: [
+      {
+        name: 'database',
+        check: async () => {
+          if (!prisma) throw new Error('not started');
+          await prisma.$queryRaw`SELECT 1`;
+        },
+      },
+    ],
+    routes: (express) => {
+      customerRoutes({ prisma: () => prisma, signer, cipher })(express);
+      adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, cipher, metrics, runner: () => runner })(express);
+    },
+  });
+
+  return {
+    app,
+    registry,
+    async start() {
+      database = await openDatabase({ url: config.FULFILLMENT_DATABASE_URL, dataDir: config.DATA_DIR, name: 'fulfillment', migrationsDir: MIGRATIONS_DIR, logger });
+      prisma = new PrismaClient({ adapter: database.adapter });
+      await bootstrapApiKeys(prisma, config.API_KEYS);
+      await poolCounts(prisma, metrics);
+      relay = startOutboxRelay({
+        db: database,
+        logger,
+        publish: async (records) => {
+          await Promise.all(records.map((r) => producer.send(r.topic, { key: r.key, value: r.value, headers: r.headers })));
+        },
+      });
+      runner = new JobRunner({
+        prisma,
+        fulfiller,
+        relay,
+        metrics,
+        logger,
+        maxAttempts: config.FULFILLMENT_MAX_ATTEMPTS,
+        retryBaseMs: config.FULFILLMENT_RETRY_BASE,
+        retryMaxMs: config.FULFILLMENT_RETRY_MAX,
+        pollIntervalMs: config.FULFILLMENT_POLL_INTERVAL,
+        lockTimeoutMs: config.FULFILLMENT_LOCK_TIMEOUT,
+      });
+      runner.start();
+      await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }], { withDeadLetters: true });
+      consumer = await bus.runConsumer({
+        groupId: FULFILLMENT_GROUP,
+        topics: [Topics.orders],
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
+        handler: ordersHandler({ prisma: () => prisma!, metrics, jobsDue: () => runner?.notify(), published: () => relay?.notify() }),
+      });
+      logger.info({ database: database.kind }, 'fulfillment service started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        await consumer?.stop().catch((err: unknown) => logger.warn({ err }, 'consumer did not stop cleanly'));
+        await runner?.stop();
+        await relay?.stop().catch((err: unknown) => logger.warn({ err }, 'outbox relay did not stop cleanly'));
+        await producer.close().catch((err: unknown) => logger.warn({ err }, 'producer did not flush cleanly'));
+        if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
+        const client = prisma;
+        prisma = undefined;
+        await client?.$disconnect();
+        await database?.close();
+        logger.info('fulfillment service stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { newEvent, Topics, type AnyEvent, type EventType, type OrderSnapshot } from '@orderflow/events';
+import { startHttpServer, type HttpServer } from '@orderflow/http';
+import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
+import type { RunningBroker } from '@orderflow/kafka-broker';
+import { createLogger } from '@orderflow/logging';
+import { createTestDatabase, startTestBroker, waitFor, type WaitForOptions } from '@orderflow/testing';
+import { buildFulfillmentService, loadFulfillmentConfig, type FulfillmentService } from '../src';
+
+export const ADMIN_TOKEN = 'fulfillment-admin-token-0123';
+export const SHOP_A = { instanceId: 'shop-a', key: 'key-shop-a-0123456789abcdefghij' };
+export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefghij' };
+export const TICKET_SIGNING_KEY = 'ticket-signing-key-for-tests-0123456789';
+
+export interface RunningFulfillment {
+  service: FulfillmentService;
+  http: HttpServer;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startFulfillment(env: Record<string, string | undefined>): Promise<RunningFulfillment> {
+  const config = loadFulfillmentConfig(
+    Object.fromEntries(
+      Object.entries({
+        ADMIN_TOKEN,
+        API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
+        TICKET_SIGNING_KEY,
+        LICENSE_ENCRYPTION_KEY: '8f2c1d9e0a7b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d',
+        LOG_LEVEL: 'silent',
+        FULFILLMENT_POLL_INTERVAL: '100ms',
+        ...env,
+      }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>,
+  );
+  const service = buildFulfillmentService(config, { logger: createLogger({ name: 'fulfillment-test', level: config.LOG_LEVEL }) });
+  await service.start();
+  const http = await startHttpServer(service.app, { port: 0, host: '127.0.0.1' });
+  return {
+    service,
+    http,
+    url: http.url,
+    close: async () => {
+      await http.close();
+      await service.stop();
+    },
+  };
+}
+
+/** Everything on the fulfillment topic. */
+export interface OutcomeReader {
+  readonly events: AnyEvent[];
+  of(orderId: string, type?: string): AnyEvent[];
+  stop(): Promise<void>;
+}
+
+export async function readOutcomes(broker: RunningBroker): Promise<OutcomeReader> {
+  const bus: Bus = createBus({ brokers: broker.brokers, clientId: 'fulfillment-reader' });
+  const events: AnyEvent[] = [];
+  await bus.runConsumer({ groupId: `fulfillment-reader-${randomUUID()}`, topics: [Topics.fulfillment], fromBeginning: true, handler: async (event) => void events.push(event) });
+  return {
+    events,
+    of: (orderId, type) => events.filter((e) => e.orderKey === orderId && (!type || e.type === type)),
+    stop: () => bus.close(),
+  };
+}
+
+export interface FulfillmentStack {
+  readonly broker: RunningBroker;
+  readonly running: RunningFulfillment;
+  readonly outcomes: OutcomeReader;
+  readonly databaseUrl: string;
+  readonly env: Record<string, string>;
+  /** Publishes an order-service event about `order` to the orders topic. */
+  publish(type: EventType, order: OrderSnapshot, options?: { eventId?: string; payload?: unknown }): Promise<string>;
+  restart(): Promise<void>;
+}
+
+export function useFulfillmentStack(database: string, env: () => Record<string, string> = () => ({})): FulfillmentStack {
+  const stack = {} as {
+    broker: RunningBroker;
+    running: RunningFulfillment;
+    outcomes: OutcomeReader;
+    db: { url: string; drop(): Promise<void> };
+    env: Record<string, string>;
+    bus: Bus;
+    producer: BatchingProducer;
+  };
+  beforeAll(async () => {
+    stack.broker = await startTestBroker();
+    stack.db = await createTestDatabase(database);
+    stack.env = { KAFKA_BROKERS: stack.broker.brokers.join(','), FULFILLMENT_DATABASE_URL: stack.db.url, KAFKA_SESSION_TIMEOUT: '6s', ...env() };
+    stack.running = await startFulfillment(stack.env);
+    stack.outcomes = await readOutcomes(stack.broker);
+    stack.bus = createBus({ brokers: stack.broker.brokers, clientId: 'order-double' });
+    stack.producer = stack.bus.createProducer();
+  });
+  afterAll(async () => {
+    await stack.bus?.close();
+    await stack.outcomes?.stop();
+    await stack.running?.close();
+    await stack.db?.drop();
+    await stack.broker?.stop();
+  });
+  return {
+    get broker() {
+      return stack.broker;
+    },
+    get running() {
+      return stack.running;
+    },
+    get outcomes() {
+      return stack.outcomes;
+    },
+    get databaseUrl() {
+      return stack.db.url;
+    },
+    get env() {
+      return stack.env;
+    },
+    publish: async (type, order, options = {}) => {
+      const eventId = options.eventId ?? `${type}:${order.orderId}:${randomUUID()}`;
+      const event = newEvent({ type, eventId, orderKey: order.orderId, instanceId: order.instanceId, traceId: randomUUID(), payload: (options.payload ?? order) as never });
+      await stack.producer.sendEvent(event as AnyEvent);
+      return eventId;
+    },
+    restart: async () => {
+      await stack.running.close();
+      stack.running = await startFulfillment(stack.env);
+    },
+  };
+}
+
+type Line = { kind: 'ticket' | 'license' | 'external'; productId?: string; quantity?: number; capacityKey?: string; waitlisted?: boolean };
+
+/** An order snapshot as the order service publishes it, APPROVED, with the given lines. */
+export function approvedOrder(lines: Line[], instanceId = SHOP_A.instanceId): OrderSnapshot {
+  const orderId = `ord_${randomUUID()}`;
+  const now = new Date().toISOString();
+  const built = lines.map((line, i) => ({
+    lineId: `line_${randomUUID()}`,
+    productId: line.productId ?? `${line.kind}-product`,
+    name: null,
+    quantity: line.quantity ?? 1,
+    unitAmountCents: 1_000,
+    kind: line.kind,
+    capacityKey: line.kind === 'ticket' ? (line.capacityKey ?? `event-${i}`) : null,
+  }));
+  return {
+    orderId,
+    instanceId,
+    source: 'checkout',
+    status: 'APPROVED',
+    previousStatus: 'PAID',
+    currency: 'eur',
+    totalCents: built.reduce((sum, l) => sum + l.quantity * l.unitAmountCents, 0),
+    refundedCents: 0,
+    customer: { email: 'ada@example.com', name: 'Ada' },
+    lines: built,
+    registrations: built
+      .filter((l) => l.kind === 'ticket')
+      .map((l, i) => ({ registrationId: `reg_${randomUUID()}`, lineId: l.lineId, capacityKey: l.capacityKey!, status: lines.filter((x) => x.kind === 'ticket')[i].waitlisted ? 'WAITLISTED' : 'ACTIVE' })),
+    references: { paymentIntentId: null, checkoutSessionId: null, wixOrderId: null, wixOrderNumber: null, cartId: null, checkoutId: null, externalReference: null },
+    reason: null,
+    causedBy: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export async function api(url: string, path: string, options: { key?: string; admin?: boolean; method?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = {};
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  if (options.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${url}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, any> };
+}
+
+/** The first `type` outcome about `orderId`. */
+export function outcome(stack: FulfillmentStack, orderId: string, type: string, options?: WaitForOptions) {
+  return waitFor(() => stack.outcomes.of(orderId, type)[0], options);
+}
