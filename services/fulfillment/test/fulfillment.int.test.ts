@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
 import { Client } from 'pg';
-import { api, approvedOrder, outcome, SHOP_A, SHOP_B, useFulfillmentStack } from './support';
+import { newEvent, type AnyEvent } from '@orderflow/events';
+import { createBus } from '@orderflow/kafka';
+import { api, approvedOrder, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack } from './support';
 
 const addKeys = (url: string, productId: string, keys: string[]) => api(url, `/admin/license-pools/${productId}/keys`, { admin: true, method: 'POST', body: { keys } });
 const freshKeys = (n: number) => Array.from({ length: n }, () => `KEY-${randomUUID().slice(0, 8).toUpperCase()}-${randomUUID().slice(0, 8).toUpperCase()}`);
@@ -196,5 +198,55 @@ describe('fulfillment across a restart', () => {
     await outcome(stack, order.orderId, 'fulfillment.completed', { timeoutMs: 20_000 });
     const done = await api(stack.running.url, '/admin/fulfillments?status=COMPLETED', { admin: true });
     expect(done.body.items.find((j: { orderId: string }) => j.orderId === order.orderId)).toMatchObject({ attempts: 1 });
+  });
+});
+
+describe('fulfillment that keeps failing', () => {
+  const stack = useFulfillmentStack('fulfillment_gives_up', () => ({ FULFILLMENT_RETRY_BASE: '100ms', FULFILLMENT_LOCK_TIMEOUT: '100ms', FULFILLMENT_MAX_ATTEMPTS: '2' }));
+
+  it('fails the job after the attempt limit, with the reason, for support to retry by hand', async () => {
+    const productId = `app-${randomUUID()}`;
+    await addKeys(stack.running.url, productId, freshKeys(1));
+    const order = approvedOrder([{ kind: 'license', productId }]);
+    const blocker = new Client({ connectionString: stack.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE license_keys IN ACCESS EXCLUSIVE MODE');
+      await stack.publish('order.ready_to_fulfill', order);
+      const failed = await outcome(stack, order.orderId, 'fulfillment.failed');
+      expect((failed.payload as { reason: string }).reason).toMatch(/^gave up after 2 attempts: .*lock/);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    const listed = await api(stack.running.url, '/admin/fulfillments?status=FAILED', { admin: true });
+    expect(listed.body.items.find((j: { orderId: string }) => j.orderId === order.orderId)).toMatchObject({ attempts: 2, retriable: true });
+
+    expect((await api(stack.running.url, `/admin/fulfillments/${order.orderId}/retry`, { admin: true, method: 'POST' })).status).toBe(202);
+    await outcome(stack, order.orderId, 'fulfillment.completed');
+  });
+});
+
+describe('fulfillment on PGlite (the one-machine mode)', () => {
+  it('issues a ticket with no database URL', async () => {
+    const { startTestBroker, tempDir } = await import('@orderflow/testing');
+    const broker = await startTestBroker();
+    const dir = tempDir();
+    const running = await startFulfillment({ KAFKA_BROKERS: broker.brokers.join(','), DATA_DIR: dir.path });
+    const outcomes = await readOutcomes(broker);
+    const bus = createBus({ brokers: broker.brokers, clientId: 'order-double' });
+    try {
+      const order = approvedOrder([{ kind: 'ticket', quantity: 2 }]);
+      await bus.createProducer().sendEvent(newEvent({ type: 'order.ready_to_fulfill', eventId: `ready:${order.orderId}`, orderKey: order.orderId, instanceId: order.instanceId, traceId: 't', payload: order }) as AnyEvent);
+      const completed = await waitFor(() => outcomes.of(order.orderId, 'fulfillment.completed')[0], { timeoutMs: 20_000 });
+      expect((completed.payload as { tickets: unknown[] }).tickets).toHaveLength(2);
+    } finally {
+      await bus.close();
+      await outcomes.stop();
+      await running.close();
+      await broker.stop();
+      dir.remove();
+    }
   });
 });

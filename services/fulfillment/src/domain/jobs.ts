@@ -124,7 +124,8 @@ export class JobRunner {
   private async failed(orderId: string, err: unknown): Promise<void> {
     const { prisma, metrics, logger, maxAttempts } = this.options;
     const exhausted = err instanceof PoolExhaustedError;
-    const reason = err instanceof Error ? err.message : String(err);
+    // One line: driver errors arrive with newlines, and this goes in events and the admin list.
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
     if (!exhausted && isDatabaseUnavailable(err)) {
       logger.warn({ orderId, err: reason }, 'database unavailable; the job stays due');
       throw err;
