@@ -1,5 +1,6 @@
 export { createBus, type Bus, type BusOptions, type TopicSpec } from './bus';
 export type { BatchingProducer, ProducerOptions } from './batching-producer';
+export { sendAll } from './batching-producer';
 export type { ConsumerOptions, ConsumerRunner, EventContext, EventHandler } from './consumer-runner';
 export type { OutgoingMessage, ProducedRecord } from './message';
 export { RetriableError, NonRetriableError, DependencyUnavailableError, isRetriable, isDependencyUnavailable } from './errors';

@@ -6,6 +6,23 @@ import { createBus } from '@orderflow/kafka';
 import { api, approvedOrder, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack } from './support';
 
 const addKeys = (url: string, productId: string, keys: string[]) => api(url, `/admin/license-pools/${productId}/keys`, { admin: true, method: 'POST', body: { keys } });
+/**
+ * Runs `fn` while another session holds the license pool's table: every fulfillment attempt
+ * meanwhile times out on its lock, a real transient failure.
+ */
+async function whilePoolLocked(databaseUrl: string, fn: () => Promise<void>): Promise<void> {
+  const blocker = new Client({ connectionString: databaseUrl });
+  await blocker.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE license_keys IN ACCESS EXCLUSIVE MODE');
+    await fn();
+  } finally {
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+  }
+}
+
 const freshKeys = (n: number) => Array.from({ length: n }, () => `KEY-${randomUUID().slice(0, 8).toUpperCase()}-${randomUUID().slice(0, 8).toUpperCase()}`);
 
 describe('fulfillment (seeds 001, 003)', () => {
@@ -83,21 +100,13 @@ describe('fulfillment (seeds 001, 003)', () => {
     const productId = `app-${randomUUID()}`;
     await addKeys(stack.running.url, productId, freshKeys(1));
     const order = approvedOrder([{ kind: 'license', productId }]);
-    // Another session holds the pool's table: every attempt times out on its lock until released.
-    const blocker = new Client({ connectionString: stack.databaseUrl });
-    await blocker.connect();
-    try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE license_keys IN ACCESS EXCLUSIVE MODE');
+    await whilePoolLocked(stack.databaseUrl, async () => {
       await stack.publish('order.ready_to_fulfill', order);
       await waitFor(async () => {
         const res = await api(stack.running.url, '/admin/fulfillments?status=PENDING', { admin: true });
         return res.body.items.find((j: { orderId: string; attempts: number }) => j.orderId === order.orderId && j.attempts >= 2);
       });
-    } finally {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
-    }
+    });
     await outcome(stack, order.orderId, 'fulfillment.completed');
     const done = await api(stack.running.url, '/admin/fulfillments?status=COMPLETED', { admin: true });
     expect(done.body.items.find((j: { orderId: string }) => j.orderId === order.orderId).attempts).toBeGreaterThanOrEqual(2);
@@ -179,20 +188,13 @@ describe('fulfillment across a restart', () => {
     const productId = `app-${randomUUID()}`;
     await addKeys(stack.running.url, productId, freshKeys(1));
     const order = approvedOrder([{ kind: 'license', productId }]);
-    const blocker = new Client({ connectionString: stack.databaseUrl });
-    await blocker.connect();
-    try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE license_keys IN ACCESS EXCLUSIVE MODE');
+    await whilePoolLocked(stack.databaseUrl, async () => {
       await stack.publish('order.ready_to_fulfill', order);
       await waitFor(async () => {
         const res = await api(stack.running.url, '/admin/fulfillments?status=PENDING', { admin: true });
         return res.body.items.find((j: { orderId: string; attempts: number }) => j.orderId === order.orderId && j.attempts === 1);
       });
-    } finally {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
-    }
+    });
     await stack.restart();
 
     await outcome(stack, order.orderId, 'fulfillment.completed', { timeoutMs: 20_000 });
@@ -208,18 +210,11 @@ describe('fulfillment that keeps failing', () => {
     const productId = `app-${randomUUID()}`;
     await addKeys(stack.running.url, productId, freshKeys(1));
     const order = approvedOrder([{ kind: 'license', productId }]);
-    const blocker = new Client({ connectionString: stack.databaseUrl });
-    await blocker.connect();
-    try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE license_keys IN ACCESS EXCLUSIVE MODE');
+    await whilePoolLocked(stack.databaseUrl, async () => {
       await stack.publish('order.ready_to_fulfill', order);
       const failed = await outcome(stack, order.orderId, 'fulfillment.failed');
-      expect((failed.payload as { reason: string }).reason).toMatch(/^gave up after 2 attempts: .*lock/);
-    } finally {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
-    }
+      expect((failed.payload as { reason: string }).reason).toMatch(/^gave up after 2 attempts: .*lock timeout/);
+    });
     const listed = await api(stack.running.url, '/admin/fulfillments?status=FAILED', { admin: true });
     expect(listed.body.items.find((j: { orderId: string }) => j.orderId === order.orderId)).toMatchObject({ attempts: 2, retriable: true });
 

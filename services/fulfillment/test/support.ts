@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { newEvent, Topics, type AnyEvent, type EventType, type OrderSnapshot } from '@orderflow/events';
-import { startHttpServer, type HttpServer } from '@orderflow/http';
+import { callApi, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import type { RunningBroker } from '@orderflow/kafka-broker';
 import { createLogger } from '@orderflow/logging';
@@ -12,12 +12,7 @@ export const SHOP_A = { instanceId: 'shop-a', key: 'key-shop-a-0123456789abcdefg
 export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefghij' };
 export const TICKET_SIGNING_KEY = 'ticket-signing-key-for-tests-0123456789';
 
-export interface RunningFulfillment {
-  service: FulfillmentService;
-  http: HttpServer;
-  url: string;
-  close(): Promise<void>;
-}
+export type RunningFulfillment = Served<FulfillmentService>;
 
 export async function startFulfillment(env: Record<string, string | undefined>): Promise<RunningFulfillment> {
   const config = loadFulfillmentConfig(
@@ -33,36 +28,14 @@ export async function startFulfillment(env: Record<string, string | undefined>):
       }).filter(([, v]) => v !== undefined),
     ) as Record<string, string>,
   );
-  const service = buildFulfillmentService(config, { logger: createLogger({ name: 'fulfillment-test', level: config.LOG_LEVEL }) });
-  await service.start();
-  const http = await startHttpServer(service.app, { port: 0, host: '127.0.0.1' });
-  return {
-    service,
-    http,
-    url: http.url,
-    close: async () => {
-      await http.close();
-      await service.stop();
-    },
-  };
+  return serveOnLoopback(buildFulfillmentService(config, { logger: createLogger({ name: 'fulfillment-test', level: config.LOG_LEVEL }) }));
 }
 
-/** Everything on the fulfillment topic. */
-export interface OutcomeReader {
-  readonly events: AnyEvent[];
-  of(orderId: string, type?: string): AnyEvent[];
-  stop(): Promise<void>;
-}
+/** Everything on the fulfillment topic, keyed by order ID. */
+export type OutcomeReader = TopicReader;
 
-export async function readOutcomes(broker: RunningBroker): Promise<OutcomeReader> {
-  const bus: Bus = createBus({ brokers: broker.brokers, clientId: 'fulfillment-reader' });
-  const events: AnyEvent[] = [];
-  await bus.runConsumer({ groupId: `fulfillment-reader-${randomUUID()}`, topics: [Topics.fulfillment], fromBeginning: true, handler: async (event) => void events.push(event) });
-  return {
-    events,
-    of: (orderId, type) => events.filter((e) => e.orderKey === orderId && (!type || e.type === type)),
-    stop: () => bus.close(),
-  };
+export function readOutcomes(broker: RunningBroker): Promise<OutcomeReader> {
+  return readTopics(broker.brokers, [Topics.fulfillment]);
 }
 
 export interface FulfillmentStack {
@@ -168,14 +141,8 @@ export function approvedOrder(lines: Line[], instanceId = SHOP_A.instanceId): Or
   };
 }
 
-export async function api(url: string, path: string, options: { key?: string; admin?: boolean; method?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (options.key) headers.authorization = `Bearer ${options.key}`;
-  if (options.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${url}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, any> };
+export function api(url: string, path: string, options: { key?: string; admin?: boolean; method?: string; body?: unknown } = {}): Promise<ApiAnswer> {
+  return callApi(url, path, { bearer: options.admin ? ADMIN_TOKEN : options.key, method: options.method, body: options.body });
 }
 
 /** The first `type` outcome about `orderId`. */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { createHttpApp } from '@orderflow/http';
-import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import type { Express } from 'express';
@@ -112,9 +112,7 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
       relay = startOutboxRelay({
         db: database,
         logger,
-        publish: async (records) => {
-          await Promise.all(records.map((r) => producer.send(r.topic, { key: r.key, value: r.value, headers: r.headers })));
-        },
+        publish: (records) => sendAll(producer, records),
       });
       checkout = new CheckoutService({ prisma, book, places, payments, checkouts, stripe, relay, metrics, logger, lockTtlMs: config.CHECKOUT_LOCK_TTL });
       await bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }, { topic: Topics.fulfillment }, { topic: Topics.orders }], { withDeadLetters: true });

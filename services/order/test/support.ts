@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, type AnyEvent, type EventSource } from '@orderflow/events';
-import { startHttpServer, type HttpServer } from '@orderflow/http';
+import { callApi, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import type { RunningBroker } from '@orderflow/kafka-broker';
 import { createLogger } from '@orderflow/logging';
@@ -11,12 +11,7 @@ export const ADMIN_TOKEN = 'order-admin-token-0123456789';
 export const SHOP_A = { instanceId: 'shop-a', key: 'key-shop-a-0123456789abcdefghij' };
 export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefghij' };
 
-export interface RunningOrderService {
-  service: OrderService;
-  http: HttpServer;
-  url: string;
-  close(): Promise<void>;
-}
+export type RunningOrderService = Served<OrderService>;
 
 export async function startOrderService(env: Record<string, string | undefined>): Promise<RunningOrderService> {
   const config = loadOrderConfig(
@@ -29,39 +24,14 @@ export async function startOrderService(env: Record<string, string | undefined>)
       }).filter(([, v]) => v !== undefined),
     ) as Record<string, string>,
   );
-  const service = buildOrderService(config, { logger: createLogger({ name: 'order-test', level: config.LOG_LEVEL }) });
-  await service.start();
-  const http = await startHttpServer(service.app, { port: 0, host: '127.0.0.1' });
-  return {
-    service,
-    http,
-    url: http.url,
-    close: async () => {
-      await http.close();
-      await service.stop();
-    },
-  };
+  return serveOnLoopback(buildOrderService(config, { logger: createLogger({ name: 'order-test', level: config.LOG_LEVEL }) }));
 }
 
-/** Everything published on the orders topic, as our own consumer decodes it. */
-export interface OrdersReader {
-  readonly events: Array<{ event: AnyEvent; key: string | null }>;
-  of(orderId: string): AnyEvent[];
-  typesOf(orderId: string): string[];
-  stop(): Promise<void>;
-}
+/** Everything published on the orders topic, keyed by order ID. */
+export type OrdersReader = TopicReader;
 
-export async function readOrders(broker: RunningBroker): Promise<OrdersReader> {
-  const bus: Bus = createBus({ brokers: broker.brokers, clientId: 'orders-reader' });
-  const events: OrdersReader['events'] = [];
-  await bus.runConsumer({
-    groupId: `orders-reader-${randomUUID()}`,
-    topics: [Topics.orders],
-    fromBeginning: true,
-    handler: async (event, context) => void events.push({ event, key: context.key?.toString() ?? null }),
-  });
-  const of = (orderId: string) => events.filter((e) => e.key === orderId).map((e) => e.event);
-  return { events, of, typesOf: (orderId) => of(orderId).map((e) => e.type), stop: () => bus.close() };
+export function readOrders(broker: RunningBroker): Promise<OrdersReader> {
+  return readTopics(broker.brokers, [Topics.orders]);
 }
 
 export interface OrderStack {
@@ -184,14 +154,8 @@ export function fromStripe(event: { id: string; type: string; data: { object: un
   return { source: 'stripe', type: event.type, eventId: event.id, orderKey, payload: event };
 }
 
-export async function api(url: string, path: string, options: { key?: string; admin?: boolean; method?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (options.key) headers.authorization = `Bearer ${options.key}`;
-  if (options.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${url}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, any>, headers: res.headers };
+export function api(url: string, path: string, options: { key?: string; admin?: boolean; method?: string; body?: unknown } = {}): Promise<ApiAnswer> {
+  return callApi(url, path, { bearer: options.admin ? ADMIN_TOKEN : options.key, method: options.method, body: options.body });
 }
 
 /** Waits until the admin view of `orderId` satisfies `until`, and returns it. */
