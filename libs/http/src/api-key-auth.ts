@@ -33,3 +33,30 @@ export function apiKeyAuth(lookup: ApiKeyLookup): RequestHandler {
     next();
   };
 }
+
+/**
+ * The slice of a service's PrismaClient the key helpers use: every service keeps its keys in
+ * its own `api_keys` table (key_hash, instance_id), whatever else its schema holds.
+ */
+export interface ApiKeyStore {
+  apiKey: {
+    upsert(args: { where: { keyHash: string }; create: { keyHash: string; instanceId: string }; update: { instanceId: string } }): PromiseLike<unknown>;
+    findUnique(args: { where: { keyHash: string } }): PromiseLike<{ instanceId: string } | null>;
+  };
+}
+
+/** Stores `API_KEYS` (instanceId:key pairs) hashed, so they authenticate; idempotent. */
+export async function bootstrapApiKeys(store: ApiKeyStore, keys: ReadonlyArray<{ instanceId: string; key: string }>): Promise<void> {
+  for (const { instanceId, key } of keys) {
+    const keyHash = hashApiKey(key);
+    await store.apiKey.upsert({ where: { keyHash }, create: { keyHash, instanceId }, update: { instanceId } });
+  }
+}
+
+/** `apiKeyAuth`'s lookup over a service's api_keys table; undefined until the service started. */
+export function apiKeyLookup(store: () => ApiKeyStore | undefined): ApiKeyLookup {
+  return () => {
+    const client = store();
+    return client && (async (keyHash) => (await client.apiKey.findUnique({ where: { keyHash } }))?.instanceId ?? null);
+  };
+}

@@ -9,4 +9,4 @@ export type { ReadinessCheck, CheckOutcome } from './readiness';
 export { startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
 export { adminAuth } from './admin-auth';
 export { runServiceProcess, type RunnableService, type ServiceProcessOptions } from './run-service';
-export { apiKeyAuth, hashApiKey, instanceOf, type ApiKeyLookup } from './api-key-auth';
+export { apiKeyAuth, apiKeyLookup, bootstrapApiKeys, hashApiKey, instanceOf, type ApiKeyLookup, type ApiKeyStore } from './api-key-auth';

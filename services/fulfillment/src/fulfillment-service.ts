@@ -1,13 +1,12 @@
 import * as path from 'node:path';
 import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { createHttpApp } from '@orderflow/http';
+import { bootstrapApiKeys, createHttpApp } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import type { Express } from 'express';
 import { adminRoutes, poolCounts } from './api/admin.routes';
-import { bootstrapApiKeys } from './api/api-keys';
 import { customerRoutes } from './api/customer.routes';
 import type { FulfillmentConfig } from './config';
 import { LicenseCipher } from './crypto/license-cipher';

@@ -1,10 +1,9 @@
-import { apiKeyAuth, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
+import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
 import type { LicenseCipher } from '../crypto/license-cipher';
 import type { TicketSigner } from '../crypto/ticket-signer';
 import type { PrismaClient } from '../generated/prisma/client';
-import { apiKeyLookup } from './api-keys';
 
 const verifyBody = z.object({ payload: z.string().min(1).max(2_000) });
 

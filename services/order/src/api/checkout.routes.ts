@@ -1,11 +1,10 @@
-import { apiKeyAuth, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
+import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
 import { lineKindSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { CheckoutError, type CheckoutService } from '../checkout/checkout.service';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
-import { apiKeyLookup } from './api-keys';
 
 const id = z.string().min(1).max(200);
 

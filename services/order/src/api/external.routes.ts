@@ -1,10 +1,9 @@
-import { apiKeyAuth, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
+import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
 import { orderStatusSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { ORDER_INCLUDE } from '../domain/order-book';
 import type { ExternalOrderRecord, PrismaClient } from '../generated/prisma/client';
-import { apiKeyLookup } from './api-keys';
 import { orderView, page } from './order-views';
 
 const statusQuery = z
