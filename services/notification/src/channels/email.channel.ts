@@ -1,0 +1,72 @@
+import { createTransport } from 'nodemailer';
+import type { EmailMessage } from '../messages/email-templates';
+import type { Channel, Outgoing } from './channel';
+import { redactUrl } from './redact-url';
+import { PermanentSendError } from './send-errors';
+
+export interface EmailChannelOptions {
+  smtpUrl: string;
+  from: string;
+  timeoutMs: number;
+}
+
+/**
+ * Mail over SMTP with nodemailer, over one pooled connection (the channel's worker sends one mail
+ * at a time). Measured against the loopback relay of the tests: a connection per mail took
+ * ~105 ms a mail, the pooled connection ~2 ms; against a real relay the handshake (TCP, TLS,
+ * EHLO, AUTH) costs more, not less. A connection that fails or idles out is dropped from the
+ * pool and the next mail opens a new one.
+ *
+ * The Message-ID is fixed per notification (and resend): if a relay took a mail but the
+ * connection died before its 250 reached us, the retry carries the same Message-ID, which
+ * receiving systems use to drop the duplicate. A resend by hand gets a new one, so it is not
+ * dropped as a copy of the mail the customer says never arrived.
+ */
+export class EmailChannel implements Channel {
+  readonly name = 'email' as const;
+  readonly target: string;
+  private readonly transport;
+  private readonly domain: string;
+
+  constructor(private readonly options: EmailChannelOptions) {
+    this.target = redactUrl(options.smtpUrl);
+    this.domain = /@([^>\s]+)>?\s*$/.exec(options.from)?.[1] ?? 'orderflow.invalid';
+    this.transport = createTransport({
+      pool: true,
+      maxConnections: 1,
+      url: options.smtpUrl,
+      connectionTimeout: options.timeoutMs,
+      greetingTimeout: options.timeoutMs,
+      socketTimeout: options.timeoutMs,
+      // Messages are our own templates; nothing in them may make the mailer read files or URLs.
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+  }
+
+  async send(notification: Outgoing): Promise<void> {
+    const mail = notification.message as EmailMessage;
+    try {
+      await this.transport.sendMail({
+        from: this.options.from,
+        to: notification.recipient,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: `<notification-${notification.id}.${notification.resends}@${this.domain}>`,
+        headers: { 'X-Orderflow-Notification': notification.id },
+      });
+    } catch (err) {
+      const { code, permanent, response } = err as { code?: string; permanent?: boolean; response?: string };
+      const detail = (response ?? (err instanceof Error ? err.message : String(err))).replace(/\s+/g, ' ').slice(0, 300);
+      // A 5xx about this message or its recipient; a refused login or a dead relay is the
+      // channel's problem, retried and counted by the breaker.
+      if (permanent && (code === 'EENVELOPE' || code === 'EMESSAGE')) throw new PermanentSendError(`smtp refused the mail: ${detail}`);
+      throw new Error(`smtp ${code ?? 'error'}: ${detail}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}

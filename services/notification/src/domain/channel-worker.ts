@@ -1,0 +1,185 @@
+import { backoffDelay } from '@orderflow/kafka';
+import type { Logger } from '@orderflow/logging';
+import { BreakerOpenError, createBreaker, type Breaker, type BreakerState } from '@orderflow/resilience';
+import type { Registry } from 'prom-client';
+import type { Channel, Outgoing, SendReceipt } from '../channels/channel';
+import { countsAgainstChannel, PermanentSendError, RateLimitedError } from '../channels/send-errors';
+import type { NotificationMetrics } from '../notification.metrics';
+import { oneLine, type Claimed, type NotificationLog } from './notification-log';
+
+export interface ChannelWorkerOptions {
+  log: NotificationLog;
+  metrics: NotificationMetrics;
+  registry: Registry;
+  logger: Logger;
+  /** The channel's own timeout; the breaker's is a backstop a second later. */
+  sendTimeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  pollIntervalMs: number;
+  breakerResetMs: number;
+}
+
+/**
+ * The breaker opens when half of at least 5 sends within a minute failed. A minute, not
+ * opossum's 10 s: retries back off from seconds upwards, so a 10 s window would rarely hold
+ * five sends of a dead provider and the breaker would never open.
+ */
+const BREAKER_WINDOW_MS = 60_000;
+const BACKSTOP_FACTOR = 3;
+
+/**
+ * Sends one channel's due notifications, one at a time, oldest first. Each channel has its own
+ * worker and breaker, so a dead or slow provider holds up only its own notifications.
+ *
+ * - Open breaker: nothing is claimed, so an outage costs the waiting notifications none of their
+ *   attempts; when the breaker half-opens, the oldest is the trial.
+ * - 429: the notification is due again after `retry_after` with its attempt given back, the whole
+ *   channel waits as long (the limit is the webhook's, not the message's), and the breaker is not
+ *   told: the provider is healthy, we were early.
+ * - A permanent refusal fails the notification at once; anything else is retried with backoff
+ *   (persisted, so a restart forgets nothing) until `maxAttempts`, then FAILED for a human.
+ */
+export class ChannelWorker {
+  private readonly breaker: Breaker<[Outgoing], SendReceipt | void>;
+  private blockedUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly channel: Channel,
+    private readonly options: ChannelWorkerOptions,
+  ) {
+    this.breaker = createBreaker(channel.name, (notification: Outgoing) => channel.send(notification), {
+      // A backstop only: each channel enforces its own timeout. SMTP's applies per phase
+      // (connect, greeting, each command), so a slow relay may take a few times it and succeed.
+      timeoutMs: BACKSTOP_FACTOR * options.sendTimeoutMs + 1_000,
+      isFailure: countsAgainstChannel,
+      resetTimeoutMs: options.breakerResetMs,
+      rollingCountTimeoutMs: BREAKER_WINDOW_MS,
+    }, options.registry);
+    this.breaker.onStateChange((state) => {
+      options.logger[state === 'open' ? 'warn' : 'info']({ channel: channel.name, state }, `${channel.name} breaker ${state}`);
+      if (state !== 'open') this.notify();
+    });
+  }
+
+  get state(): BreakerState {
+    return this.breaker.state;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Looks for due notifications now, e.g. right after a consumer committed new ones. */
+  notify(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    this.breaker.shutdown();
+    await this.channel.close();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+        const wait = this.again ? 0 : this.nextWakeMs();
+        this.again = false;
+        this.schedule(wait);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** The next poll, or sooner when a rate limit ends before it. */
+  private nextWakeMs(): number {
+    const blocked = this.blockedUntil - Date.now();
+    return blocked > 0 ? Math.min(blocked, this.options.pollIntervalMs) : this.options.pollIntervalMs;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.sendOne())) {
+        // keep going while notifications are due
+      }
+    } catch (err) {
+      this.options.logger.warn({ channel: this.channel.name, err: oneLine(err) }, 'notification run failed; trying again at the next poll');
+    }
+  }
+
+  /** Sends the most overdue notification; false when none was due or the channel must wait. */
+  private async sendOne(): Promise<boolean> {
+    const { log, metrics, sendTimeoutMs } = this.options;
+    if (this.breaker.state === 'open' || Date.now() < this.blockedUntil) return false;
+    // Longer than any send can take (the breaker's backstop), so a claim lapses only when its
+    // process died: another replica then sends it again.
+    const claimed = await log.claim(this.channel.name, (BACKSTOP_FACTOR + 1) * sendTimeoutMs + 30_000);
+    if (!claimed) return false;
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const channel = this.channel.name;
+    let receipt: SendReceipt | void;
+    try {
+      receipt = await this.breaker.fire({ id: claimed.id, recipient: claimed.recipient, message: claimed.message, resends: claimed.resends });
+    } catch (err) {
+      if (!(err instanceof BreakerOpenError)) metrics.sendDuration.observe({ channel, outcome: err instanceof RateLimitedError ? 'rate_limited' : 'error' }, seconds());
+      await this.failed(claimed, err);
+      return true;
+    }
+    metrics.sendDuration.observe({ channel, outcome: 'sent' }, seconds());
+    metrics.notifications.inc({ channel, outcome: 'sent' });
+    if (receipt?.pauseMs) this.blockedUntil = Date.now() + receipt.pauseMs;
+    // Sent but not recorded (the database went away just now) throws out of the run: the claim
+    // lapses and the message goes again. Recording it as a failed send would be wrong, and
+    // there is no third option.
+    await log.sent(claimed.id);
+    return true;
+  }
+
+  private async failed(claimed: Claimed, err: unknown): Promise<void> {
+    const { log, metrics, logger, maxAttempts } = this.options;
+    const channel = this.channel.name;
+    const where = { notificationId: claimed.id, channel, kind: claimed.kind, attempts: claimed.attempts };
+    if (err instanceof BreakerOpenError) {
+      // Opened between the check and the send (another send's failure): this one never left.
+      await log.retryLater(claimed.id, 0, null, { giveBackAttempt: true });
+      return;
+    }
+    if (err instanceof RateLimitedError) {
+      this.blockedUntil = Date.now() + err.retryAfterMs;
+      await log.retryLater(claimed.id, err.retryAfterMs, err.message, { giveBackAttempt: true });
+      metrics.retries.inc({ channel, reason: 'rate_limited' });
+      logger.info({ ...where, retryAfterMs: err.retryAfterMs }, 'rate-limited; the channel waits');
+      return;
+    }
+    const reason = oneLine(err);
+    if (err instanceof PermanentSendError || claimed.attempts >= maxAttempts) {
+      const finalReason = err instanceof PermanentSendError ? reason : `gave up after ${claimed.attempts} attempts: ${reason}`;
+      await log.fail(claimed.id, finalReason);
+      metrics.notifications.inc({ channel, outcome: 'failed' });
+      logger.error({ ...where, reason: finalReason }, 'notification failed; it can be resent by hand');
+      return;
+    }
+    const delayMs = backoffDelay(claimed.attempts, { initialMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs });
+    await log.retryLater(claimed.id, delayMs, reason);
+    metrics.retries.inc({ channel, reason: 'error' });
+    logger.warn({ ...where, delayMs, err: reason }, 'send failed; retrying later');
+  }
+}

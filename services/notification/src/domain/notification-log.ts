@@ -1,0 +1,102 @@
+import type { ChannelName } from '../channels/channel';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
+
+export type Tx = Prisma.TransactionClient;
+
+/** A notification to write; `(dedupeKey, channel, recipient)` is unique for ever. */
+export interface NotificationDraft {
+  dedupeKey: string;
+  channel: ChannelName;
+  recipient: string;
+  kind: string;
+  eventId: string | null;
+  eventType: string | null;
+  orderId: string | null;
+  message: unknown;
+  itemIds?: string[];
+}
+
+export interface Claimed {
+  id: string;
+  channel: ChannelName;
+  recipient: string;
+  kind: string;
+  message: unknown;
+  attempts: number;
+  resends: number;
+}
+
+/**
+ * Writes drafts in the caller's transaction (the consumer's processOnce). ON CONFLICT DO NOTHING
+ * on the unique key: a fact already notified (a replay under a new event ID, a second summary
+ * request) adds nothing. Returns the rows that are new.
+ */
+export async function enqueue(tx: Tx, drafts: readonly NotificationDraft[]): Promise<Array<{ id: bigint; channel: string; kind: string }>> {
+  if (drafts.length === 0) return [];
+  return tx.notification.createManyAndReturn({
+    data: drafts.map((d) => ({ ...d, message: d.message as Prisma.InputJsonValue, itemIds: d.itemIds ?? [] })),
+    skipDuplicates: true,
+    select: { id: true, channel: true, kind: true },
+  });
+}
+
+/** One line: driver and provider errors arrive with newlines, and this goes in the admin list. */
+export function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 1_000);
+}
+
+/**
+ * The sender's side of the log. Times are the database's (`now()`), never this process's, so
+ * replicas with drifting clocks agree on what is due.
+ */
+export class NotificationLog {
+  constructor(private readonly prisma: () => PrismaClient) {}
+
+  /**
+   * Claims the channel's most overdue notification: its next attempt moves `leaseMs` ahead and
+   * the attempt is counted, in one statement, with SKIP LOCKED so replicas claim different
+   * rows. A process that dies mid-send leaves the claim to expire, and the row is sent again
+   * (at least once: see the README on the one ambiguity there is).
+   *
+   * One order's notifications leave a channel in the order they were written: while an earlier
+   * one is still pending (backing off, rate-limited, in flight) a later one waits, so the shop's
+   * Discord never shows "refunded" above "paid" after an outage. Other orders are not held up.
+   */
+  async claim(channel: ChannelName, leaseMs: number): Promise<Claimed | null> {
+    const rows = await this.prisma().$queryRawUnsafe<Array<{ id: bigint | number | string; recipient: string; kind: string; message: unknown; attempts: number; resends: number }>>(
+      `UPDATE notifications SET attempts = attempts + 1, next_attempt_at = now() + ($2::int * interval '1 millisecond'), updated_at = now()
+       WHERE id = (SELECT n.id FROM notifications n
+                   WHERE n.channel = $1 AND n.status = 'PENDING' AND n.next_attempt_at <= now()
+                     AND NOT EXISTS (SELECT 1 FROM notifications earlier
+                                     WHERE earlier.order_id = n.order_id AND earlier.channel = n.channel
+                                       AND earlier.status = 'PENDING' AND earlier.id < n.id)
+                   ORDER BY n.next_attempt_at, n.id LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, recipient, kind, message, attempts, resends`,
+      channel,
+      Math.ceil(leaseMs),
+    );
+    const row = rows[0];
+    return row ? { ...row, id: String(row.id), channel, message: typeof row.message === 'string' ? JSON.parse(row.message) : row.message } : null;
+  }
+
+  async sent(id: string): Promise<void> {
+    await this.prisma().notification.updateMany({ where: { id: BigInt(id), status: 'PENDING' }, data: { status: 'SENT', sentAt: new Date(), updatedAt: new Date(), lastError: null } });
+  }
+
+  /** Due again in `delayMs`; a rate-limited or refused-unsent attempt is given back. */
+  async retryLater(id: string, delayMs: number, error: string | null, options: { giveBackAttempt?: boolean } = {}): Promise<void> {
+    await this.prisma().$executeRawUnsafe(
+      `UPDATE notifications SET next_attempt_at = now() + ($2::int * interval '1 millisecond'), last_error = $3, updated_at = now(),
+              attempts = attempts - $4::int
+       WHERE id = $1::bigint AND status = 'PENDING'`,
+      id,
+      Math.ceil(delayMs),
+      error,
+      options.giveBackAttempt ? 1 : 0,
+    );
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    await this.prisma().notification.updateMany({ where: { id: BigInt(id), status: 'PENDING' }, data: { status: 'FAILED', lastError: error, updatedAt: new Date() } });
+  }
+}

@@ -1,0 +1,61 @@
+import { Topics, type AnyEvent } from '@orderflow/events';
+import type { Tx } from './notification-log';
+
+/** The provider topics whose traffic is "webhook activity". */
+export const INGRESS_TOPICS: ReadonlySet<string> = new Set([Topics.stripeIngress, Topics.wixIngress]);
+
+/** The alert rule: more than this many dead-lettered provider events within an hour. */
+export const WEBHOOK_FAILURE_THRESHOLD = 5;
+
+const day = (at: Date | string) => new Date(at).toISOString().slice(0, 10);
+
+async function count(tx: Tx, date: string, event: AnyEvent, column: 'received' | 'retried' | 'failed'): Promise<void> {
+  // The column name is one of three literals, never input.
+  await tx.$executeRawUnsafe(
+    `INSERT INTO webhook_activity (day, source, type, ${column}) VALUES ($1::date, $2, $3, 1)
+     ON CONFLICT (day, source, type) DO UPDATE SET ${column} = webhook_activity.${column} + 1`,
+    date,
+    event.source,
+    event.type,
+  );
+}
+
+/**
+ * One message on an ingress topic (the caller makes it once per message, by offset). A provider
+ * event ID seen before is a retry: the ingress publishes each ID once, so a second one is an
+ * admin replay or a publish whose acknowledgement was lost. A first delivery counts on the day
+ * the ingress received it; a retry on the day it happened (now), since a replay keeps the
+ * original envelope.
+ */
+export async function recordIngress(tx: Tx, event: AnyEvent, now = new Date()): Promise<void> {
+  const first = await tx.$executeRawUnsafe('INSERT INTO ingress_events (source, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', event.source, event.eventId);
+  await (first === 1 ? count(tx, day(event.receivedAt), event, 'received') : count(tx, day(now), event, 'retried'));
+}
+
+/** A dead-lettered provider event: failed on its failure's day, and remembered for the alert rule. */
+export async function recordWebhookFailure(tx: Tx, event: AnyEvent, failedAt: Date): Promise<void> {
+  await count(tx, day(failedAt), event, 'failed');
+  await tx.$executeRawUnsafe('INSERT INTO webhook_failures (source, type, event_id, failed_at) VALUES ($1, $2, $3, $4::timestamptz)', event.source, event.type, event.eventId, failedAt.toISOString());
+}
+
+/**
+ * Whether the failure at `failedAt` makes it more than the threshold within the hour before it,
+ * and no alert was raised in that hour: then it records the alert as raised and returns the
+ * counts. At most one alert an hour however many failures follow. The alert_state row lock makes
+ * concurrent partitions (and replicas) take turns, so two of them cannot both raise it.
+ */
+export async function webhookFailuresToAlert(tx: Tx, failedAt: Date): Promise<{ count: number; bySource: Array<{ source: string; count: number }> } | null> {
+  await tx.$executeRawUnsafe(`INSERT INTO alert_state (name) VALUES ('webhook-failures') ON CONFLICT DO NOTHING`);
+  const [state] = await tx.$queryRawUnsafe<Array<{ last_raised_at: Date | null }>>(`SELECT last_raised_at FROM alert_state WHERE name = 'webhook-failures' FOR UPDATE`);
+  const hourBefore = new Date(failedAt.getTime() - 3_600_000);
+  if (state?.last_raised_at && new Date(state.last_raised_at) > hourBefore) return null;
+  const bySource = await tx.$queryRawUnsafe<Array<{ source: string; count: number }>>(
+    `SELECT source, count(*)::int AS count FROM webhook_failures WHERE failed_at > $1::timestamptz AND failed_at <= $2::timestamptz GROUP BY source ORDER BY source`,
+    hourBefore.toISOString(),
+    failedAt.toISOString(),
+  );
+  const total = bySource.reduce((sum, s) => sum + Number(s.count), 0);
+  if (total <= WEBHOOK_FAILURE_THRESHOLD) return null;
+  await tx.$executeRawUnsafe(`UPDATE alert_state SET last_raised_at = $1::timestamptz WHERE name = 'webhook-failures'`, failedAt.toISOString());
+  return { count: total, bySource: bySource.map((s) => ({ source: s.source, count: Number(s.count) })) };
+}

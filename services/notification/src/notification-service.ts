@@ -1,0 +1,159 @@
+import * as path from 'node:path';
+import { openDatabase, type Database } from '@orderflow/db';
+import { deadLetterTopic, Topics } from '@orderflow/events';
+import { createHttpApp } from '@orderflow/http';
+import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createLogger, type Logger } from '@orderflow/logging';
+import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
+import type { BreakerState } from '@orderflow/resilience';
+import type { Express } from 'express';
+import { adminRoutes } from './api/admin.routes';
+import type { Channel, ChannelName } from './channels/channel';
+import { EmailChannel } from './channels/email.channel';
+import { WebhookChannel } from './channels/webhook.channel';
+import type { NotificationConfig } from './config';
+import { ChannelWorker } from './domain/channel-worker';
+import { DailySummary } from './domain/daily-summary';
+import { eventsHandler } from './domain/events.consumer';
+import { NotificationLog } from './domain/notification-log';
+import { mailbox, NotificationPlanner } from './domain/notification-planner';
+import { PrismaClient } from './generated/prisma/client';
+import { EmailTemplates } from './messages/email-templates';
+import { OrderEmails } from './messages/order-emails';
+import { NotificationMetrics } from './notification.metrics';
+
+export interface NotificationServiceDeps {
+  logger?: Logger;
+  registry?: Registry;
+  bus?: Bus;
+  /** Where the mail templates are; default the package's templates/. */
+  templatesDir?: string;
+}
+
+export interface NotificationService {
+  readonly app: Express;
+  readonly registry: Registry;
+  start(): Promise<void>;
+  /** Stops consuming, finishes the sends in flight, closes Kafka and the database. Idempotent. */
+  stop(): Promise<void>;
+  /** The breaker state of each configured channel. */
+  breakers(): Partial<Record<ChannelName, BreakerState>>;
+}
+
+const MIGRATIONS_DIR = path.join(__dirname, '..', 'prisma', 'migrations');
+export const NOTIFICATION_GROUP = 'notification-service';
+/** The topics notified about, and the provider topics whose activity is counted. */
+const SOURCE_TOPICS = [Topics.orders, Topics.fulfillment, Topics.stripeIngress, Topics.wixIngress];
+
+function channelsOf(config: NotificationConfig): Channel[] {
+  const channels: Channel[] = [];
+  if (config.SMTP_URL && config.MAIL_FROM) channels.push(new EmailChannel({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.SMTP_TIMEOUT }));
+  if (config.DISCORD_WEBHOOK_URL) channels.push(new WebhookChannel('discord', config.DISCORD_WEBHOOK_URL, config.WEBHOOK_TIMEOUT));
+  if (config.SLACK_WEBHOOK_URL) channels.push(new WebhookChannel('slack', config.SLACK_WEBHOOK_URL, config.WEBHOOK_TIMEOUT));
+  return channels;
+}
+
+/** Builds the notification service without listening: main.ts and the one-machine mode do that. */
+export function buildNotificationService(config: NotificationConfig, deps: NotificationServiceDeps = {}): NotificationService {
+  const logger = deps.logger ?? createLogger({ name: 'notification', level: config.LOG_LEVEL });
+  const registry = deps.registry ?? createMetricsRegistry({ service: 'notification' });
+  const metrics = new NotificationMetrics(registry);
+  const ownBus = !deps.bus;
+  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'notification', logger, registry });
+  const templates = new EmailTemplates(deps.templatesDir);
+  const channels = channelsOf(config);
+  const enabled = new Set(channels.map((c) => c.name));
+  const adminEmail = mailbox(config.SHOP_ADMIN_EMAIL) ?? undefined;
+  const planner = new NotificationPlanner({ emails: new OrderEmails(templates, config.SHOP_NAME), channels: enabled, adminEmail });
+
+  let database: Database | undefined;
+  let prisma: PrismaClient | undefined;
+  let consumer: ConsumerRunner | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const log = new NotificationLog(() => {
+    if (!prisma) throw new Error('notification service not started');
+    return prisma;
+  });
+  const workers = channels.map(
+    (channel) =>
+      new ChannelWorker(channel, {
+        log,
+        metrics,
+        registry,
+        logger,
+        sendTimeoutMs: channel.name === 'email' ? config.SMTP_TIMEOUT : config.WEBHOOK_TIMEOUT,
+        maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+        retryBaseMs: config.NOTIFY_RETRY_BASE,
+        retryMaxMs: config.NOTIFY_RETRY_MAX,
+        pollIntervalMs: config.NOTIFY_POLL_INTERVAL,
+        breakerResetMs: config.BREAKER_RESET_TIMEOUT,
+      }),
+  );
+  const due = () => workers.forEach((w) => w.notify());
+  const summary = new DailySummary({
+    prisma: () => prisma,
+    templates,
+    metrics,
+    logger,
+    shopName: config.SHOP_NAME,
+    recipient: enabled.has('email') ? adminEmail : undefined,
+    hour: config.SUMMARY_HOUR,
+    due,
+  });
+
+  const app = createHttpApp({
+    logger,
+    registry,
+    trustProxy: config.TRUST_PROXY,
+    readiness: [
+      {
+        name: 'database',
+        check: async () => {
+          if (!prisma) throw new Error('not started');
+          await prisma.$queryRaw`SELECT 1`;
+        },
+      },
+    ],
+    routes: adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, summary, due }),
+  });
+
+  return {
+    app,
+    registry,
+    breakers: () => Object.fromEntries(channels.map((c, i) => [c.name, workers[i].state])),
+    async start() {
+      database = await openDatabase({ url: config.NOTIFICATION_DATABASE_URL, dataDir: config.DATA_DIR, name: 'notification', migrationsDir: MIGRATIONS_DIR, logger });
+      prisma = new PrismaClient({ adapter: database.adapter });
+      for (const channel of channels) logger.info({ channel: channel.name, target: channel.target }, `${channel.name} notifications on`);
+      const off = (['email', 'discord', 'slack'] as const).filter((name) => !enabled.has(name));
+      if (off.length > 0) logger.warn({ channels: off }, 'channels not configured; nothing is sent through them');
+      if (enabled.has('email') && !adminEmail) logger.warn('SHOP_ADMIN_EMAIL unset: no new-order mails, no daily summary');
+      if (config.SUMMARY_HOUR === undefined) logger.info('SUMMARY_HOUR unset: the daily summary is sent only on request');
+      workers.forEach((w) => w.start());
+      summary.start();
+      await bus.ensureTopics(SOURCE_TOPICS.map((topic) => ({ topic })), { withDeadLetters: true });
+      consumer = await bus.runConsumer({
+        groupId: NOTIFICATION_GROUP,
+        topics: [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)],
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
+        handler: eventsHandler({ prisma: () => prisma!, planner, metrics, logger, slack: enabled.has('slack'), maxEventAgeMs: config.NOTIFY_MAX_EVENT_AGE, due }),
+      });
+      logger.info({ database: database.kind }, 'notification service started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        await consumer?.stop().catch((err: unknown) => logger.warn({ err }, 'consumer did not stop cleanly'));
+        await summary.stop();
+        await Promise.all(workers.map((w) => w.stop()));
+        if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
+        const client = prisma;
+        prisma = undefined;
+        await client?.$disconnect();
+        await database?.close();
+        logger.info('notification service stopped');
+      })();
+      return stopping;
+    },
+  };
+}
