@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
+import type { Express, Request } from 'express';
+import { z } from 'zod';
+import type { Dispatcher } from '../delivery/dispatcher';
+import { matches } from '../delivery/intake';
+import { newSecret } from '../delivery/signer';
+import { UnsafeDestinationError, type OutboundPolicy } from '../delivery/url-safety';
+import type { PrismaClient, Subscription } from '../generated/prisma/client';
+
+const eventPattern = z.string().regex(/^(\*|[a-z_]+\.\*|[a-z_]+\.[a-z_.]+)$/, { message: 'an event type, a family like order.*, or *' });
+const createBody = z.object({
+  url: z.string().min(1).max(2_000),
+  eventTypes: z.array(eventPattern).min(1).max(50),
+  description: z.string().max(500).nullable().default(null),
+  ordered: z.boolean().default(false),
+});
+const patchBody = z.object({
+  url: z.string().min(1).max(2_000).optional(),
+  eventTypes: z.array(eventPattern).min(1).max(50).optional(),
+  description: z.string().max(500).nullable().optional(),
+  ordered: z.boolean().optional(),
+  /** true re-enables a disabled subscription and releases what it missed while disabled. */
+  active: z.boolean().optional(),
+});
+const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+const deliveriesQuery = z.object({
+  status: z.enum(['PENDING', 'DELIVERED', 'FAILED', 'HELD']).optional(),
+  eventType: z.string().min(1).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  cursor: z.string().regex(/^\d+$/).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const replayBody = z.object({ from: isoDate.optional(), to: isoDate.optional(), eventType: z.string().min(1).optional() }).default({});
+
+/** How long the old secret keeps signing after a rotation. */
+const ROTATION_GRACE_MS = 24 * 3_600_000;
+
+function view(s: Subscription) {
+  return {
+    id: s.id,
+    url: s.url,
+    description: s.description,
+    eventTypes: s.eventTypes,
+    ordered: s.ordered,
+    active: s.active,
+    disabledReason: s.disabledReason,
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * Partner subscriptions (seed 000's ExternalWebhook) and their deliveries, per instance API key:
+ * one instance never sees or triggers another's subscriptions (404, as for none).
+ */
+export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefined; policy: OutboundPolicy; dispatcher: () => Dispatcher | undefined }): (app: Express) => void {
+  const prisma = () => deps.prisma()!;
+  const safeUrl = (raw: string): string => {
+    try {
+      return deps.policy.check(raw).toString();
+    } catch (err) {
+      if (err instanceof UnsafeDestinationError) throw new HttpProblem(422, { detail: err.message });
+      throw err;
+    }
+  };
+  const owned = async (req: Request): Promise<Subscription> => {
+    const subscription = await prisma().subscription.findUnique({ where: { id: String(req.params.id) } });
+    if (!subscription || subscription.instanceId !== instanceOf(req)) throw new HttpProblem(404, { detail: 'No such subscription' });
+    return subscription;
+  };
+  const due = () => deps.dispatcher()?.notify();
+
+  return (app) => {
+    app.use('/external/webhooks', apiKeyAuth(apiKeyLookup(deps.prisma)));
+    app.use('/external/deliveries', apiKeyAuth(apiKeyLookup(deps.prisma)));
+
+    app.post('/external/webhooks', rawJson({ limit: '20kb' }), async (req, res) => {
+      const body = createBody.safeParse(req.body);
+      if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
+      const secret = newSecret();
+      const created = await prisma().subscription.create({
+        data: { id: `sub_${randomUUID()}`, instanceId: instanceOf(req), ...body.data, url: safeUrl(body.data.url), secret },
+      });
+      // The secret is shown once, here; afterwards only rotation gives a new one.
+      res.status(201).json({ ...view(created), secret });
+    });
+
+    app.get('/external/webhooks', async (req, res) => {
+      const rows = await prisma().subscription.findMany({ where: { instanceId: instanceOf(req) }, orderBy: { createdAt: 'asc' } });
+      res.json({ items: rows.map(view) });
+    });
+
+    app.get('/external/webhooks/:id', async (req, res) => {
+      res.json(view(await owned(req)));
+    });
+
+    app.patch('/external/webhooks/:id', rawJson({ limit: '20kb' }), async (req, res) => {
+      const current = await owned(req);
+      const body = patchBody.safeParse(req.body);
+      if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
+      const { url, active, ...rest } = body.data;
+      const enabling = active === true && !current.active;
+      const [updated] = await prisma().$transaction([
+        prisma().subscription.update({
+          where: { id: current.id },
+          data: { ...rest, ...(url ? { url: safeUrl(url) } : {}), ...(active === undefined ? {} : { active, disabledReason: active ? null : 'disabled by the instance' }), ...(enabling ? { failingSince: null } : {}), updatedAt: new Date() },
+        }),
+        // What arrived while it was disabled goes out now, in order, with its original IDs.
+        ...(enabling ? [prisma().delivery.updateMany({ where: { subscriptionId: current.id, status: 'HELD' }, data: { status: 'PENDING', nextAttemptAt: new Date() } })] : []),
+        ...(active === false ? [prisma().delivery.updateMany({ where: { subscriptionId: current.id, status: 'PENDING' }, data: { status: 'HELD' } })] : []),
+      ]);
+      if (enabling) due();
+      res.json(view(updated));
+    });
+
+    app.delete('/external/webhooks/:id', async (req, res) => {
+      const current = await owned(req);
+      await prisma().$transaction([
+        prisma().deliveryAttempt.deleteMany({ where: { delivery: { subscriptionId: current.id } } }),
+        prisma().delivery.deleteMany({ where: { subscriptionId: current.id } }),
+        prisma().subscription.delete({ where: { id: current.id } }),
+      ]);
+      res.status(204).end();
+    });
+
+    /** A new secret; the old one keeps signing alongside it for 24 h, so partners can switch. */
+    app.post('/external/webhooks/:id/rotate-secret', async (req, res) => {
+      const current = await owned(req);
+      const secret = newSecret();
+      await prisma().subscription.update({
+        where: { id: current.id },
+        data: { secret, previousSecret: current.secret, previousExpiresAt: new Date(Date.now() + ROTATION_GRACE_MS), updatedAt: new Date() },
+      });
+      res.json({ id: current.id, secret, previousSecretExpiresAt: new Date(Date.now() + ROTATION_GRACE_MS).toISOString() });
+    });
+
+    /** A `webhook.test` ping through the normal delivery path (signed, retried, logged). */
+    app.post('/external/webhooks/:id/test', async (req, res) => {
+      const current = await owned(req);
+      const eventId = `msg_test_${randomUUID()}`;
+      const occurredAt = new Date();
+      await prisma().$transaction([
+        prisma().event.create({
+          data: { id: eventId, type: 'webhook.test', instanceId: current.instanceId, orderKey: eventId, occurredAt, body: { type: 'webhook.test', timestamp: occurredAt.toISOString(), data: { subscriptionId: current.id } } },
+        }),
+        prisma().delivery.create({ data: { subscriptionId: current.id, eventId, eventType: 'webhook.test', orderKey: eventId, status: current.active ? 'PENDING' : 'HELD', nextAttemptAt: occurredAt } }),
+      ]);
+      due();
+      res.status(202).json({ eventId });
+    });
+
+    app.get('/external/webhooks/:id/deliveries', async (req, res) => {
+      const current = await owned(req);
+      const query = deliveriesQuery.safeParse(req.query);
+      if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
+      const { status, eventType, from, to, cursor, limit } = query.data;
+      const rows = await prisma().delivery.findMany({
+        where: { subscriptionId: current.id, status, eventType, createdAt: from || to ? { gte: from, lt: to } : undefined, ...(cursor ? { id: { lt: BigInt(cursor) } } : {}) },
+        orderBy: { id: 'desc' },
+        take: limit + 1,
+      });
+      const items = rows.slice(0, limit);
+      res.json({ items: items.map(deliveryView), nextCursor: rows.length > limit ? String(items[items.length - 1].id) : null });
+    });
+
+    /**
+     * Everything the subscription could have received in a time range or of a type, delivered
+     * again (or for the first time, for events from before it existed) with the original IDs.
+     */
+    app.post('/external/webhooks/:id/replay', rawJson({ limit: '10kb' }), async (req, res) => {
+      const current = await owned(req);
+      const body = replayBody.safeParse(req.body ?? {});
+      if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
+      const events = await prisma().event.findMany({
+        where: { instanceId: current.instanceId, type: body.data.eventType, occurredAt: { gte: body.data.from, lt: body.data.to } },
+        orderBy: { seq: 'asc' },
+        select: { id: true, type: true, orderKey: true },
+      });
+      let replayed = 0;
+      for (const event of events.filter((e) => matches(current.eventTypes, e.type))) {
+        replayed += await prisma().$executeRawUnsafe(
+          `INSERT INTO deliveries (subscription_id, event_id, event_type, order_key, status, next_attempt_at) VALUES ($1, $2, $3, $4, $5, now())
+           ON CONFLICT (subscription_id, event_id) DO UPDATE SET status = EXCLUDED.status, attempts = 0, next_attempt_at = now(), leased_until = NULL`,
+          current.id,
+          event.id,
+          event.type,
+          event.orderKey,
+          current.active ? 'PENDING' : 'HELD',
+        );
+      }
+      due();
+      res.status(202).json({ replayed });
+    });
+
+    app.get('/external/deliveries/:deliveryId', async (req, res) => {
+      const delivery = await findOwnedDelivery(req);
+      const attempts = await prisma().deliveryAttempt.findMany({ where: { deliveryId: delivery.id }, orderBy: { id: 'asc' } });
+      res.json({ ...deliveryView(delivery), attempts: attempts.map(({ id, deliveryId: _d, at, ...a }) => ({ id: String(id), at: at.toISOString(), ...a })) });
+    });
+
+    app.post('/external/deliveries/:deliveryId/resend', async (req, res) => {
+      const delivery = await findOwnedDelivery(req);
+      await prisma().delivery.update({ where: { id: delivery.id }, data: { status: 'PENDING', attempts: 0, nextAttemptAt: new Date(), leasedUntil: null } });
+      due();
+      res.status(202).json({ id: String(delivery.id), status: 'PENDING' });
+    });
+  };
+
+  async function findOwnedDelivery(req: Request) {
+    const raw = String(req.params.deliveryId);
+    const delivery = /^\d{1,18}$/.test(raw) ? await prisma().delivery.findUnique({ where: { id: BigInt(raw) } }) : null;
+    const subscription = delivery ? await prisma().subscription.findUnique({ where: { id: delivery.subscriptionId } }) : null;
+    if (!delivery || !subscription || subscription.instanceId !== instanceOf(req)) throw new HttpProblem(404, { detail: 'No such delivery' });
+    return delivery;
+  }
+}
+
+function deliveryView(d: { id: bigint; subscriptionId: string; eventId: string; eventType: string; orderKey: string; status: string; attempts: number; nextAttemptAt: Date; lastStatus: number | null; lastError: string | null; createdAt: Date; deliveredAt: Date | null }) {
+  return {
+    id: String(d.id),
+    subscriptionId: d.subscriptionId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    orderKey: d.orderKey,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.nextAttemptAt.toISOString(),
+    lastStatus: d.lastStatus,
+    lastError: d.lastError,
+    createdAt: d.createdAt.toISOString(),
+    deliveredAt: d.deliveredAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,28 @@
+import { isGlobalAddress, OutboundPolicy, UnsafeDestinationError } from './url-safety';
+
+describe('isGlobalAddress', () => {
+  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '224.0.0.1'])(
+    'refuses %s',
+    (address) => expect(isGlobalAddress(address)).toBe(false),
+  );
+
+  it.each(['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('accepts %s', (address) => expect(isGlobalAddress(address)).toBe(true));
+});
+
+describe('OutboundPolicy', () => {
+  const policy = new OutboundPolicy(['127.0.0.1', 'partner.test:8080']);
+
+  it('wants https, except for allowed hosts', () => {
+    expect(() => policy.check('http://example.com/')).toThrow(UnsafeDestinationError);
+    expect(policy.check('https://example.com/hook').hostname).toBe('example.com');
+    expect(policy.check('http://127.0.0.1:9999/hook').port).toBe('9999');
+    expect(policy.check('http://partner.test:8080/').hostname).toBe('partner.test');
+    expect(() => policy.check('http://partner.test:8081/')).toThrow(UnsafeDestinationError);
+  });
+
+  it('refuses literal private addresses, credentials and junk before any connection', () => {
+    for (const url of ['https://10.0.0.1/', 'https://[fd00::1]/', 'https://a:b@example.com/', 'not a url', 'ftp://example.com/']) {
+      expect(() => policy.check(url)).toThrow(UnsafeDestinationError);
+    }
+  });
+});

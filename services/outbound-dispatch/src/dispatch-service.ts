@@ -1,0 +1,117 @@
+import * as path from 'node:path';
+import { openDatabase, type Database } from '@orderflow/db';
+import { Topics } from '@orderflow/events';
+import { bootstrapApiKeys, createHttpApp } from '@orderflow/http';
+import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createLogger, type Logger } from '@orderflow/logging';
+import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
+import type { Express } from 'express';
+import { subscriptionRoutes } from './api/subscriptions.routes';
+import type { DispatchConfig } from './config';
+import { Dispatcher } from './delivery/dispatcher';
+import { intakeHandler } from './delivery/intake';
+import { Sender } from './delivery/sender';
+import { OutboundPolicy } from './delivery/url-safety';
+import { DispatchMetrics } from './dispatch.metrics';
+import { PrismaClient } from './generated/prisma/client';
+
+export interface DispatchServiceDeps {
+  logger?: Logger;
+  registry?: Registry;
+  bus?: Bus;
+  /** Milliseconds since the epoch; tests inject one to cross hours of retry schedule. */
+  clock?: () => number;
+}
+
+export interface DispatchService {
+  readonly app: Express;
+  readonly registry: Registry;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const MIGRATIONS_DIR = path.join(__dirname, '..', 'prisma', 'migrations');
+export const DISPATCH_GROUP = 'outbound-dispatch';
+
+/** Builds the outbound-dispatch service without listening. */
+export function buildDispatchService(config: DispatchConfig, deps: DispatchServiceDeps = {}): DispatchService {
+  const logger = deps.logger ?? createLogger({ name: 'outbound-dispatch', level: config.LOG_LEVEL });
+  const registry = deps.registry ?? createMetricsRegistry({ service: 'outbound-dispatch' });
+  const ownBus = !deps.bus;
+  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'outbound-dispatch', logger, registry });
+  const policy = new OutboundPolicy(config.OUTBOUND_ALLOWED_HOSTS);
+  const sender = new Sender(policy, config.DISPATCH_TIMEOUT);
+
+  let database: Database | undefined;
+  let prisma: PrismaClient | undefined;
+  let dispatcher: Dispatcher | undefined;
+  let consumer: ConsumerRunner | undefined;
+  let stopping: Promise<void> | undefined;
+  const metrics = new DispatchMetrics(registry, () => prisma);
+
+  const app = createHttpApp({
+    logger,
+    registry,
+    trustProxy: config.TRUST_PROXY,
+    readiness: [
+      {
+        name: 'database',
+        check: async () => {
+          if (!prisma) throw new Error('not started');
+          await prisma.$queryRaw`SELECT 1`;
+        },
+      },
+    ],
+    routes: (express) => subscriptionRoutes({ prisma: () => prisma, policy, dispatcher: () => dispatcher })(express),
+  });
+
+  return {
+    app,
+    registry,
+    async start() {
+      database = await openDatabase({ url: config.DISPATCH_DATABASE_URL, dataDir: config.DATA_DIR, name: 'outbound-dispatch', migrationsDir: MIGRATIONS_DIR, logger });
+      prisma = new PrismaClient({ adapter: database.adapter });
+      await bootstrapApiKeys(prisma, config.API_KEYS);
+      dispatcher = new Dispatcher({
+        prisma,
+        sql: database.sql,
+        sender,
+        metrics,
+        registry,
+        logger,
+        scheduleMs: config.DISPATCH_RETRY_SCHEDULE,
+        jitter: config.DISPATCH_RETRY_JITTER,
+        concurrency: config.DISPATCH_CONCURRENCY,
+        endpointConcurrency: config.DISPATCH_ENDPOINT_CONCURRENCY,
+        disableAfterMs: config.DISPATCH_DISABLE_AFTER,
+        breakerResetMs: config.DISPATCH_BREAKER_RESET,
+        requestTimeoutMs: config.DISPATCH_TIMEOUT,
+        clock: deps.clock,
+      });
+      dispatcher.start();
+      await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }], { withDeadLetters: true });
+      const sql = database.sql;
+      consumer = await bus.runConsumer({
+        groupId: DISPATCH_GROUP,
+        topics: [Topics.orders, Topics.fulfillment],
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
+        handler: intakeHandler({ sql: () => sql, deliveriesDue: () => dispatcher?.notify() }),
+      });
+      logger.info({ database: database.kind, allowedHosts: config.OUTBOUND_ALLOWED_HOSTS.length }, 'outbound dispatch started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        await consumer?.stop().catch((err: unknown) => logger.warn({ err }, 'consumer did not stop cleanly'));
+        await dispatcher?.stop();
+        sender.close();
+        if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
+        const client = prisma;
+        prisma = undefined;
+        await client?.$disconnect();
+        await database?.close();
+        logger.info('outbound dispatch stopped');
+      })();
+      return stopping;
+    },
+  };
+}
