@@ -6,6 +6,8 @@ import {
   fulfillmentOutcomeSchema,
   orderSnapshotSchema,
   registrationPromotedSchema,
+  unmatchedPaymentSchema,
+  signatureFailuresSchema,
   type CheckoutEventType,
   type FulfillmentEventType,
   type OrderEventType,
@@ -76,6 +78,8 @@ export const eventCatalog = {
   'order.disputed': order(orderSnapshotSchema),
   'order.fulfilled': order(orderSnapshotSchema),
   'registration.promoted': order(registrationPromotedSchema),
+  'payment.unmatched': order(unmatchedPaymentSchema),
+  'ingress.signature_failures': { topic: Topics.operations, version: 1, source: 'ingress', payload: signatureFailuresSchema },
   'checkout.started': checkout(),
   'checkout.completed': checkout(),
   'checkout.failed': checkout(),
@@ -83,7 +87,7 @@ export const eventCatalog = {
   'fulfillment.failed': fulfillment(),
   'fulfillment.voided': fulfillment(),
 } as const satisfies EventCatalog &
-  Record<StripeEventType | WixEventType | OrderEventType | CheckoutEventType | FulfillmentEventType | 'registration.promoted', CatalogEntry>;
+  Record<StripeEventType | WixEventType | OrderEventType | CheckoutEventType | FulfillmentEventType | 'registration.promoted' | 'payment.unmatched' | 'ingress.signature_failures', CatalogEntry>;
 
 export type Catalog = typeof eventCatalog;
 export type EventType = keyof Catalog;

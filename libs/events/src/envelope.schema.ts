@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Who produced an event: a provider (ingress) or one of our own bounded contexts. */
-export const eventSourceSchema = z.enum(['stripe', 'wix', 'checkout', 'order', 'fulfillment', 'notification', 'dispatch']);
+export const eventSourceSchema = z.enum(['stripe', 'wix', 'ingress', 'checkout', 'order', 'fulfillment', 'notification', 'dispatch']);
 export type EventSource = z.infer<typeof eventSourceSchema>;
 
 const isoTimestamp = z.iso.datetime({ offset: true });

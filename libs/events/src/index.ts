@@ -31,6 +31,8 @@ export {
   registrationStatusSchema,
   checkoutEventSchema,
   registrationPromotedSchema,
+  unmatchedPaymentSchema,
+  signatureFailuresSchema,
   fulfillmentOutcomeSchema,
   issuedTicketSchema,
   issuedLicenseSchema,
@@ -48,4 +50,6 @@ export {
   type CheckoutEventType,
   type FulfillmentEventType,
   type FulfillmentOutcome,
+  type UnmatchedPayment,
+  type SignatureFailures,
 } from './order-events.schema';

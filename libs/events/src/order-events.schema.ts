@@ -156,3 +156,34 @@ export type FulfillmentOutcome = z.infer<typeof fulfillmentOutcomeSchema>;
 
 export const fulfillmentEventTypes = ['fulfillment.completed', 'fulfillment.failed', 'fulfillment.voided'] as const;
 export type FulfillmentEventType = (typeof fulfillmentEventTypes)[number];
+
+/**
+ * Money for an order the order service could not find: kept as an unmatched payment, and
+ * announced so on-call hears of it (a Slack alert) rather than finding it in a dashboard later.
+ */
+export const unmatchedPaymentSchema = z.object({
+  provider: z.string().min(1),
+  providerPaymentRef: z.string().min(1),
+  amountCents: z.number().int(),
+  currency: z.string().min(1),
+  /** The provider event that carried it, e.g. `payment_intent.succeeded`, and its ID. */
+  causeType: z.string().min(1),
+  causeEventId: z.string().nullable(),
+});
+export type UnmatchedPayment = z.infer<typeof unmatchedPaymentSchema>;
+
+/**
+ * Webhooks refused for a bad or missing signature during one window of one ingress replica:
+ * published only when there were some, at most once per window, so a flood of forged requests
+ * becomes one alert per minute rather than one event each.
+ */
+export const signatureFailuresSchema = z.object({
+  replica: z.string().min(1),
+  windowStart: isoTimestamp,
+  windowEnd: isoTimestamp,
+  total: z.number().int().positive(),
+  bySource: z.record(z.string(), z.number().int().nonnegative()),
+  /** A few distinct reasons, for the alert; never the payloads. */
+  reasons: z.array(z.string()).max(5),
+});
+export type SignatureFailures = z.infer<typeof signatureFailuresSchema>;

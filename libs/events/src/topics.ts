@@ -8,6 +8,8 @@ export const Topics = {
   orders: 'orders.events',
   fulfillment: 'fulfillment.events',
   notifications: 'notifications.events',
+  /** Operational signals for on-call (signature-failure bursts), not business events. */
+  operations: 'operations.events',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];

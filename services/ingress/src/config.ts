@@ -34,6 +34,8 @@ export const ingressConfigSchema = z.object({
   PUBLISH_DEADLINE: durationMs().default(5_000),
   /** Wix wants its 200 within 1,250 ms; past that an answer is worthless, so give up earlier. */
   WIX_PUBLISH_DEADLINE: durationMs().default(1_000),
+  /** Signature failures are counted over this window and published once per window with any. */
+  SIGNATURE_ALERT_WINDOW: durationMs().default(60_000),
   /** How long Redis remembers an event ID. Stripe retries for up to 3 days. */
   DEDUPE_TTL: durationMs().default(4 * 24 * 3_600_000),
 });

@@ -14,6 +14,7 @@ import { EventLogRepository } from './event-log.repository';
 import { PrismaClient } from './generated/prisma/client';
 import { IngressMetrics } from './ingress.metrics';
 import { createRateLimiter, rateLimit } from './rate-limit';
+import { SignatureFailureReporter } from './signature-failure-reporter';
 import { webhookRoutes } from './webhook.routes';
 import { WebhookIntake } from './webhook-intake';
 import { WixVerifier } from './wix.verifier';
@@ -44,6 +45,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
   const ownBus = !deps.bus;
   const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'ingress', logger, registry });
   const producer = bus.createProducer();
+  const signatureFailures = new SignatureFailureReporter(producer, logger, config.SIGNATURE_ALERT_WINDOW);
   const redisError = (err: Error) => logger.warn({ err: err.message }, 'redis error');
   const dedupe: DedupeStore = createDedupeStore({ redisUrl: config.REDIS_URL, keyPrefix: `${config.REDIS_KEY_PREFIX}dedupe:`, onError: redisError });
   // The rate limiter's own client, tuned like the dedupe store's: fail fast, never queue.
@@ -83,6 +85,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
         stripeDeadlineMs: config.PUBLISH_DEADLINE,
         wixDeadlineMs: Math.min(config.WIX_PUBLISH_DEADLINE, config.PUBLISH_DEADLINE),
         rateLimit: limiter,
+        onSignatureFailure: (source, reason) => signatureFailures.record(source, reason),
       })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, log: () => log, producer, publishDeadlineMs: config.PUBLISH_DEADLINE })(express);
     },
@@ -108,6 +111,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
     stop() {
       stopping ??= (async () => {
         intake = undefined;
+        await signatureFailures.stop();
         await producer.close().catch((err: unknown) => logger.warn({ err }, 'producer did not flush cleanly'));
         if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
         await dedupe.close().catch(() => undefined);

@@ -17,6 +17,8 @@ export interface WebhookRouteDeps {
   stripeDeadlineMs: number;
   wixDeadlineMs: number;
   rateLimit?: RequestHandler;
+  /** Told of every signature failure (for the on-call alert). */
+  onSignatureFailure?: (source: Source, reason: string) => void;
 }
 
 type Source = VerifiedEvent['source'];
@@ -58,6 +60,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
   const refuse = (source: Source, req: Request, err: unknown): never => {
     if (err instanceof SignatureError) {
       deps.metrics.signatureFailures.inc({ source });
+      deps.onSignatureFailure?.(source, err.reason);
       req.log.warn({ source, reason: err.reason }, 'webhook signature rejected');
       throw new HttpProblem(401, { detail: 'Invalid or missing signature' });
     }

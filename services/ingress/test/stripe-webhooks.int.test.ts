@@ -201,3 +201,19 @@ describe('rate limiting of webhooks', () => {
     }
   });
 });
+
+describe('signature-failure alerts', () => {
+  const stack = useIngressStack('ingress_signature_alerts', { env: () => ({ SIGNATURE_ALERT_WINDOW: '200ms' }), topic: Topics.operations });
+
+  it('publishes one count per window of refused signatures, with a few reasons and never a payload', async () => {
+    const event = stripeEvent('payment_intent.succeeded', paymentIntent('order-forged'));
+    for (const signature of ['t=1,v1=deadbeef', null, 't=2,v1=cafe']) expect((await postStripe(stack.running.url, event, { signature })).status).toBe(401);
+
+    // The three may straddle a window boundary: the counts add up either way.
+    const reports = () => stack.reader.received.filter((r) => r.event.type === 'ingress.signature_failures').map((r) => r.event.payload as { total: number; bySource: Record<string, number>; reasons: string[] });
+    await waitFor(() => reports().reduce((sum, r) => sum + r.total, 0) === 3);
+    expect(reports().reduce((sum, r) => sum + (r.bySource.stripe ?? 0), 0)).toBe(3);
+    expect(reports().every((r) => r.reasons.length > 0)).toBe(true);
+    expect(JSON.stringify(reports())).not.toContain('order-forged');
+  });
+});

@@ -43,7 +43,7 @@ export interface NotificationService {
 const MIGRATIONS_DIR = path.join(__dirname, '..', 'prisma', 'migrations');
 export const NOTIFICATION_GROUP = 'notification-service';
 /** The topics notified about, and the provider topics whose activity is counted. */
-const SOURCE_TOPICS = [Topics.orders, Topics.fulfillment, Topics.stripeIngress, Topics.wixIngress];
+const SOURCE_TOPICS = [Topics.orders, Topics.fulfillment, Topics.operations, Topics.stripeIngress, Topics.wixIngress];
 
 function channelsOf(config: NotificationConfig): Channel[] {
   const channels: Channel[] = [];

@@ -125,6 +125,33 @@ describe('notification (seeds 001, 003)', () => {
     expect(sent).toMatchObject({ channel: 'slack', attempts: 2 });
   });
 
+  it('alerts on-call once about a payment no order could be found for', async () => {
+    const ref = `pi_unmatched_${Date.now()}`;
+    const payload = { provider: 'stripe', providerPaymentRef: ref, amountCents: 4_200, currency: 'eur', causeType: 'payment_intent.succeeded', causeEventId: `stripe:evt_${ref}` };
+    await stack.publish('payment.unmatched', payload, { orderKey: ref, eventId: `payment.unmatched:${ref}` });
+    await stack.publish('payment.unmatched', payload, { orderKey: ref, eventId: `payment.unmatched:${ref}` });
+
+    // A later alert on the same key (so the same partition, after the duplicate) as the marker.
+    await stack.publish('payment.unmatched', { ...payload, providerPaymentRef: `${ref}-marker` }, { orderKey: ref });
+    await waitFor(() => stack.slack.delivered((b) => b.text.includes(`${ref}-marker`)).length === 1);
+    const alerts = stack.slack.delivered((b) => b.text.includes(`\`${ref}\``));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].body.text).toContain('*Unmatched payment*: 42.00 EUR from stripe');
+  });
+
+  it('alerts on a window of refused webhook signatures', async () => {
+    const replica = `ingress-${Date.now()}`;
+    const now = new Date();
+    await stack.publish(
+      'ingress.signature_failures',
+      { replica, windowStart: new Date(now.getTime() - 60_000).toISOString(), windowEnd: now.toISOString(), total: 7, bySource: { stripe: 6, wix: 1 }, reasons: ['No signatures found matching the expected signature for payload'] },
+      { orderKey: replica },
+    );
+    const alert = await waitFor(() => stack.slack.delivered((b) => b.text.includes(replica))[0]);
+    expect(alert.body.text).toContain('*Webhook signatures refused*: 7');
+    expect(alert.body.text).toContain('stripe: 6, wix: 1');
+  });
+
   it('alerts on every dead-lettered event, and once when more than 5 webhooks failed within the hour', async () => {
     const orderKey = `ord_dead_letters`;
     const events = Array.from({ length: 8 }, () => stripeEvent('payment_intent.succeeded', orderKey));

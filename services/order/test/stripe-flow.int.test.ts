@@ -146,6 +146,9 @@ describe('the Stripe path (seed 001)', () => {
       return res.body.items.find((p: { providerPaymentRef: string }) => p.providerPaymentRef === stray.id);
     });
     expect(unmatched).toMatchObject({ orderId: null, status: 'UNMATCHED', amountCents: 4_200 });
+    // Announced, so on-call hears of it (the notification service alerts on Slack).
+    const announced = await waitFor(() => stack.orders.of(stray.id).find((e) => e.type === 'payment.unmatched'));
+    expect(announced.payload).toMatchObject({ provider: 'stripe', providerPaymentRef: stray.id, amountCents: 4_200, causeType: 'payment_intent.succeeded' });
   });
 
   it('applies out-of-order events for one order once: the session completes after its payment already did', async () => {

@@ -27,7 +27,7 @@ const position = (context: EventContext) => `${context.topic}:${context.partitio
 
 function snapshotIn(event: AnyEvent): OrderSnapshot | null {
   if (event.type === 'registration.promoted' || event.source === 'checkout') return (event.payload as { order: OrderSnapshot }).order;
-  if (event.source === 'order') return event.payload as OrderSnapshot;
+  if (event.source === 'order' && event.type.startsWith('order.')) return event.payload as OrderSnapshot;
   return null;
 }
 

@@ -3,7 +3,7 @@ import type { ChannelName } from '../channels/channel';
 import { isDiscordEvent, discordEmbed } from '../messages/discord-embeds';
 import type { EmailMessage } from '../messages/email-templates';
 import { itemIdsOf, type OrderEmails } from '../messages/order-emails';
-import { fulfillmentFailedAlert } from '../messages/slack-alerts';
+import { fulfillmentFailedAlert, signatureFailuresAlert, unmatchedPaymentAlert } from '../messages/slack-alerts';
 import type { NotificationDraft, Tx } from './notification-log';
 import { findSnapshot } from './orders.repository';
 
@@ -36,6 +36,8 @@ export function mailbox(address: string | null | undefined): string | null {
  * | order.refunded | refund (full or partial), to the customer | embed | |
  * | fulfillment.completed | the confirmation, with tickets and licenses | | |
  * | fulfillment.failed | | | alert |
+ * | payment.unmatched | | | alert |
+ * | ingress.signature_failures | | | alert (one per ingress replica and minute with any) |
  *
  * The confirmation goes on fulfillment.completed, not order.paid: only then are the ticket codes
  * known, and every approved order is fulfilled (external-only orders too, with nothing issued),
@@ -73,6 +75,12 @@ export class NotificationPlanner {
         break;
       case 'fulfillment.failed':
         drafts.push(this.slack(event, event.payload.orderId, 'fulfillment-failed', fulfillmentFailedAlert(event.payload)));
+        break;
+      case 'payment.unmatched':
+        drafts.push(this.slack(event, null, 'unmatched-payment', unmatchedPaymentAlert(event.payload)));
+        break;
+      case 'ingress.signature_failures':
+        drafts.push(this.slack(event, null, 'signature-failures', signatureFailuresAlert(event.payload)));
         break;
       default:
         break;

@@ -1,4 +1,4 @@
-import type { FulfillmentOutcome } from '@orderflow/events';
+import type { FulfillmentOutcome, SignatureFailures, UnmatchedPayment } from '@orderflow/events';
 
 /** An incoming-webhook message: `text` is what phones and the channel list show. */
 export interface SlackMessage {
@@ -11,6 +11,25 @@ const clip = (text: string, max = 500) => (text.length <= max ? text : `${text.s
 export function fulfillmentFailedAlert(outcome: FulfillmentOutcome): SlackMessage {
   const retry = outcome.retriable ? 'Fix the cause, then `POST /admin/fulfillments/<order>/retry` on the fulfillment service.' : 'Not retriable: the order needs changing.';
   return { text: `:rotating_light: *Fulfillment failed* for order \`${outcome.orderId}\`\n>${clip(outcome.reason ?? 'no reason given')}\n${retry}` };
+}
+
+export function unmatchedPaymentAlert(payment: UnmatchedPayment): SlackMessage {
+  const amount = `${(payment.amountCents / 100).toFixed(2)} ${payment.currency.toUpperCase()}`;
+  return {
+    text:
+      `:moneybag: *Unmatched payment*: ${amount} from ${payment.provider} (\`${payment.providerPaymentRef}\`, ${payment.causeType}) matches no order.\n` +
+      'It is kept: match it by hand from `GET /admin/payments/unmatched` on the order service.',
+  };
+}
+
+export function signatureFailuresAlert(report: SignatureFailures): SlackMessage {
+  const sources = Object.entries(report.bySource).map(([source, n]) => `${source}: ${n}`).join(', ');
+  return {
+    text:
+      `:lock: *Webhook signatures refused*: ${report.total} between ${report.windowStart} and ${report.windowEnd} on ${report.replica} (${sources}).\n` +
+      `>${clip(report.reasons.join('; '))}\n` +
+      'A rotated secret missing from STRIPE_WEBHOOK_SECRET / WIX_PUBLIC_KEY, or someone forging requests.',
+  };
 }
 
 export interface DeadLetterFacts {

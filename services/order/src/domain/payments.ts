@@ -51,6 +51,21 @@ export class Payments {
   async unmatched(tx: Tx, payment: PaymentRecord, cause: Cause): Promise<void> {
     this.metrics.unmatchedPayments.inc({ provider: payment.provider, type: cause.kind });
     await this.record(tx, null, payment, cause);
+    await this.book.emit(tx, {
+      type: 'payment.unmatched',
+      eventId: `payment.unmatched:${cause.eventId ?? payment.providerPaymentRef}`,
+      orderKey: payment.providerPaymentRef,
+      instanceId: null,
+      traceId: cause.traceId,
+      payload: {
+        provider: payment.provider,
+        providerPaymentRef: payment.providerPaymentRef,
+        amountCents: payment.amountCents,
+        currency: payment.currency.toLowerCase(),
+        causeType: cause.kind,
+        causeEventId: cause.eventId,
+      },
+    });
   }
 
   /**
