@@ -19,7 +19,7 @@ export interface EventContext {
 
 /**
  * Handles one event. Resolve only once the effects are durable (committed to the database,
- * published and acknowledged): the offset is committed right after, and a message whose offset is
+ * published and acknowledged): the offset is committed soon after, and a message whose offset is
  * committed is never delivered again. Throw a `NonRetriableError` for a message that can never
  * succeed, a `DependencyUnavailableError` when something the handler needs is down.
  */
@@ -41,6 +41,12 @@ export interface ConsumerOptions {
   dependencyBackoff?: BackoffOptions;
   /** Kafka group session timeout. Default 30 s. */
   sessionTimeoutMs?: number;
+  /**
+   * Longest time handled offsets wait to be committed within a batch; the batch's end, a stop
+   * and a pause always commit. Default 100 ms: one commit per message (a broker round trip each)
+   * would cost more than most handlers. A crash re-delivers at most this much, to idempotent handlers.
+   */
+  commitIntervalMs?: number;
 }
 
 export interface ConsumerRunner {
@@ -70,7 +76,8 @@ const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
  * - Ordering: kafkajs hands each partition's batches to one worker at a time, and this loop
  *   handles a batch's messages one after another, so one order key's events are handled in order.
  * - Commits: auto-commit is off. A message's offset is committed (and awaited) only after its
- *   handler resolved or its dead-letter copy was acknowledged. A crash in between re-delivers it;
+ *   handler resolved or its dead-letter copy was acknowledged, at most `commitIntervalMs` later
+ *   and always at the batch's end, a stop or a pause. A crash in between re-delivers it;
  *   handlers are idempotent on `eventId`.
  * - Retriable errors: retried in place with backoff up to `maxAttempts`, then dead-lettered.
  *   Retrying in place (not via a retry topic) keeps later events of the same order behind it.
@@ -145,20 +152,33 @@ export class KafkaConsumerRunner implements ConsumerRunner {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary } = payload;
     const { topic, partition } = batch;
+    const interval = this.options.commitIntervalMs ?? 100;
+    let handled: string | null = null;
+    let committedAt = performance.now();
+    // Not `consumer.commitOffsets`: kafkajs turns that into a silent no-op once `stop()` has begun,
+    // which would lose the commit of the message a graceful stop just waited for. This commits
+    // the explicit offset and throws on failure (kafkajs then restarts the consumer and the
+    // messages since the last commit are delivered again: at-least-once, handlers idempotent).
+    const commit = async () => {
+      if (handled === null) return;
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: handled }] }] });
+      handled = null;
+      committedAt = performance.now();
+    };
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping || this.paused) return;
+      // A stale batch's partition belongs to another member now: its commit would be refused.
+      if (isStale()) return;
+      if (!isRunning() || this.stopping || this.paused) return commit();
       const finished = await this.handle(batch, message, heartbeat, pause);
-      if (!finished) return;
-      // Not `consumer.commitOffsets`: kafkajs turns that into a silent no-op once `stop()` has begun,
-      // which would lose the commit of the message a graceful stop just waited for. This commits
-      // the explicit offset and throws on failure (kafkajs then restarts the consumer and the
-      // message is delivered again: at-least-once).
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(message.offset) }] }] });
+      if (!finished) return commit();
+      handled = nextOffset(message.offset);
       resolveOffset(message.offset);
-      const lag = BigInt(batch.highWatermark) - BigInt(nextOffset(message.offset));
+      const lag = BigInt(batch.highWatermark) - BigInt(handled);
       this.deps.metrics.lag.set({ topic, partition: String(partition), group: this.groupId }, Number(lag > 0n ? lag : 0n));
+      if (performance.now() - committedAt >= interval) await commit();
       await heartbeat();
     }
+    await commit();
   }
 
   /** Returns true when the message is done with (handled or dead-lettered), false when the runner stopped first. */
