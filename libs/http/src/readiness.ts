@@ -56,3 +56,20 @@ export function readinessHandler(checks: readonly ReadinessCheck[], timeoutMs: n
     });
   };
 }
+
+/** A database client as far as a readiness probe needs one: any Prisma client fits. */
+export interface Pingable {
+  $queryRawUnsafe(query: string): PromiseLike<unknown>;
+}
+
+/** `/readyz`'s database check: not ready before the service opened it, nor while it cannot answer. */
+export function databaseReadiness(client: () => Pingable | undefined): ReadinessCheck {
+  return {
+    name: 'database',
+    check: async () => {
+      const db = client();
+      if (!db) throw new Error('not started');
+      await db.$queryRawUnsafe('SELECT 1');
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import type { Registry } from 'prom-client';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { startHttpServer } from './http-server';
 
@@ -53,4 +54,9 @@ export async function runServiceProcess<Config extends { PORT: number; HOST: str
     process.stderr.write(`${options.name} failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);
   }
+}
+
+/** What every service's builder returns: runnable, with the registry its `/metrics` serves. */
+export interface ServiceHandle extends RunnableService {
+  readonly registry: Registry;
 }

@@ -1,11 +1,10 @@
 import * as path from 'node:path';
 import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { bootstrapApiKeys, createHttpApp } from '@orderflow/http';
+import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
-import type { Express } from 'express';
 import { adminRoutes, poolCounts } from './api/admin.routes';
 import { customerRoutes } from './api/customer.routes';
 import type { FulfillmentConfig } from './config';
@@ -23,10 +22,7 @@ export interface FulfillmentServiceDeps {
   bus?: Bus;
 }
 
-export interface FulfillmentService {
-  readonly app: Express;
-  readonly registry: Registry;
-  start(): Promise<void>;
+export interface FulfillmentService extends ServiceHandle {
   /** Stops consuming and running jobs, drains the relay, closes Kafka and the database. Idempotent. */
   stop(): Promise<void>;
 }
@@ -57,15 +53,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
     logger,
     registry,
     trustProxy: config.TRUST_PROXY,
-    readiness: [
-      {
-        name: 'database',
-        check: async () => {
-          if (!prisma) throw new Error('not started');
-          await prisma.$queryRaw`SELECT 1`;
-        },
-      },
-    ],
+    readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
       customerRoutes({ prisma: () => prisma, signer, cipher })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, cipher, metrics, runner: () => runner })(express);

@@ -1,12 +1,11 @@
 import * as path from 'node:path';
 import { openDatabase, type Database } from '@orderflow/db';
 import { deadLetterTopic, Topics } from '@orderflow/events';
-import { createHttpApp } from '@orderflow/http';
+import { createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import type { BreakerState } from '@orderflow/resilience';
-import type { Express } from 'express';
 import { adminRoutes } from './api/admin.routes';
 import type { Channel, ChannelName } from './channels/channel';
 import { EmailChannel } from './channels/email.channel';
@@ -30,10 +29,7 @@ export interface NotificationServiceDeps {
   templatesDir?: string;
 }
 
-export interface NotificationService {
-  readonly app: Express;
-  readonly registry: Registry;
-  start(): Promise<void>;
+export interface NotificationService extends ServiceHandle {
   /** Stops consuming, finishes the sends in flight, closes Kafka and the database. Idempotent. */
   stop(): Promise<void>;
   /** The breaker state of each configured channel. */
@@ -106,15 +102,7 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
     logger,
     registry,
     trustProxy: config.TRUST_PROXY,
-    readiness: [
-      {
-        name: 'database',
-        check: async () => {
-          if (!prisma) throw new Error('not started');
-          await prisma.$queryRaw`SELECT 1`;
-        },
-      },
-    ],
+    readiness: [databaseReadiness(() => prisma)],
     routes: adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, summary, due }),
   });
 

@@ -1,11 +1,10 @@
 import * as path from 'node:path';
 import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { bootstrapApiKeys, createHttpApp } from '@orderflow/http';
+import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
-import type { Express } from 'express';
 import { adminRoutes } from './api/admin.routes';
 import { checkoutRoutes } from './api/checkout.routes';
 import { externalRoutes } from './api/external.routes';
@@ -29,9 +28,7 @@ export interface OrderServiceDeps {
   bus?: Bus;
 }
 
-export interface OrderService {
-  readonly app: Express;
-  readonly registry: Registry;
+export interface OrderService extends ServiceHandle {
   /** Opens the database (migrations), starts the outbox relay, the consumers and the lock sweeper. */
   start(): Promise<void>;
   /** Stops consuming and sweeping, drains the relay, closes Kafka and the database. Idempotent. */
@@ -73,15 +70,7 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
     logger,
     registry,
     trustProxy: config.TRUST_PROXY,
-    readiness: [
-      {
-        name: 'database',
-        check: async () => {
-          if (!prisma) throw new Error('not started');
-          await prisma.$queryRaw`SELECT 1`;
-        },
-      },
-    ],
+    readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
       checkoutHealthRoutes({ prisma: () => prisma, stuckAfterMs: config.CHECKOUT_STUCK_AFTER, expiredWarnAt: 10 })(express);
       checkoutRoutes({ prisma: () => prisma, checkout: () => checkout, metrics })(express);

@@ -1,11 +1,10 @@
 import * as path from 'node:path';
 import { openDatabase, type Database } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { bootstrapApiKeys, createHttpApp } from '@orderflow/http';
+import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
-import type { Express } from 'express';
 import { subscriptionRoutes } from './api/subscriptions.routes';
 import type { DispatchConfig } from './config';
 import { Dispatcher } from './delivery/dispatcher';
@@ -23,10 +22,7 @@ export interface DispatchServiceDeps {
   clock?: () => number;
 }
 
-export interface DispatchService {
-  readonly app: Express;
-  readonly registry: Registry;
-  start(): Promise<void>;
+export interface DispatchService extends ServiceHandle {
   stop(): Promise<void>;
 }
 
@@ -53,15 +49,7 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
     logger,
     registry,
     trustProxy: config.TRUST_PROXY,
-    readiness: [
-      {
-        name: 'database',
-        check: async () => {
-          if (!prisma) throw new Error('not started');
-          await prisma.$queryRaw`SELECT 1`;
-        },
-      },
-    ],
+    readiness: [databaseReadiness(() => prisma)],
     routes: (express) => subscriptionRoutes({ prisma: () => prisma, policy, dispatcher: () => dispatcher })(express),
   });
 
