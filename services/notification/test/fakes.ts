@@ -10,6 +10,8 @@ export interface CapturedMail {
   text: string;
   html: string;
   messageId: string;
+  /** Inline images and files, with their Content-ID (without angle brackets). */
+  attachments: Array<{ contentId: string | null; contentType: string; content: Buffer }>;
   receivedAt: number;
 }
 
@@ -32,7 +34,8 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     // Every client is 127.0.0.1; a reverse DNS lookup per connection only adds latency.
     disableReverseLookup: true,
     onData(stream, _session, callback) {
-      simpleParser(stream).then((parsed) => {
+      // keepCidLinks: the HTML keeps `cid:` references, as the sender wrote them.
+      simpleParser(stream, { keepCidLinks: true }).then((parsed) => {
         const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
         mails.push({
           to,
@@ -41,6 +44,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
           text: parsed.text ?? '',
           html: typeof parsed.html === 'string' ? parsed.html : '',
           messageId: parsed.messageId ?? '',
+          attachments: parsed.attachments.map((a) => ({ contentId: a.contentId?.replace(/^<|>$/g, '') ?? null, contentType: a.contentType, content: a.content })),
           receivedAt: Date.now(),
         });
         callback();

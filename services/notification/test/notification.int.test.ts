@@ -1,3 +1,4 @@
+import QRCode from 'qrcode';
 import { waitFor } from '@orderflow/testing';
 import { ADMIN_EMAIL, anOrder, api, embedsOf, fulfilled, mailTo, metric, notificationsWhen, stripeEvent, Topics, useNotificationStack } from './support';
 
@@ -18,6 +19,12 @@ describe('notification (seeds 001, 003)', () => {
       expect(confirmation.text).toContain(`Code: ${ticket.code}`);
       expect(confirmation.text).toContain(ticket.qrPayload);
       expect(confirmation.html).toContain(`>${ticket.code}</code>`);
+      // The QR code itself, inline: a PNG of exactly the signed payload, shown by Content-ID.
+      const cid = `qr-${ticket.ticketId}@orderflow`;
+      expect(confirmation.html).toContain(`src="cid:${cid}"`);
+      const image = confirmation.attachments.find((a) => a.contentId === cid);
+      expect(image?.contentType).toBe('image/png');
+      expect(image?.content.equals(await QRCode.toBuffer(ticket.qrPayload!, { errorCorrectionLevel: 'M', margin: 2, width: 400 }))).toBe(true);
     }
     expect(confirmation.text).toContain('2 × Gala <Night>  €50.00');
     expect(confirmation.html).toContain('Gala &lt;Night&gt;');

@@ -1,3 +1,4 @@
+import QRCode from 'qrcode';
 import { createTransport } from 'nodemailer';
 import type { EmailMessage } from '../messages/email-templates';
 import type { Channel, Outgoing } from './channel';
@@ -53,6 +54,7 @@ export class EmailChannel implements Channel {
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
+        attachments: await qrAttachments(mail),
         messageId: `<notification-${notification.id}.${notification.resends}@${this.domain}>`,
         headers: { 'X-Orderflow-Notification': notification.id },
       });
@@ -69,4 +71,16 @@ export class EmailChannel implements Channel {
   async close(): Promise<void> {
     this.transport.close();
   }
+}
+
+/** Each ticket's QR code as a PNG the HTML shows by Content-ID; error correction M survives a scuffed phone screen. */
+async function qrAttachments(mail: EmailMessage) {
+  return Promise.all(
+    (mail.inlineQr ?? []).map(async ({ cid, payload }) => ({
+      cid,
+      filename: `${cid.split('@')[0]}.png`,
+      contentType: 'image/png',
+      content: await QRCode.toBuffer(payload, { errorCorrectionLevel: 'M', margin: 2, width: 400 }),
+    })),
+  );
 }

@@ -10,6 +10,11 @@ export interface EmailMessage {
   subject: string;
   text: string;
   html: string;
+  /**
+   * QR codes the HTML shows inline (`<img src="cid:...">`). Stored as payloads and drawn when
+   * sent, so the notification log keeps a few bytes per ticket rather than an image.
+   */
+  inlineQr?: Array<{ cid: string; payload: string }>;
 }
 
 /**

@@ -30,18 +30,18 @@ export class OrderEmails {
    */
   confirmation(order: OrderSnapshot | null, outcome: FulfillmentOutcome): EmailMessage {
     const waitlisted = new Set((outcome as { waitlistedLineIds?: unknown }).waitlistedLineIds as string[] | undefined);
-    return this.templates.render('order-confirmation', {
+    return withQr(outcome.tickets ?? [], this.templates.render('order-confirmation', {
       ...this.common(order, outcome),
       hasOrder: Boolean(order),
       items: order ? itemsOf(order) : [],
       total: order ? money(order.totalCents, order.currency) : null,
       waitlisted: order ? order.lines.filter((l) => waitlisted.has(l.lineId)).map((l) => ({ name: lineName(l) })) : [],
-    });
+    }));
   }
 
   /** A later round of one order's fulfillment (a waitlisted line promoted): only what is new. */
   ticketsAdded(order: OrderSnapshot | null, outcome: FulfillmentOutcome, tickets: Tickets, licenses: Licenses): EmailMessage {
-    return this.templates.render('tickets-added', this.common(order, { ...outcome, tickets, licenses }));
+    return withQr(tickets, this.templates.render('tickets-added', this.common(order, { ...outcome, tickets, licenses })));
   }
 
   paymentFailed(order: OrderSnapshot): EmailMessage {
@@ -93,8 +93,19 @@ export class OrderEmails {
         seat: t.seat + 1,
         code: t.code,
         qrPayload: t.qrPayload ?? null,
+        qrCid: t.qrPayload ? qrCid(t.ticketId) : null,
       })),
       licenses: (outcome.licenses ?? []).map((l) => ({ name: lines.get(l.lineId) ?? l.productId, hint: l.keyHint })),
     };
   }
+}
+
+/** The Content-ID of a ticket's QR image in its mail. */
+export function qrCid(ticketId: string): string {
+  return `qr-${ticketId}@orderflow`;
+}
+
+function withQr(tickets: Tickets, mail: EmailMessage): EmailMessage {
+  const inlineQr = tickets.filter((t) => t.qrPayload).map((t) => ({ cid: qrCid(t.ticketId), payload: t.qrPayload! }));
+  return inlineQr.length > 0 ? { ...mail, inlineQr } : mail;
 }
