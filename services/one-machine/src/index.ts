@@ -1,0 +1,2 @@
+export { startOneMachine, type OneMachine, type ServiceName } from './one-machine';
+export { localSecrets, type LocalSecrets } from './secrets';
