@@ -29,9 +29,12 @@ function generate(): LocalSecrets {
  */
 export function localSecrets(dataDir: string): { secrets: LocalSecrets; file: string; created: boolean } {
   const file = path.join(dataDir, 'secrets.json');
-  if (fs.existsSync(file)) return { secrets: { ...generate(), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>) }, file, created: false };
-  const secrets = generate();
-  fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  return { secrets, file, created: true };
+  const stored = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>) : null;
+  const secrets = { ...generate(), ...stored };
+  // Written whenever something was missing, so a key generated now is the same next time.
+  if (!stored || Object.keys(secrets).some((key) => !(key in stored))) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  }
+  return { secrets, file, created: !stored };
 }
