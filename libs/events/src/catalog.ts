@@ -8,6 +8,7 @@ import {
   registrationPromotedSchema,
   unmatchedPaymentSchema,
   signatureFailuresSchema,
+  subscriptionDisabledSchema,
   type CheckoutEventType,
   type FulfillmentEventType,
   type OrderEventType,
@@ -80,6 +81,7 @@ export const eventCatalog = {
   'registration.promoted': order(registrationPromotedSchema),
   'payment.unmatched': order(unmatchedPaymentSchema),
   'ingress.signature_failures': { topic: Topics.operations, version: 1, source: 'ingress', payload: signatureFailuresSchema },
+  'subscription.disabled': { topic: Topics.operations, version: 1, source: 'dispatch', payload: subscriptionDisabledSchema },
   'checkout.started': checkout(),
   'checkout.completed': checkout(),
   'checkout.failed': checkout(),
@@ -87,7 +89,7 @@ export const eventCatalog = {
   'fulfillment.failed': fulfillment(),
   'fulfillment.voided': fulfillment(),
 } as const satisfies EventCatalog &
-  Record<StripeEventType | WixEventType | OrderEventType | CheckoutEventType | FulfillmentEventType | 'registration.promoted' | 'payment.unmatched' | 'ingress.signature_failures', CatalogEntry>;
+  Record<StripeEventType | WixEventType | OrderEventType | CheckoutEventType | FulfillmentEventType | 'registration.promoted' | 'payment.unmatched' | 'ingress.signature_failures' | 'subscription.disabled', CatalogEntry>;
 
 export type Catalog = typeof eventCatalog;
 export type EventType = keyof Catalog;

@@ -33,6 +33,7 @@ export {
   registrationPromotedSchema,
   unmatchedPaymentSchema,
   signatureFailuresSchema,
+  subscriptionDisabledSchema,
   fulfillmentOutcomeSchema,
   issuedTicketSchema,
   issuedLicenseSchema,
@@ -52,4 +53,5 @@ export {
   type FulfillmentOutcome,
   type UnmatchedPayment,
   type SignatureFailures,
+  type SubscriptionDisabled,
 } from './order-events.schema';

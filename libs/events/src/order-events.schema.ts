@@ -187,3 +187,14 @@ export const signatureFailuresSchema = z.object({
   reasons: z.array(z.string()).max(5),
 });
 export type SignatureFailures = z.infer<typeof signatureFailuresSchema>;
+
+/** A partner subscription turned off by the dispatcher: its endpoint answered 410, or failed for days. */
+export const subscriptionDisabledSchema = z.object({
+  subscriptionId: z.string().min(1),
+  instanceId: z.string().min(1),
+  /** The endpoint's origin only: paths and queries can carry the partner's tokens. */
+  endpoint: z.string().min(1),
+  reason: z.string().min(1),
+  failingSince: isoTimestamp.nullable(),
+});
+export type SubscriptionDisabled = z.infer<typeof subscriptionDisabledSchema>;

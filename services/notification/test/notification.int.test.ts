@@ -159,6 +159,14 @@ describe('notification (seeds 001, 003)', () => {
     expect(alert.body.text).toContain('stripe: 6, wix: 1');
   });
 
+  it('alerts when a partner subscription is disabled', async () => {
+    const subscriptionId = `sub_${Date.now()}`;
+    await stack.publish('subscription.disabled', { subscriptionId, instanceId: 'shop-a', endpoint: 'https://partner.example', reason: 'the endpoint answered 410 Gone', failingSince: null }, { orderKey: subscriptionId });
+    const alert = await waitFor(() => stack.slack.delivered((b) => b.text.includes(subscriptionId))[0]);
+    expect(alert.body.text).toContain('*Partner subscription disabled*');
+    expect(alert.body.text).toContain('https://partner.example');
+  });
+
   it('alerts on every dead-lettered event, and once when more than 5 webhooks failed within the hour', async () => {
     const orderKey = `ord_dead_letters`;
     const events = Array.from({ length: 8 }, () => stripeEvent('payment_intent.succeeded', orderKey));

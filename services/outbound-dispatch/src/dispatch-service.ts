@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { openDatabase, type Database } from '@orderflow/db';
+import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
-import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { subscriptionRoutes } from './api/subscriptions.routes';
@@ -41,6 +41,8 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
   let database: Database | undefined;
   let prisma: PrismaClient | undefined;
   let dispatcher: Dispatcher | undefined;
+  let relay: OutboxRelay | undefined;
+  const producer = bus.createProducer();
   let consumer: ConsumerRunner | undefined;
   let stopping: Promise<void> | undefined;
   const metrics = new DispatchMetrics(registry, () => prisma);
@@ -60,6 +62,7 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
       database = await openDatabase({ url: config.DISPATCH_DATABASE_URL, dataDir: config.DATA_DIR, name: 'outbound-dispatch', migrationsDir: MIGRATIONS_DIR, logger });
       prisma = new PrismaClient({ adapter: database.adapter });
       await bootstrapApiKeys(prisma, config.API_KEYS);
+      relay = startOutboxRelay({ db: database, logger, publish: (records) => sendAll(producer, records) });
       dispatcher = new Dispatcher({
         prisma,
         sql: database.sql,
@@ -75,9 +78,10 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
         breakerResetMs: config.DISPATCH_BREAKER_RESET,
         requestTimeoutMs: config.DISPATCH_TIMEOUT,
         clock: deps.clock,
+        published: () => relay?.notify(),
       });
       dispatcher.start();
-      await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }], { withDeadLetters: true });
+      await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }, { topic: Topics.operations }], { withDeadLetters: true });
       const sql = database.sql;
       consumer = await bus.runConsumer({
         groupId: DISPATCH_GROUP,
@@ -92,6 +96,8 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
         await consumer?.stop().catch((err: unknown) => logger.warn({ err }, 'consumer did not stop cleanly'));
         await dispatcher?.stop();
         sender.close();
+        await relay?.stop().catch((err: unknown) => logger.warn({ err }, 'outbox relay did not stop cleanly'));
+        await producer.close().catch((err: unknown) => logger.warn({ err }, 'producer did not flush cleanly'));
         if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
         const client = prisma;
         prisma = undefined;

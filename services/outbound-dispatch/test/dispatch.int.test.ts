@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Topics } from '@orderflow/events';
+import { readTopics } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { Partner, SHOP_B, useDispatchStack } from './support';
 
@@ -79,6 +81,14 @@ describe('signed partner webhooks', () => {
     const meanwhile = await stack.publish('order.paid', id);
     await deliveryOf(sub.id, meanwhile, (d) => d.status === 'HELD');
     expect((await stack.api(`/external/webhooks/${sub.id}`)).body.disabledReason).toMatch(/410/);
+    // The shop hears of it: subscription.disabled, with the endpoint's origin only.
+    const operations = await readTopics(stack.broker.brokers, [Topics.operations]);
+    try {
+      const announced = await waitFor(() => operations.of(sub.id, 'subscription.disabled')[0]);
+      expect(announced.payload).toMatchObject({ subscriptionId: sub.id, instanceId: 'shop-a', endpoint: new URL(p.url).origin, reason: 'the endpoint answered 410 Gone' });
+    } finally {
+      await operations.stop();
+    }
 
     expect((await stack.api(`/external/webhooks/${sub.id}`, { method: 'PATCH', body: { active: true } })).status).toBe(200);
     await waitFor(() => p.of(id).length === 2);

@@ -3,7 +3,7 @@ import type { ChannelName } from '../channels/channel';
 import { isDiscordEvent, discordEmbed } from '../messages/discord-embeds';
 import type { EmailMessage } from '../messages/email-templates';
 import { itemIdsOf, type OrderEmails } from '../messages/order-emails';
-import { fulfillmentFailedAlert, signatureFailuresAlert, unmatchedPaymentAlert } from '../messages/slack-alerts';
+import { fulfillmentFailedAlert, signatureFailuresAlert, subscriptionDisabledAlert, unmatchedPaymentAlert } from '../messages/slack-alerts';
 import type { NotificationDraft, Tx } from './notification-log';
 import { findSnapshot } from './orders.repository';
 
@@ -38,6 +38,7 @@ export function mailbox(address: string | null | undefined): string | null {
  * | fulfillment.failed | | | alert |
  * | payment.unmatched | | | alert |
  * | ingress.signature_failures | | | alert (one per ingress replica and minute with any) |
+ * | subscription.disabled | | | alert |
  *
  * The confirmation goes on fulfillment.completed, not order.paid: only then are the ticket codes
  * known, and every approved order is fulfilled (external-only orders too, with nothing issued),
@@ -81,6 +82,9 @@ export class NotificationPlanner {
         break;
       case 'ingress.signature_failures':
         drafts.push(this.slack(event, null, 'signature-failures', signatureFailuresAlert(event.payload)));
+        break;
+      case 'subscription.disabled':
+        drafts.push(this.slack(event, null, 'subscription-disabled', subscriptionDisabledAlert(event.payload)));
         break;
       default:
         break;

@@ -1,4 +1,4 @@
-import type { FulfillmentOutcome, SignatureFailures, UnmatchedPayment } from '@orderflow/events';
+import type { FulfillmentOutcome, SignatureFailures, SubscriptionDisabled, UnmatchedPayment } from '@orderflow/events';
 
 /** An incoming-webhook message: `text` is what phones and the channel list show. */
 export interface SlackMessage {
@@ -29,6 +29,14 @@ export function signatureFailuresAlert(report: SignatureFailures): SlackMessage 
       `:lock: *Webhook signatures refused*: ${report.total} between ${report.windowStart} and ${report.windowEnd} on ${report.replica} (${sources}).\n` +
       `>${clip(report.reasons.join('; '))}\n` +
       'A rotated secret missing from STRIPE_WEBHOOK_SECRET / WIX_PUBLIC_KEY, or someone forging requests.',
+  };
+}
+
+export function subscriptionDisabledAlert(disabled: SubscriptionDisabled): SlackMessage {
+  return {
+    text:
+      `:no_entry: *Partner subscription disabled*: \`${disabled.subscriptionId}\` of instance \`${disabled.instanceId}\` (${disabled.endpoint}): ${clip(disabled.reason)}.\n` +
+      'Its deliveries are held, not dropped; re-enabling it (PATCH active: true) sends them.',
   };
 }
 

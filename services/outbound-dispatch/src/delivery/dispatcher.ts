@@ -1,7 +1,8 @@
 import type { Logger } from '@orderflow/logging';
 import { BreakerOpenError, createBreaker, type Breaker } from '@orderflow/resilience';
 import type { Registry } from 'prom-client';
-import { StatementBatcher, type SqlExecutor } from '@orderflow/db';
+import { enqueue, StatementBatcher, type SqlExecutor } from '@orderflow/db';
+import { encodeEvent, newEvent, type AnyEvent } from '@orderflow/events';
 import type { PrismaClient, Subscription } from '../generated/prisma/client';
 import type { DispatchMetrics } from '../dispatch.metrics';
 import type { Sender, SendResult } from './sender';
@@ -31,6 +32,8 @@ export interface DispatcherOptions {
   requestTimeoutMs: number;
   /** Injectable for tests; milliseconds since the epoch. */
   clock?: () => number;
+  /** After a commit that put events in the outbox. */
+  published: () => void;
 }
 
 /** A partner answer that counts against its endpoint's breaker (5xx). */
@@ -312,13 +315,33 @@ export class Dispatcher {
     return batch.map(() => undefined);
   }
 
-  /** Disabled, not forgotten: its pending deliveries are held until it is enabled again. */
+  /**
+   * Disabled, not forgotten: its pending deliveries are held until it is enabled again, and
+   * `subscription.disabled` goes out (through the outbox, with the change) so the shop hears of it.
+   */
   private async disable(subscription: Subscription, reason: string): Promise<void> {
     const { prisma, logger, metrics } = this.options;
-    await prisma.$transaction([
-      prisma.subscription.update({ where: { id: subscription.id }, data: { active: false, disabledReason: reason, updatedAt: new Date() } }),
-      prisma.delivery.updateMany({ where: { subscriptionId: subscription.id, status: 'PENDING' }, data: { status: 'HELD', leasedUntil: null } }),
-    ]);
+    await prisma.$transaction(async (tx) => {
+      const changed = await tx.subscription.updateMany({ where: { id: subscription.id, active: true }, data: { active: false, disabledReason: reason, updatedAt: new Date() } });
+      if (changed.count === 0) return;
+      await tx.delivery.updateMany({ where: { subscriptionId: subscription.id, status: 'PENDING' }, data: { status: 'HELD', leasedUntil: null } });
+      const event = newEvent({
+        type: 'subscription.disabled',
+        eventId: `subscription.disabled:${subscription.id}:${Date.now()}`,
+        orderKey: subscription.id,
+        instanceId: subscription.instanceId,
+        traceId: `dispatch-${subscription.id}`,
+        payload: {
+          subscriptionId: subscription.id,
+          instanceId: subscription.instanceId,
+          endpoint: new URL(subscription.url).origin,
+          reason,
+          failingSince: subscription.failingSince?.toISOString() ?? null,
+        },
+      });
+      await enqueue(tx, encodeEvent(event as AnyEvent));
+    });
+    this.options.published();
     metrics.disabled.inc();
     logger.warn({ subscriptionId: subscription.id, instanceId: subscription.instanceId, reason }, 'subscription disabled');
   }
