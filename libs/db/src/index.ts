@@ -10,3 +10,4 @@ export { enqueue, type OutboxMessage, type OutboxRecord } from './outbox';
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
 export { isDatabaseUnavailable } from './unavailable';
+export { WorkLoop, type WorkLoopOptions } from './work-loop';

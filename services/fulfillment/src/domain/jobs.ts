@@ -1,4 +1,4 @@
-import { enqueue, isDatabaseUnavailable, type OutboxRelay } from '@orderflow/db';
+import { enqueue, isDatabaseUnavailable, WorkLoop, type OutboxRelay } from '@orderflow/db';
 import { encodeEvent, newEvent, type AnyEvent, type FulfillmentEventType, type FulfillmentOutcome, type OrderSnapshot } from '@orderflow/events';
 import type { Logger } from '@orderflow/logging';
 import type { FulfillmentJob, Prisma, PrismaClient } from '../generated/prisma/client';
@@ -39,55 +39,27 @@ export function snapshotOf(job: Pick<FulfillmentJob, 'snapshot'>): OrderSnapshot
  *   backoff forgets nothing. After `maxAttempts` the job is failed for support to retry.
  */
 export class JobRunner {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly loop: WorkLoop;
 
-  constructor(private readonly options: JobRunnerOptions) {}
+  constructor(private readonly options: JobRunnerOptions) {
+    this.loop = new WorkLoop({
+      runOne: () => this.runOne(),
+      idleMs: () => options.pollIntervalMs,
+      onError: (err) => options.logger.warn({ err }, 'fulfillment run failed; trying again at the next poll'),
+    });
+  }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Looks for due jobs now, e.g. right after a consumer committed a new one. */
   notify(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.notify();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.drain().finally(() => {
-        this.running = undefined;
-        this.schedule(this.again ? 0 : this.options.pollIntervalMs);
-        this.again = false;
-      });
-    }, ms);
-    this.timer.unref();
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (!this.stopped && (await this.runOne())) {
-        // keep going while jobs are due
-      }
-    } catch (err) {
-      this.options.logger.warn({ err }, 'fulfillment run failed; trying again at the next poll');
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Runs the most overdue job; false when none was due. */

@@ -1,3 +1,4 @@
+import { WorkLoop } from '@orderflow/db';
 import { backoffDelay } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
 import { BreakerOpenError, createBreaker, type Breaker, type BreakerState } from '@orderflow/resilience';
@@ -44,10 +45,7 @@ const BACKSTOP_FACTOR = 3;
 export class ChannelWorker {
   private readonly breaker: Breaker<[Outgoing], SendReceipt | void>;
   private blockedUntil = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly loop: WorkLoop;
 
   constructor(
     private readonly channel: Channel,
@@ -61,6 +59,11 @@ export class ChannelWorker {
       resetTimeoutMs: options.breakerResetMs,
       rollingCountTimeoutMs: BREAKER_WINDOW_MS,
     }, options.registry);
+    this.loop = new WorkLoop({
+      runOne: () => this.sendOne(),
+      idleMs: () => this.nextWakeMs(),
+      onError: (err) => options.logger.warn({ channel: channel.name, err: oneLine(err) }, 'notification run failed; trying again at the next poll'),
+    });
     this.breaker.onStateChange((state) => {
       options.logger[state === 'open' ? 'warn' : 'info']({ channel: channel.name, state }, `${channel.name} breaker ${state}`);
       if (state !== 'open') this.notify();
@@ -72,56 +75,24 @@ export class ChannelWorker {
   }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Looks for due notifications now, e.g. right after a consumer committed new ones. */
   notify(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.notify();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     this.breaker.shutdown();
     await this.channel.close();
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.drain().finally(() => {
-        this.running = undefined;
-        const wait = this.again ? 0 : this.nextWakeMs();
-        this.again = false;
-        this.schedule(wait);
-      });
-    }, ms);
-    this.timer.unref();
   }
 
   /** The next poll, or sooner when a rate limit ends before it. */
   private nextWakeMs(): number {
     const blocked = this.blockedUntil - Date.now();
     return blocked > 0 ? Math.min(blocked, this.options.pollIntervalMs) : this.options.pollIntervalMs;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (!this.stopped && (await this.sendOne())) {
-        // keep going while notifications are due
-      }
-    } catch (err) {
-      this.options.logger.warn({ channel: this.channel.name, err: oneLine(err) }, 'notification run failed; trying again at the next poll');
-    }
   }
 
   /** Sends the most overdue notification; false when none was due or the channel must wait. */
