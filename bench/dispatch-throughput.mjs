@@ -8,17 +8,16 @@
 //     node bench/dispatch-throughput.mjs [--events 10000] [--subscriptions 2]
 //
 // Without DISPATCH_DATABASE_URL the service uses PGlite under a temp dir.
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createBus } from '@orderflow/kafka';
 import { newEvent } from '@orderflow/events';
 import { Webhook } from 'standardwebhooks';
+import { startBrokerProcess, startServiceProcess, stopProcesses } from './support/processes.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,37 +28,14 @@ const { values: args } = parseArgs({
 });
 const EVENTS = Number(args.events);
 const SUBSCRIPTIONS = Number(args.subscriptions);
-const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-dispatch-bench-'));
 const API_KEY = `bench-key-${randomUUID()}`;
 
-function waitForLine(child, pattern, what) {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk) => {
-      out += chunk;
-      const m = pattern.exec(out);
-      if (m) resolve(m);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before it was ready:\n${out}`)));
-  });
-}
-
-async function startBroker() {
-  const child = spawn(process.execPath, [join(root, 'libs/kafka-broker/dist/cli.js'), '--port', '0', '--data-dir', join(dataDir, 'kafka'), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const m = await waitForLine(child, /listening on ([^:\s]+):(\d+)/, 'broker');
-  return { child, brokers: [`${m[1]}:${m[2]}`] };
-}
-
-async function startDispatch(brokers) {
-  // BENCH_DISPATCH_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the service.
-  const nodeArgs = (process.env.BENCH_DISPATCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'services/outbound-dispatch/dist/main.js')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
+function startDispatch(brokers) {
+  return startServiceProcess(
+    'outbound-dispatch',
+    'services/outbound-dispatch/dist/main.js',
+    {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -69,9 +45,9 @@ async function startDispatch(brokers) {
       API_KEYS: `bench-shop:${API_KEY}`,
       OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
     },
-  });
-  const m = await waitForLine(child, /"url":"(http:\/\/[^"]+)".*outbound-dispatch listening/, 'dispatch');
-  return { child, url: m[1] };
+    // e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the service.
+    'BENCH_DISPATCH_NODE_ARGS',
+  );
 }
 
 /** The partner: verifies each delivery and notes when each event ID first arrived. */
@@ -117,11 +93,11 @@ function snapshot(orderId) {
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
-  const broker = await startBroker();
-  const dispatch = await startDispatch(broker.brokers);
+  const broker = await startBrokerProcess(join(dataDir, 'kafka'));
+  const dispatch = await startDispatch([broker.address]);
   const secrets = new Map();
   const partner = await startPartner(secrets);
-  const bus = createBus({ brokers: broker.brokers, clientId: 'bench-publisher' });
+  const bus = createBus({ brokers: [broker.address], clientId: 'bench-publisher' });
   try {
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       const path = `/partner-${i}`;
@@ -160,10 +136,7 @@ async function main() {
   } finally {
     await bus.close();
     partner.server.close();
-    for (const p of [dispatch.child, broker.child]) {
-      p.kill('SIGTERM');
-      await new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', r)));
-    }
+    await stopProcesses([dispatch.child, broker.child]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

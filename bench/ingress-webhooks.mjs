@@ -16,11 +16,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { pacedRun } from './support/paced-load.mjs';
+import { root, startBrokerProcess, stopProcesses, waitForLine } from './support/processes.mjs';
 import Stripe from 'stripe';
 
 const { values: args } = parseArgs({
@@ -38,30 +38,7 @@ const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 const SECRET = `whsec_${randomUUID().replaceAll('-', '')}`;
 const stripe = new Stripe('sk_test_bench_not_used');
-const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-ingress-bench-'));
-
-function waitForLine(child, pattern, what) {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk) => {
-      out += chunk;
-      const m = pattern.exec(out);
-      if (m) resolve(m);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before it was ready:\n${out}`)));
-  });
-}
-
-async function startBroker() {
-  const child = spawn(process.execPath, [join(root, 'libs/kafka-broker/dist/cli.js'), '--port', '0', '--data-dir', join(dataDir, 'kafka'), '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const m = await waitForLine(child, /listening on ([^:\s]+):(\d+)/, 'broker');
-  return { child, address: `${m[1]}:${m[2]}` };
-}
 
 async function startIngress(brokers, port) {
   // BENCH_INGRESS_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the ingress.
@@ -163,7 +140,7 @@ const LOADS = Object.fromEntries(
 );
 
 async function main() {
-  const broker = await startBroker();
+  const broker = await startBrokerProcess(join(dataDir, 'kafka'));
   const ingress = await startIngress(broker.address, 18080 + Math.floor(Math.random() * 1000));
   const ceiling = await startCeiling();
   const rows = [];
@@ -181,10 +158,7 @@ async function main() {
       }
     }
   } finally {
-    for (const p of [ceiling.child, ingress.child, broker.child]) {
-      p.kill('SIGTERM');
-      await new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', r)));
-    }
+    await stopProcesses([ceiling.child, ingress.child, broker.child]);
     rmSync(dataDir, { recursive: true, force: true });
   }
   if (args.json) {

@@ -1,0 +1,50 @@
+// Child processes for the benchmarks: the broker and the services each run alone, as they do
+// in production, so the load generator never shares their thread.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Resolves with the first match of `pattern` in the child's output; rejects if it exits first. */
+export function waitForLine(child, pattern, what) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk) => {
+      out += chunk;
+      const m = pattern.exec(out);
+      if (m) resolve(m);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before it was ready:\n${out}`)));
+  });
+}
+
+/** The embedded broker's CLI on a free port, its data under `dataDir`. */
+export async function startBrokerProcess(dataDir) {
+  const child = spawn(process.execPath, [join(root, 'libs/kafka-broker/dist/cli.js'), '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const m = await waitForLine(child, /listening on ([^:\s]+):(\d+)/, 'broker');
+  return { child, address: `${m[1]}:${m[2]}` };
+}
+
+/**
+ * A service's dist/main.js with `env`, resolved once it logs `<name> listening`. Extra node
+ * arguments come from `nodeArgsVar` (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it).
+ */
+export async function startServiceProcess(name, mainJs, env, nodeArgsVar) {
+  const nodeArgs = (process.env[nodeArgsVar] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, mainJs)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const m = await waitForLine(child, new RegExp(`"url":"(http://[^"]+)".*${name} listening`), name);
+  return { child, url: m[1] };
+}
+
+/** SIGTERM to each in turn, waiting for it to exit: services first, the broker last. */
+export async function stopProcesses(children) {
+  for (const p of children) {
+    p.kill('SIGTERM');
+    await new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', r)));
+  }
+}
