@@ -15,19 +15,15 @@ export const TICKET_SIGNING_KEY = 'ticket-signing-key-for-tests-0123456789';
 export type RunningFulfillment = Served<FulfillmentService>;
 
 export async function startFulfillment(env: Record<string, string | undefined>): Promise<RunningFulfillment> {
-  const config = loadFulfillmentConfig(
-    Object.fromEntries(
-      Object.entries({
-        ADMIN_TOKEN,
-        API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
-        TICKET_SIGNING_KEY,
-        LICENSE_ENCRYPTION_KEY: '8f2c1d9e0a7b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d',
-        LOG_LEVEL: 'silent',
-        FULFILLMENT_POLL_INTERVAL: '100ms',
-        ...env,
-      }).filter(([, v]) => v !== undefined),
-    ) as Record<string, string>,
-  );
+  const config = loadFulfillmentConfig({
+    ADMIN_TOKEN,
+    API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
+    TICKET_SIGNING_KEY,
+    LICENSE_ENCRYPTION_KEY: '8f2c1d9e0a7b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d',
+    LOG_LEVEL: 'silent',
+    FULFILLMENT_POLL_INTERVAL: '100ms',
+    ...env,
+  });
   return serveOnLoopback(buildFulfillmentService(config, { logger: createLogger({ name: 'fulfillment-test', level: config.LOG_LEVEL }) }));
 }
 

@@ -23,17 +23,13 @@ export interface Running {
 
 /** Builds and starts an ingress on port 0 with the given environment on top of test defaults. */
 export async function startIngress(env: Record<string, string | undefined>): Promise<Running> {
-  const config = loadIngressConfig(
-    Object.fromEntries(
-      Object.entries({
-        STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${STRIPE_OLD_SECRET}`,
-        ADMIN_TOKEN,
-        REDIS_KEY_PREFIX: `${uniqueName('ingress-test')}:`,
-        LOG_LEVEL: 'silent',
-        ...env,
-      }).filter(([, v]) => v !== undefined),
-    ) as Record<string, string>,
-  );
+  const config = loadIngressConfig({
+    STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${STRIPE_OLD_SECRET}`,
+    ADMIN_TOKEN,
+    REDIS_KEY_PREFIX: `${uniqueName('ingress-test')}:`,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   const ingress = buildIngress(config, { logger: createLogger({ name: 'ingress-test', level: config.LOG_LEVEL }) });
   await ingress.start();
   const http = await startHttpServer(ingress.app, { port: 0, host: '127.0.0.1' });

@@ -14,23 +14,19 @@ export const ADMIN_EMAIL = 'team@shop.test';
 export type RunningNotification = Served<NotificationService>;
 
 export async function startNotification(env: Record<string, string | undefined>): Promise<RunningNotification> {
-  const config = loadNotificationConfig(
-    Object.fromEntries(
-      Object.entries({
-        ADMIN_TOKEN,
-        MAIL_FROM: 'Test Shop <shop@shop.test>',
-        SHOP_ADMIN_EMAIL: ADMIN_EMAIL,
-        SHOP_NAME: 'Test Shop',
-        LOG_LEVEL: 'silent',
-        NOTIFY_POLL_INTERVAL: '100ms',
-        NOTIFY_RETRY_BASE: '100ms',
-        WEBHOOK_TIMEOUT: '500ms',
-        SMTP_TIMEOUT: '3s',
-        KAFKA_SESSION_TIMEOUT: '6s',
-        ...env,
-      }).filter(([, v]) => v !== undefined),
-    ) as Record<string, string>,
-  );
+  const config = loadNotificationConfig({
+    ADMIN_TOKEN,
+    MAIL_FROM: 'Test Shop <shop@shop.test>',
+    SHOP_ADMIN_EMAIL: ADMIN_EMAIL,
+    SHOP_NAME: 'Test Shop',
+    LOG_LEVEL: 'silent',
+    NOTIFY_POLL_INTERVAL: '100ms',
+    NOTIFY_RETRY_BASE: '100ms',
+    WEBHOOK_TIMEOUT: '500ms',
+    SMTP_TIMEOUT: '3s',
+    KAFKA_SESSION_TIMEOUT: '6s',
+    ...env,
+  });
   return serveOnLoopback(buildNotificationService(config, { logger: createLogger({ name: 'notification-test', level: config.LOG_LEVEL }) }));
 }
 

@@ -14,16 +14,12 @@ export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefg
 export type RunningOrderService = Served<OrderService>;
 
 export async function startOrderService(env: Record<string, string | undefined>): Promise<RunningOrderService> {
-  const config = loadOrderConfig(
-    Object.fromEntries(
-      Object.entries({
-        ADMIN_TOKEN,
-        API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
-        LOG_LEVEL: 'silent',
-        ...env,
-      }).filter(([, v]) => v !== undefined),
-    ) as Record<string, string>,
-  );
+  const config = loadOrderConfig({
+    ADMIN_TOKEN,
+    API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   return serveOnLoopback(buildOrderService(config, { logger: createLogger({ name: 'order-test', level: config.LOG_LEVEL }) }));
 }
 

@@ -17,20 +17,16 @@ export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefg
 export type RunningDispatch = Served<DispatchService>;
 
 export async function startDispatch(env: Record<string, string | undefined>): Promise<RunningDispatch> {
-  const config = loadDispatchConfig(
-    Object.fromEntries(
-      Object.entries({
-        ADMIN_TOKEN,
-        API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
-        LOG_LEVEL: 'silent',
-        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-        DISPATCH_RETRY_SCHEDULE: '0,150ms,300ms,600ms',
-        DISPATCH_RETRY_JITTER: '0',
-        DISPATCH_BREAKER_RESET: '1s',
-        ...env,
-      }).filter(([, v]) => v !== undefined),
-    ) as Record<string, string>,
-  );
+  const config = loadDispatchConfig({
+    ADMIN_TOKEN,
+    API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
+    LOG_LEVEL: 'silent',
+    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+    DISPATCH_RETRY_SCHEDULE: '0,150ms,300ms,600ms',
+    DISPATCH_RETRY_JITTER: '0',
+    DISPATCH_BREAKER_RESET: '1s',
+    ...env,
+  });
   return serveOnLoopback(buildDispatchService(config, { logger: createLogger({ name: 'dispatch-test', level: config.LOG_LEVEL }) }));
 }
 
