@@ -9,5 +9,5 @@ export { processOnce, type ProcessOnceKey, type ProcessOnceResult } from './proc
 export { enqueue, type OutboxMessage, type OutboxRecord } from './outbox';
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
-export { isDatabaseUnavailable } from './unavailable';
+export { databaseOutage, isDatabaseUnavailable } from './unavailable';
 export { WorkLoop, type WorkLoopOptions } from './work-loop';

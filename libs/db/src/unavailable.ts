@@ -39,3 +39,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** A consumer's `unavailable` option: 'database' when `err` says the database is unreachable. */
+export function databaseOutage(err: unknown): string | null {
+  return isDatabaseUnavailable(err) ? 'database' : null;
+}

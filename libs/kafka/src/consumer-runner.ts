@@ -42,6 +42,12 @@ export interface ConsumerOptions {
   /** Kafka group session timeout. Default 30 s. */
   sessionTimeoutMs?: number;
   /**
+   * Names the dependency a handler's error says is down (e.g. 'database' for a refused
+   * connection), or null. Such errors are handled as a `DependencyUnavailableError`: the
+   * partition pauses and the message waits, so handlers need not translate driver errors.
+   */
+  unavailable?: (err: unknown) => string | null;
+  /**
    * Longest time handled offsets wait to be committed within a batch; the batch's end, a stop
    * and a pause always commit. Default 100 ms: one commit per message (a broker round trip each)
    * would cost more than most handlers. A crash re-delivers at most this much, to idempotent handlers.
@@ -219,7 +225,7 @@ export class KafkaConsumerRunner implements ConsumerRunner {
           return true;
         }
         let delay: number;
-        if (isDependencyUnavailable(err)) {
+        if (isDependencyUnavailable(err) || this.options.unavailable?.(err)) {
           outage += 1;
           if (!resumePartition) {
             resumePartition = pause();

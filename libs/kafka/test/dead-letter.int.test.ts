@@ -124,6 +124,33 @@ describe('retries and dead letters', () => {
     expect(await metricValue(registry, 'orderflow_consumer_dead_lettered_total', { topic, reason: 'retries-exhausted' })).toBe(1);
   });
 
+  it('treats an error the `unavailable` option names as a dependency outage, not as a poison message', async () => {
+    const topic = uniqueName('classified');
+    let down = true;
+    let outageAttempts = 0;
+    const handled: number[] = [];
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    await run(
+      topic,
+      async (event) => {
+        if (down) {
+          outageAttempts += 1;
+          throw refused;
+        }
+        handled.push(nOf(event));
+      },
+      { maxAttempts: 2, dependencyBackoff: fast, unavailable: (err) => ((err as { code?: string }).code === 'ECONNREFUSED' ? 'postgres' : null) },
+    );
+    const dlq = await deadLetters(topic);
+    await sendEventTo(producer, topic, paymentEvent('k', 0));
+
+    await waitFor(() => outageAttempts >= 5, { description: 'retries beyond the attempt budget' });
+    expect(await metricValue(registry, 'orderflow_consumer_paused_partitions', { topic })).toBe(1);
+    down = false;
+    await waitFor(() => handled.length === 1, { description: 'the event handled after the outage' });
+    expect(dlq).toEqual([]);
+  });
+
   it('pauses the partition while a dependency is down, keeps the message past its attempt budget, and resumes', async () => {
     const topic = uniqueName('outage');
     let down = true;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
+import { databaseOutage, openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
@@ -88,6 +88,8 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
       runner.start();
       await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }], { withDeadLetters: true });
       consumer = await bus.runConsumer({
+        // A database outage pauses the partition; the message waits instead of dead-lettering.
+        unavailable: databaseOutage,
         groupId: FULFILLMENT_GROUP,
         topics: [Topics.orders],
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,

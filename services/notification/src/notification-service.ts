@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { openDatabase, type Database } from '@orderflow/db';
+import { databaseOutage, openDatabase, type Database } from '@orderflow/db';
 import { deadLetterTopic, Topics } from '@orderflow/events';
 import { createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
@@ -122,6 +122,8 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
       summary.start();
       await bus.ensureTopics(SOURCE_TOPICS.map((topic) => ({ topic })), { withDeadLetters: true });
       consumer = await bus.runConsumer({
+        // A database outage pauses the partition; the message waits instead of dead-lettering.
+        unavailable: databaseOutage,
         groupId: NOTIFICATION_GROUP,
         topics: [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)],
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,

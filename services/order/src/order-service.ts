@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
+import { databaseOutage, openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
@@ -106,6 +106,8 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
       await bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }, { topic: Topics.fulfillment }, { topic: Topics.orders }], { withDeadLetters: true });
       const handler = orderEventHandler({ prisma: () => prisma!, book, stripe: new StripeHandler(book, payments), wix: new WixHandler(book, payments), relay: () => relay });
       consumer = await bus.runConsumer({
+        // A database outage pauses the partition; the message waits instead of dead-lettering.
+        unavailable: databaseOutage,
         groupId: ORDER_GROUP,
         topics: [Topics.stripeIngress, Topics.wixIngress, Topics.fulfillment],
         handler,

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
+import { databaseOutage, openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
@@ -84,6 +84,8 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
       await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }, { topic: Topics.operations }], { withDeadLetters: true });
       const sql = database.sql;
       consumer = await bus.runConsumer({
+        // A database outage pauses the partition; the message waits instead of dead-lettering.
+        unavailable: databaseOutage,
         groupId: DISPATCH_GROUP,
         topics: [Topics.orders, Topics.fulfillment],
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,

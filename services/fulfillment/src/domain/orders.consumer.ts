@@ -1,6 +1,6 @@
-import { isDatabaseUnavailable, processOnce } from '@orderflow/db';
+import { processOnce } from '@orderflow/db';
 import type { AnyEvent, OrderSnapshot } from '@orderflow/events';
-import { DependencyUnavailableError, type EventHandler } from '@orderflow/kafka';
+import type { EventHandler } from '@orderflow/kafka';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
 import type { Tx } from './fulfiller';
@@ -24,20 +24,14 @@ export function ordersHandler(deps: OrdersConsumerDeps): EventHandler {
   return async (event) => {
     const work = workFor(event);
     if (!work) return;
-    let outcome: 'job' | 'void' | undefined;
-    try {
-      const result = await processOnce(deps.prisma(), { consumer: 'fulfillment', eventId: event.eventId }, async (tx) => {
-        if (work.kind === 'void') {
-          await voidOrder(tx, work.order, event.traceId, deps.metrics);
-          return 'void' as const;
-        }
-        return (await startJob(tx, work.order)) ? ('job' as const) : undefined;
-      });
-      outcome = result.duplicate ? undefined : result.result;
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', 'fulfillment database unavailable', { cause: err });
-      throw err;
-    }
+    const result = await processOnce(deps.prisma(), { consumer: 'fulfillment', eventId: event.eventId }, async (tx) => {
+      if (work.kind === 'void') {
+        await voidOrder(tx, work.order, event.traceId, deps.metrics);
+        return 'void' as const;
+      }
+      return (await startJob(tx, work.order)) ? ('job' as const) : undefined;
+    });
+    const outcome = result.duplicate ? undefined : result.result;
     if (outcome === 'job') deps.jobsDue();
     if (outcome === 'void') deps.published();
   };

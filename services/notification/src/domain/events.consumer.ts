@@ -1,6 +1,6 @@
-import { isDatabaseUnavailable, processOnce } from '@orderflow/db';
+import { processOnce } from '@orderflow/db';
 import { isDeadLetterTopic, type AnyEvent, type OrderSnapshot } from '@orderflow/events';
-import { DependencyUnavailableError, type EventContext, type EventHandler } from '@orderflow/kafka';
+import type { EventContext, EventHandler } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { NotificationMetrics } from '../notification.metrics';
@@ -46,31 +46,26 @@ function snapshotIn(event: AnyEvent): OrderSnapshot | null {
 export function eventsHandler(deps: EventsConsumerDeps): EventHandler {
   return async (event, context) => {
     let created: Awaited<ReturnType<typeof enqueue>> = [];
-    try {
-      if (isDeadLetterTopic(context.topic)) {
-        const result = await processOnce(deps.prisma(), { consumer: 'notification.dead-letters', eventId: position(context) }, async (tx) =>
-          enqueue(tx, await planDeadLetter(tx, event, context, { slack: deps.slack, maxAgeMs: deps.maxEventAgeMs })),
-        );
-        created = result.duplicate ? [] : result.result;
-      } else if (INGRESS_TOPICS.has(context.topic)) {
-        await processOnce(deps.prisma(), { consumer: 'notification.activity', eventId: position(context) }, (tx) => recordIngress(tx, event));
-      } else {
-        const result = await processOnce(deps.prisma(), { consumer: 'notification', eventId: event.eventId }, async (tx) => {
-          const order = snapshotIn(event);
-          if (order) await saveSnapshot(tx, order);
-          if (Date.now() - Date.parse(event.occurredAt) > deps.maxEventAgeMs) {
-            // Debug, with a counter: a first deployment reads a whole topic's history.
-            deps.metrics.tooOld.inc();
-            deps.logger.debug({ eventId: event.eventId, type: event.type, occurredAt: event.occurredAt }, 'event too old to notify anyone; skipped');
-            return [];
-          }
-          return enqueue(tx, await deps.planner.plan(tx, event));
-        });
-        created = result.duplicate ? [] : result.result;
-      }
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', 'notification database unavailable', { cause: err });
-      throw err;
+    if (isDeadLetterTopic(context.topic)) {
+      const result = await processOnce(deps.prisma(), { consumer: 'notification.dead-letters', eventId: position(context) }, async (tx) =>
+        enqueue(tx, await planDeadLetter(tx, event, context, { slack: deps.slack, maxAgeMs: deps.maxEventAgeMs })),
+      );
+      created = result.duplicate ? [] : result.result;
+    } else if (INGRESS_TOPICS.has(context.topic)) {
+      await processOnce(deps.prisma(), { consumer: 'notification.activity', eventId: position(context) }, (tx) => recordIngress(tx, event));
+    } else {
+      const result = await processOnce(deps.prisma(), { consumer: 'notification', eventId: event.eventId }, async (tx) => {
+        const order = snapshotIn(event);
+        if (order) await saveSnapshot(tx, order);
+        if (Date.now() - Date.parse(event.occurredAt) > deps.maxEventAgeMs) {
+          // Debug, with a counter: a first deployment reads a whole topic's history.
+          deps.metrics.tooOld.inc();
+          deps.logger.debug({ eventId: event.eventId, type: event.type, occurredAt: event.occurredAt }, 'event too old to notify anyone; skipped');
+          return [];
+        }
+        return enqueue(tx, await deps.planner.plan(tx, event));
+      });
+      created = result.duplicate ? [] : result.result;
     }
     for (const row of created) deps.metrics.created.inc({ channel: row.channel, kind: row.kind });
     if (created.length > 0) deps.due();

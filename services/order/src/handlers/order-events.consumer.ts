@@ -1,6 +1,6 @@
-import { isDatabaseUnavailable, processOnce, type OutboxRelay } from '@orderflow/db';
+import { processOnce, type OutboxRelay } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
-import { DependencyUnavailableError, type EventHandler } from '@orderflow/kafka';
+import type { EventHandler } from '@orderflow/kafka';
 import type { Cause, OrderBook, Tx } from '../domain/order-book';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { StripeHandler } from './stripe.handler';
@@ -26,12 +26,7 @@ export function orderEventHandler(deps: OrderConsumerDeps): EventHandler {
   return async (event) => {
     const eventId = `${event.source}:${event.eventId}`;
     const cause: Cause = { kind: event.type, eventId, traceId: event.traceId };
-    try {
-      await processOnce(deps.prisma(), { consumer: ORDER_CONSUMER, eventId }, (tx) => route(deps, tx, event, cause));
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', 'order database unavailable', { cause: err });
-      throw err;
-    }
+    await processOnce(deps.prisma(), { consumer: ORDER_CONSUMER, eventId }, (tx) => route(deps, tx, event, cause));
     deps.relay()?.notify();
   };
 }

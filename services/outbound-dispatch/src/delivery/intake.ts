@@ -1,6 +1,6 @@
-import { isDatabaseUnavailable, type SqlExecutor } from '@orderflow/db';
+import type { SqlExecutor } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
-import { DependencyUnavailableError, type EventHandler } from '@orderflow/kafka';
+import type { EventHandler } from '@orderflow/kafka';
 import type { Prisma } from '../generated/prisma/client';
 
 /** Which of our events partners may subscribe to (docs/WEBHOOKS.md lists them with examples). */
@@ -46,21 +46,14 @@ SELECT (SELECT count(*) FROM created) AS created`;
 export function intakeHandler(deps: { sql: () => SqlExecutor; deliveriesDue: () => void }): EventHandler {
   return async (event) => {
     if (!isPartnerEvent(event.type) || !event.instanceId) return;
-    let created = 0;
-    try {
-      const [row] = await deps.sql().query<{ created: string | number }>(INTAKE, [
-        event.eventId,
-        event.type,
-        event.instanceId,
-        event.orderKey,
-        JSON.stringify(partnerBody(event)),
-        new Date(event.occurredAt),
-      ]);
-      created = Number(row?.created ?? 0);
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', 'dispatch database unavailable', { cause: err });
-      throw err;
-    }
-    if (created > 0) deps.deliveriesDue();
+    const [row] = await deps.sql().query<{ created: string | number }>(INTAKE, [
+      event.eventId,
+      event.type,
+      event.instanceId,
+      event.orderKey,
+      JSON.stringify(partnerBody(event)),
+      new Date(event.occurredAt),
+    ]);
+    if (Number(row?.created ?? 0) > 0) deps.deliveriesDue();
   };
 }
