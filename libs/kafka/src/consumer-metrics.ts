@@ -35,7 +35,7 @@ export class ConsumerMetrics {
       existing('orderflow_consumer_handler_duration_seconds') ??
       new Histogram({
         name: 'orderflow_consumer_handler_duration_seconds',
-        help: 'Duration of one handler attempt',
+        help: 'Duration of one handler attempt: one event, or a run of events for a batch handler',
         labelNames: ['topic', 'group'],
         buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         registers,

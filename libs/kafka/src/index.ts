@@ -1,7 +1,7 @@
 export { createBus, type Bus, type BusOptions, type TopicSpec } from './bus';
 export type { BatchingProducer, ProducerOptions } from './batching-producer';
 export { sendAll } from './batching-producer';
-export type { ConsumerOptions, ConsumerRunner, EventContext, EventHandler } from './consumer-runner';
+export type { BatchEventHandler, ConsumerOptions, ConsumerRunner, EventContext, EventHandler } from './consumer-runner';
 export type { OutgoingMessage, ProducedRecord } from './message';
 export { RetriableError, NonRetriableError, DependencyUnavailableError, isRetriable, isDependencyUnavailable } from './errors';
 export { DeadLetterHeaders, type DeadLetterReason } from './dead-letter';

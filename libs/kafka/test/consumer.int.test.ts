@@ -42,6 +42,40 @@ describe('consumer runner', () => {
     expect(await metricValue(registry, 'orderflow_consumer_lag', { topic })).toBe(0);
   });
 
+  it('hands runs of a partition to the batch handler in offset order, and commits them', async () => {
+    const topic = uniqueName('runs');
+    const groupId = uniqueName('runs');
+    const keys = ['a', 'b', 'c', 'd'];
+    await Promise.all(keys.flatMap((key) => Array.from({ length: 50 }, (_, n) => sendEventTo(producer, topic, paymentEvent(key, n)))));
+    const seen = new Map<string, number[]>();
+    const runs: number[] = [];
+    const record = (key: string, n: number): void => void seen.set(key, [...(seen.get(key) ?? []), n]);
+    const runner = await bus.runConsumer({
+      groupId,
+      topics: [topic],
+      maxBatchSize: 40,
+      handler: async (event) => record(event.orderKey, nOf(event)),
+      batchHandler: async (run) => {
+        runs.push(run.length);
+        for (const { event } of run) record(event.orderKey, nOf(event));
+      },
+    });
+    await waitFor(() => [...seen.values()].reduce((sum, l) => sum + l.length, 0) === 200, { description: 'every event handled' });
+    await runner.stop();
+    for (const key of keys) expect(seen.get(key)).toEqual(Array.from({ length: 50 }, (_, n) => n));
+    expect(Math.max(...runs)).toBeGreaterThan(1);
+    expect(Math.max(...runs)).toBeLessThanOrEqual(40);
+    expect(await metricValue(registry, 'orderflow_consumer_messages_processed_total', { topic })).toBe(200);
+
+    // Committed: the group starts after the last message.
+    await sendEventTo(producer, topic, paymentEvent('a', 50));
+    const after: number[] = [];
+    const next = await bus.runConsumer({ groupId, topics: [topic], handler: async (event) => void after.push(nOf(event)) });
+    await waitFor(() => after.length === 1, { description: 'the new message' });
+    await next.stop();
+    expect(after).toEqual([50]);
+  });
+
   it('commits only what was handled: a stopped consumer resumes right after its last handled message', async () => {
     const topic = uniqueName('resume');
     const groupId = uniqueName('resume');

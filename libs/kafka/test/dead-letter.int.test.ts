@@ -88,6 +88,35 @@ describe('retries and dead letters', () => {
     expect(handled).toEqual([1]);
   });
 
+  it('falls back from a failed batch to one event at a time: only the poison event is dead-lettered, in its place', async () => {
+    const topic = uniqueName('batch-poison');
+    const poison = paymentEvent('order-1', 5);
+    for (let n = 0; n < 10; n += 1) await sendEventTo(producer, topic, n === 5 ? poison : paymentEvent('order-1', n));
+    await produceRaw(broker, topic, 'order-1', 'not an event');
+    for (let n = 11; n < 14; n += 1) await sendEventTo(producer, topic, paymentEvent('order-1', n));
+    const handled: number[] = [];
+    let batches = 0;
+    const dlq = await deadLetters(topic);
+    await run(
+      topic,
+      async (event) => {
+        if (event.eventId === poison.eventId) throw new NonRetriableError('cannot be stored');
+        handled.push(nOf(event));
+      },
+      {
+        batchHandler: async (events) => {
+          batches += 1;
+          if (events.some(({ event }) => event.eventId === poison.eventId)) throw new Error('the statement failed');
+          for (const { event } of events) handled.push(nOf(event));
+        },
+      },
+    );
+    await waitFor(() => handled.length === 12 && dlq.length === 2, { description: 'every good event handled, two dead letters' });
+    expect(handled).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13]);
+    expect(batches).toBeGreaterThan(0);
+    expect(dlq.map((r) => r.headers[DeadLetterHeaders.reason]).sort()).toEqual(['non-retriable', 'undecodable']);
+  });
+
   it('dead-letters a non-retriable failure at once, after one attempt', async () => {
     const topic = uniqueName('non-retriable');
     let calls = 0;
