@@ -90,6 +90,17 @@ function snapshot(orderId) {
   };
 }
 
+/** Mean partner round trip and intake call from the service's own histograms. */
+async function whereTheTimeWent(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (name) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))].reduce((total, m) => total + Number(m[1]), 0);
+  const mean = (name) => (1000 * sum(`${name}_sum`)) / Math.max(1, sum(`${name}_count`));
+  return (
+    `service: partner round trip mean ${mean('dispatch_attempt_duration_seconds').toFixed(1)} ms over ${sum('dispatch_attempt_duration_seconds_count')} attempts; ` +
+    `intake ${sum('orderflow_consumer_messages_processed_total')} events in ${sum('orderflow_consumer_handler_duration_seconds_count')} calls, mean ${mean('orderflow_consumer_handler_duration_seconds').toFixed(1)} ms per call`
+  );
+}
+
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
@@ -133,6 +144,7 @@ async function main() {
     console.log(`published in ${((published - started) / 1000).toFixed(1)} s; ${expected} deliveries in ${seconds.toFixed(1)} s: ${Math.round(expected / seconds)} deliveries/s`);
     console.log(`publish → delivered: p50 ${Math.round(pct(latencies, 50))} ms, p99 ${Math.round(pct(latencies, 99))} ms, max ${Math.round(latencies[latencies.length - 1])} ms`);
     console.log(`signatures verified ${partner.counts().verified}, refused ${partner.counts().refused}`);
+    console.log(await whereTheTimeWent(dispatch.url));
   } finally {
     await bus.close();
     partner.server.close();

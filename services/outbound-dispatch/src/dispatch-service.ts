@@ -5,10 +5,11 @@ import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle 
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
+import { adminRoutes } from './api/admin.routes';
 import { subscriptionRoutes } from './api/subscriptions.routes';
 import type { DispatchConfig } from './config';
 import { Dispatcher } from './delivery/dispatcher';
-import { intakeHandler } from './delivery/intake';
+import { intakeBatchHandler, intakeHandler } from './delivery/intake';
 import { Sender } from './delivery/sender';
 import { OutboundPolicy } from './delivery/url-safety';
 import { DispatchMetrics } from './dispatch.metrics';
@@ -52,7 +53,10 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
     registry,
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
-    routes: (express) => subscriptionRoutes({ prisma: () => prisma, policy, dispatcher: () => dispatcher })(express),
+    routes: (express) => {
+      subscriptionRoutes({ prisma: () => prisma, policy, dispatcher: () => dispatcher })(express);
+      adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, dispatcher: () => dispatcher })(express);
+    },
   });
 
   return {
@@ -83,13 +87,15 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
       dispatcher.start();
       await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }, { topic: Topics.operations }], { withDeadLetters: true });
       const sql = database.sql;
+      const intakeDeps = { sql: () => sql, deliveriesDue: () => dispatcher?.notify() };
       consumer = await bus.runConsumer({
         // A database outage pauses the partition; the message waits instead of dead-lettering.
         unavailable: databaseOutage,
         groupId: DISPATCH_GROUP,
         topics: [Topics.orders, Topics.fulfillment],
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
-        handler: intakeHandler({ sql: () => sql, deliveriesDue: () => dispatcher?.notify() }),
+        handler: intakeHandler(intakeDeps),
+        batchHandler: intakeBatchHandler(intakeDeps),
       });
       logger.info({ database: database.kind, allowedHosts: config.OUTBOUND_ALLOWED_HOSTS.length }, 'outbound dispatch started');
     },

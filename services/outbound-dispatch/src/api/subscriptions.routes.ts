@@ -3,10 +3,10 @@ import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@ord
 import type { Express, Request } from 'express';
 import { z } from 'zod';
 import type { Dispatcher } from '../delivery/dispatcher';
-import { matches } from '../delivery/intake';
 import { newSecret } from '../delivery/signer';
 import { UnsafeDestinationError, type OutboundPolicy } from '../delivery/url-safety';
 import type { PrismaClient, Subscription } from '../generated/prisma/client';
+import { replayInto, resendDelivery, updateSubscription } from './subscription-actions';
 
 const eventPattern = z.string().regex(/^(\*|[a-z_]+\.\*|[a-z_]+\.[a-z_.]+)$/, { message: 'an event type, a family like order.*, or *' });
 const createBody = z.object({
@@ -37,7 +37,7 @@ const replayBody = z.object({ from: isoDate.optional(), to: isoDate.optional(), 
 /** How long the old secret keeps signing after a rotation. */
 const ROTATION_GRACE_MS = 24 * 3_600_000;
 
-function view(s: Subscription) {
+export function view(s: Subscription) {
   return {
     id: s.id,
     url: s.url,
@@ -100,18 +100,9 @@ export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefine
       const current = await owned(req);
       const body = patchBody.safeParse(req.body);
       if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
-      const { url, active, ...rest } = body.data;
-      const enabling = active === true && !current.active;
-      const [updated] = await prisma().$transaction([
-        prisma().subscription.update({
-          where: { id: current.id },
-          data: { ...rest, ...(url ? { url: safeUrl(url) } : {}), ...(active === undefined ? {} : { active, disabledReason: active ? null : 'disabled by the instance' }), ...(enabling ? { failingSince: null } : {}), updatedAt: new Date() },
-        }),
-        // What arrived while it was disabled goes out now, in order, with its original IDs.
-        ...(enabling ? [prisma().delivery.updateMany({ where: { subscriptionId: current.id, status: 'HELD' }, data: { status: 'PENDING', nextAttemptAt: new Date() } })] : []),
-        ...(active === false ? [prisma().delivery.updateMany({ where: { subscriptionId: current.id, status: 'PENDING' }, data: { status: 'HELD' } })] : []),
-      ]);
-      if (enabling) due();
+      const { url, ...rest } = body.data;
+      const { updated, released } = await updateSubscription(prisma(), current, { ...rest, ...(url ? { url: safeUrl(url) } : {}) }, 'disabled by the instance');
+      if (released) due();
       res.json(view(updated));
     });
 
@@ -173,23 +164,7 @@ export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefine
       const current = await owned(req);
       const body = replayBody.safeParse(req.body ?? {});
       if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
-      const events = await prisma().event.findMany({
-        where: { instanceId: current.instanceId, type: body.data.eventType, occurredAt: { gte: body.data.from, lt: body.data.to } },
-        orderBy: { seq: 'asc' },
-        select: { id: true, type: true, orderKey: true },
-      });
-      let replayed = 0;
-      for (const event of events.filter((e) => matches(current.eventTypes, e.type))) {
-        replayed += await prisma().$executeRawUnsafe(
-          `INSERT INTO deliveries (subscription_id, event_id, event_type, order_key, status, next_attempt_at) VALUES ($1, $2, $3, $4, $5, now())
-           ON CONFLICT (subscription_id, event_id) DO UPDATE SET status = EXCLUDED.status, attempts = 0, next_attempt_at = now(), leased_until = NULL`,
-          current.id,
-          event.id,
-          event.type,
-          event.orderKey,
-          current.active ? 'PENDING' : 'HELD',
-        );
-      }
+      const replayed = await replayInto(prisma(), current, body.data);
       due();
       res.status(202).json({ replayed });
     });
@@ -202,7 +177,7 @@ export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefine
 
     app.post('/external/deliveries/:deliveryId/resend', async (req, res) => {
       const delivery = await findOwnedDelivery(req);
-      await prisma().delivery.update({ where: { id: delivery.id }, data: { status: 'PENDING', attempts: 0, nextAttemptAt: new Date(), leasedUntil: null } });
+      await resendDelivery(prisma(), delivery.id);
       due();
       res.status(202).json({ id: String(delivery.id), status: 'PENDING' });
     });
@@ -217,7 +192,7 @@ export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefine
   }
 }
 
-function deliveryView(d: { id: bigint; subscriptionId: string; eventId: string; eventType: string; orderKey: string; status: string; attempts: number; nextAttemptAt: Date; lastStatus: number | null; lastError: string | null; createdAt: Date; deliveredAt: Date | null }) {
+export function deliveryView(d: { id: bigint; subscriptionId: string; eventId: string; eventType: string; orderKey: string; status: string; attempts: number; nextAttemptAt: Date; lastStatus: number | null; lastError: string | null; createdAt: Date; deliveredAt: Date | null }) {
   return {
     id: String(d.id),
     subscriptionId: d.subscriptionId,

@@ -1,5 +1,5 @@
 import type { Logger } from '@orderflow/logging';
-import { BreakerOpenError, createBreaker, type Breaker } from '@orderflow/resilience';
+import { BreakerOpenError, createBreaker, type Breaker, type BreakerState } from '@orderflow/resilience';
 import type { Registry } from 'prom-client';
 import { enqueue, StatementBatcher, type SqlExecutor } from '@orderflow/db';
 import { encodeEvent, newEvent, type AnyEvent } from '@orderflow/events';
@@ -7,6 +7,7 @@ import type { PrismaClient, Subscription } from '../generated/prisma/client';
 import type { DispatchMetrics } from '../dispatch.metrics';
 import type { Sender, SendResult } from './sender';
 import { signatureHeader } from './signer';
+import { promoteWaiting } from './ordering';
 import { UnsafeDestinationError } from './url-safety';
 
 export interface DispatcherOptions {
@@ -36,6 +37,9 @@ export interface DispatcherOptions {
   published: () => void;
 }
 
+/** How often the claim loop also promotes WAITING deliveries whose head ended unseen (see promoteWaiting). */
+const SWEEP_INTERVAL_MS = 1_000;
+
 /** A partner answer that counts against its endpoint's breaker (5xx). */
 class PartnerFailure extends Error {
   constructor(readonly result: SendResult) {
@@ -53,12 +57,13 @@ interface Claimed {
   body: unknown;
 }
 
-const SUBSCRIPTION_COLUMNS = `id, instance_id AS "instanceId", url, description, event_types AS "eventTypes", ordered, active,
-  disabled_reason AS "disabledReason", secret, previous_secret AS "previousSecret", previous_expires_at AS "previousExpiresAt",
-  failing_since AS "failingSince", created_at AS "createdAt", updated_at AS "updatedAt"`;
+const SUBSCRIPTION_COLUMNS = `s.id, s.instance_id AS "instanceId", s.url, s.description, s.event_types AS "eventTypes", s.ordered, s.active,
+  s.disabled_reason AS "disabledReason", s.secret, s.previous_secret AS "previousSecret", s.previous_expires_at AS "previousExpiresAt",
+  s.failing_since AS "failingSince", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
 
 interface Success {
   id: bigint;
+  ordered: boolean;
   attempts: number;
   at: Date;
   result: SendResult;
@@ -76,16 +81,22 @@ type Outcome =
  * work and a crashed sender's deliveries come back after the lease; everything about a retry
  * (attempts, next attempt time) is persisted before the next one, so a restart forgets nothing.
  *
- * - Ordered subscriptions: a delivery is due only when no earlier delivery of the same
- *   (subscription, order key) is still pending, so one order's events arrive in the order they
- *   happened and a failing event holds back only its own order's later events.
+ * - Ordered subscriptions: a delivery waits (WAITING) while an earlier delivery of the same
+ *   (subscription, order key) is pending, and goes to the head when that one is delivered or
+ *   fails for good, so one order's events arrive in the order they happened and a failing event
+ *   holds back only its own order's later events.
  * - One breaker per subscription: while open, its deliveries wait without spending attempts.
  * - At most `endpointConcurrency` in flight per subscription: a slow partner never takes the
  *   slots other partners need.
  */
 export class Dispatcher {
+  /** Per subscription: deliveries being sent (waiting for the partner's answer). */
   private readonly inFlight = new Map<string, number>();
-  private readonly leased = new Set<string>();
+  /** Per subscription: leased here and not yet recorded (queued, in flight or being recorded). */
+  private readonly held = new Map<string, number>();
+  /** Per subscription: claimed deliveries waiting for one of its slots, in claim order. */
+  private readonly queued = new Map<string, Claimed[]>();
+  private leasedCount = 0;
   private readonly breakers = new Map<string, Breaker<[() => Promise<SendResult>], SendResult>>();
   private readonly clock: () => number;
   private pumping: Promise<void> | undefined;
@@ -95,6 +106,7 @@ export class Dispatcher {
   private readonly running = new Set<Promise<void>>();
   /** Successes (nearly every attempt) are recorded together: one statement per batch. */
   private readonly successes: StatementBatcher<Success, void>;
+  private sweptAt = 0;
 
   constructor(private readonly options: DispatcherOptions) {
     this.clock = options.clock ?? Date.now;
@@ -126,10 +138,24 @@ export class Dispatcher {
       });
   }
 
+  /**
+   * The endpoint breaker's state in this replica ('closed' before its first delivery here):
+   * breakers are per process, so another replica may see the same partner differently.
+   */
+  breakerState(subscriptionId: string): BreakerState {
+    return this.breakers.get(subscriptionId)?.state ?? 'closed';
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.pumping;
+    // Claimed but never started: hand the leases back, so another replica (or the next start) sends them now.
+    const unsent = [...this.queued.values()].flat().map((d) => String(d.id));
+    this.queued.clear();
+    if (unsent.length > 0) {
+      await this.options.sql.query(`UPDATE deliveries SET leased_until = NULL WHERE id = ANY($1::bigint[])`, [unsent]).catch((err: unknown) => this.options.logger.warn({ err }, 'leases not handed back; they expire'));
+    }
     await Promise.all(this.running);
     for (const breaker of this.breakers.values()) breaker.shutdown();
   }
@@ -143,74 +169,93 @@ export class Dispatcher {
 
   private async pump(): Promise<void> {
     const { sql, concurrency, endpointConcurrency } = this.options;
-    const free = concurrency - this.leased.size;
+    // Claims run ahead of sending (up to twice the slots), so a freed slot starts the next
+    // delivery at once instead of after a claim's round trip.
+    const free = 2 * concurrency - this.leasedCount;
     if (free <= 0) return;
     const now = new Date(this.clock());
     const leaseUntil = new Date(now.getTime() + 2 * this.options.requestTimeoutMs + 5_000);
-    // Claim and lease in one statement; SKIP LOCKED lets replicas claim side by side.
-    const rows = await sql.query<{ id: string | number; subscription_id: string; event_id: string; attempts: number }>(
+    if (now.getTime() - this.sweptAt >= SWEEP_INTERVAL_MS) {
+      this.sweptAt = now.getTime();
+      await promoteWaiting(sql);
+    }
+    // Claim and lease in one statement; SKIP LOCKED lets replicas claim side by side. Every
+    // PENDING delivery may be sent (an ordered key's later ones are WAITING), so this reads
+    // due deliveries in order and stops at its limit. Subscriptions at their concurrency are
+    // passed over; of the others, each gets at most its free slots.
+    const rows = await sql.query<Subscription & { deliveryId: string | number; eventId: string; attempts: number; body: unknown; stored: boolean }>(
       `WITH due AS (
-         SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-         WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND (d.leased_until IS NULL OR d.leased_until < $1) AND s.active
-           AND (NOT s.ordered OR NOT EXISTS (
-             SELECT 1 FROM deliveries e WHERE e.subscription_id = d.subscription_id AND e.order_key = d.order_key AND e.id < d.id AND e.status IN ('PENDING', 'HELD')))
+         SELECT d.id, d.subscription_id, d.next_attempt_at FROM deliveries d
+         WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND (d.leased_until IS NULL OR d.leased_until < $1)
+           AND coalesce(($4::jsonb ->> d.subscription_id)::int, 0) < $5
          ORDER BY d.next_attempt_at, d.id LIMIT $2
-         FOR UPDATE OF d SKIP LOCKED)
-       UPDATE deliveries d SET leased_until = $3 FROM due WHERE d.id = due.id
-       RETURNING d.id, d.subscription_id, d.event_id, d.attempts`,
-      [now, free, leaseUntil],
+         FOR UPDATE OF d SKIP LOCKED),
+       ranked AS (
+         SELECT id, subscription_id, row_number() OVER (PARTITION BY subscription_id ORDER BY next_attempt_at, id) AS n FROM due),
+       claimed AS (
+         UPDATE deliveries d SET leased_until = $3 FROM ranked
+         WHERE d.id = ranked.id AND ranked.n <= $5 - coalesce(($4::jsonb ->> ranked.subscription_id)::int, 0)
+         RETURNING d.id, d.subscription_id, d.event_id, d.attempts)
+       SELECT c.id AS "deliveryId", c.event_id AS "eventId", c.attempts, e.body, e.id IS NOT NULL AS stored, ${SUBSCRIPTION_COLUMNS}
+       FROM claimed c JOIN subscriptions s ON s.id = c.subscription_id LEFT JOIN events e ON e.id = c.event_id
+       ORDER BY c.id`,
+      [now, free, leaseUntil, JSON.stringify(Object.fromEntries(this.held)), 2 * endpointConcurrency],
     );
-    if (rows.length === 0) {
-      this.options.metrics.throttled.set(0);
-      return;
-    }
-    // One slow partner must not take every slot: beyond its share, hand the lease back.
-    const planned = new Map(this.inFlight);
-    const keep: typeof rows = [];
-    const giveBack: string[] = [];
-    for (const row of rows.sort((x, y) => Number(x.id) - Number(y.id))) {
-      const busy = planned.get(row.subscription_id) ?? 0;
-      if (busy >= endpointConcurrency) {
-        giveBack.push(String(row.id));
-        continue;
-      }
-      planned.set(row.subscription_id, busy + 1);
-      keep.push(row);
-    }
-    this.options.metrics.throttled.set(giveBack.length);
-    if (giveBack.length > 0) {
-      await sql.query(`UPDATE deliveries SET leased_until = NULL WHERE id = ANY($1::bigint[])`, [giveBack]);
-    }
-    const [subscriptions, events] = await Promise.all([
-      sql.query<Subscription>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ANY($1::text[])`, [[...new Set(keep.map((r) => r.subscription_id))]]),
-      sql.query<{ id: string; body: unknown }>(`SELECT id, body FROM events WHERE id = ANY($1::text[])`, [[...new Set(keep.map((r) => r.event_id))]]),
-    ]);
-    const subscriptionById = new Map(subscriptions.map((sub) => [sub.id, sub]));
-    const bodyById = new Map(events.map((event) => [event.id, typeof event.body === 'string' ? JSON.parse(event.body) : event.body]));
-    for (const row of keep) {
-      const subscription = subscriptionById.get(row.subscription_id);
-      if (!subscription) continue;
-      this.track({ id: BigInt(row.id), eventId: row.event_id, attempts: Number(row.attempts), subscription, body: bodyById.get(row.event_id) });
+    this.options.metrics.throttled.set([...this.inFlight.values()].filter((n) => n >= endpointConcurrency).length);
+    for (const { deliveryId, eventId, attempts, body, stored, ...subscription } of rows) {
+      this.track({ id: BigInt(deliveryId), eventId, attempts: Number(attempts), subscription, body: stored ? (typeof body === 'string' ? JSON.parse(body) : body) : undefined });
     }
   }
 
   private track(delivery: Claimed): void {
-    const key = String(delivery.id);
     const subscriptionId = delivery.subscription.id;
-    this.leased.add(key);
+    this.leasedCount += 1;
+    this.held.set(subscriptionId, (this.held.get(subscriptionId) ?? 0) + 1);
+    const queue = this.queued.get(subscriptionId) ?? [];
+    queue.push(delivery);
+    this.queued.set(subscriptionId, queue);
+    this.drain(subscriptionId);
+  }
+
+  /** Starts the subscription's queued deliveries while it has free slots. */
+  private drain(subscriptionId: string): void {
+    const queue = this.queued.get(subscriptionId);
+    while (queue?.length && (this.inFlight.get(subscriptionId) ?? 0) < this.options.endpointConcurrency) {
+      this.begin(queue.shift()!);
+    }
+    if (queue?.length === 0) this.queued.delete(subscriptionId);
+  }
+
+  private begin(delivery: Claimed): void {
+    const subscriptionId = delivery.subscription.id;
     this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 0) + 1);
-    const run = this.attempt(delivery)
-      .catch((err: unknown) => this.options.logger.error({ err, deliveryId: key }, 'delivery attempt could not be recorded; its lease will expire and it runs again'))
+    this.options.metrics.inFlight.inc({ subscription: subscriptionId });
+    // The endpoint's slot is free once the partner answered: recording the answer is ours.
+    let answered = false;
+    const release = () => {
+      if (answered) return;
+      answered = true;
+      const left = (this.inFlight.get(subscriptionId) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(subscriptionId, left);
+      else this.inFlight.delete(subscriptionId);
+      this.options.metrics.inFlight.dec({ subscription: subscriptionId });
+      if (!this.stopped) this.drain(subscriptionId);
+    };
+    const run = this.attempt(delivery, release)
+      .catch((err: unknown) => this.options.logger.error({ err, deliveryId: String(delivery.id) }, 'delivery attempt could not be recorded; its lease will expire and it runs again'))
       .finally(() => {
-        this.leased.delete(key);
-        this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 1) - 1);
+        release();
+        this.leasedCount -= 1;
+        const left = (this.held.get(subscriptionId) ?? 1) - 1;
+        if (left > 0) this.held.set(subscriptionId, left);
+        else this.held.delete(subscriptionId);
         this.running.delete(run);
         this.notify();
       });
     this.running.add(run);
   }
 
-  private async attempt(delivery: Claimed): Promise<void> {
+  private async attempt(delivery: Claimed, answered: () => void): Promise<void> {
     const { prisma } = this.options;
     if (!delivery.subscription.active) {
       await prisma.delivery.update({ where: { id: delivery.id }, data: { status: 'HELD', leasedUntil: null } });
@@ -218,9 +263,11 @@ export class Dispatcher {
     }
     if (delivery.body === undefined) {
       await prisma.delivery.update({ where: { id: delivery.id }, data: { status: 'FAILED', lastError: 'the event is no longer stored', leasedUntil: null } });
+      await this.finished(delivery.subscription, [delivery.id]);
       return;
     }
     const outcome = await this.send(delivery.subscription, delivery, JSON.stringify(delivery.body));
+    answered();
     await this.record(delivery.subscription, delivery, outcome);
   }
 
@@ -267,8 +314,8 @@ export class Dispatcher {
     const result = 'result' in outcome ? outcome.result : undefined;
     const attempts = delivery.attempts + 1;
     if (outcome.kind === 'delivered') {
-      metrics.deliveries.inc({ outcome: 'delivered' });
-      await this.successes.run({ id: delivery.id, attempts, at: now, result: outcome.result });
+      metrics.deliveries.inc({ subscription: subscription.id, outcome: 'delivered' });
+      await this.successes.run({ id: delivery.id, attempts, at: now, result: outcome.result, ordered: subscription.ordered });
       if (subscription.failingSince) await prisma.subscription.update({ where: { id: subscription.id }, data: { failingSince: null } });
       return;
     }
@@ -283,19 +330,20 @@ export class Dispatcher {
       },
     });
     if (outcome.kind === 'gone') {
-      metrics.deliveries.inc({ outcome: 'gone' });
+      metrics.deliveries.inc({ subscription: subscription.id, outcome: 'gone' });
       await prisma.delivery.update({ where: { id: delivery.id }, data: { status: 'HELD', attempts, lastStatus: 410, lastError: 'the partner answered 410 Gone: subscription disabled', leasedUntil: null } });
       await this.disable(subscription, 'the endpoint answered 410 Gone');
       return;
     }
     const error = outcome.error;
     const last = outcome.kind === 'fatal' || attempts >= scheduleMs.length;
-    metrics.deliveries.inc({ outcome: last ? 'failed' : 'retry' });
+    metrics.deliveries.inc({ subscription: subscription.id, outcome: last ? 'failed' : 'retry' });
     const delay = last ? 0 : Math.max(this.withJitter(scheduleMs[attempts]), outcome.kind === 'retry' ? (outcome.notBeforeMs ?? 0) : 0);
     await prisma.delivery.update({
       where: { id: delivery.id },
       data: { status: last ? 'FAILED' : 'PENDING', attempts, lastStatus: result?.status ?? null, lastError: error, nextAttemptAt: new Date(now.getTime() + delay), leasedUntil: null },
     });
+    if (last) await this.finished(subscription, [delivery.id]);
     const failingSince = subscription.failingSince ?? now;
     if (!subscription.failingSince) await prisma.subscription.update({ where: { id: subscription.id }, data: { failingSince } });
     if (now.getTime() - failingSince.getTime() >= this.options.disableAfterMs) await this.disable(subscription, `every delivery failed for ${Math.round(this.options.disableAfterMs / 3_600_000)} h`);
@@ -312,7 +360,18 @@ export class Dispatcher {
        FROM v WHERE d.id = v.id`,
       batch.flatMap((s) => [String(s.id), s.attempts, s.at, s.result.status, s.result.latencyMs, s.result.excerpt]),
     );
+    const ordered = batch.filter((s) => s.ordered).map((s) => s.id);
+    if (ordered.length > 0) await this.promote(ordered);
     return batch.map(() => undefined);
+  }
+
+  /** An ordered subscription's deliveries ended (delivered, or failed for good): their keys' next go to the head. */
+  private async finished(subscription: Subscription, ids: bigint[]): Promise<void> {
+    if (subscription.ordered) await this.promote(ids);
+  }
+
+  private async promote(ids: bigint[]): Promise<void> {
+    if ((await promoteWaiting(this.options.sql, ids)) > 0) this.notify();
   }
 
   /**

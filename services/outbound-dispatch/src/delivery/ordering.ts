@@ -1,0 +1,39 @@
+import type { SqlExecutor } from '@orderflow/db';
+
+/**
+ * Ordered subscriptions keep one delivery per order key at the head (PENDING, or HELD while the
+ * subscription is off); the key's later deliveries wait behind it as WAITING, in id order. The
+ * claim then never has to look past a delivery it cannot send.
+ *
+ * The status a new (or replayed) delivery gets, as SQL over `s` (its subscription) and the SQL
+ * expressions for its order key and event ID: WAITING behind anything else of that key not yet
+ * finished, or behind an earlier event of the same run (`laterInRun`).
+ */
+export const initialStatusSql = (sql: { orderKey: string; eventId: string; laterInRun?: string }) => `CASE
+  WHEN s.ordered AND (${sql.laterInRun ?? 'false'} OR EXISTS (
+    SELECT 1 FROM deliveries e WHERE e.subscription_id = s.id AND e.order_key = ${sql.orderKey} AND e.event_id <> ${sql.eventId}
+      AND e.status IN ('PENDING', 'WAITING', 'HELD')))
+  THEN 'WAITING' WHEN s.active THEN 'PENDING' ELSE 'HELD' END`;
+
+/**
+ * Moves the first WAITING delivery of an order key to the head once nothing of that key is
+ * PENDING or HELD: for the keys of `finished` (deliveries that just ended), or for every key.
+ * The second form is the sweep that repairs a race no statement can see: a delivery created
+ * while its head was ending, by a statement that still saw the head. Two promotions of the same
+ * key pick the same row, and the second finds it no longer WAITING.
+ */
+export async function promoteWaiting(sql: SqlExecutor, finished?: readonly bigint[]): Promise<number> {
+  const scope = finished
+    ? `AND (w.subscription_id, w.order_key) IN (SELECT subscription_id, order_key FROM deliveries WHERE id = ANY($1::bigint[]))`
+    : '';
+  const rows = await sql.query<{ id: string }>(
+    `UPDATE deliveries w SET status = CASE WHEN s.active THEN 'PENDING' ELSE 'HELD' END
+     FROM subscriptions s
+     WHERE s.id = w.subscription_id AND w.status = 'WAITING' ${scope}
+       AND w.id = (SELECT min(x.id) FROM deliveries x WHERE x.subscription_id = w.subscription_id AND x.order_key = w.order_key AND x.status = 'WAITING')
+       AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = w.subscription_id AND e.order_key = w.order_key AND e.status IN ('PENDING', 'HELD'))
+     RETURNING w.id`,
+    finished ? [finished.map(String)] : [],
+  );
+  return rows.length;
+}
