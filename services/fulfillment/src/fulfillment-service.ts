@@ -56,7 +56,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
       customerRoutes({ prisma: () => prisma, signer, cipher })(express);
-      adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, cipher, metrics, runner: () => runner })(express);
+      adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, cipher, signer, metrics, runner: () => runner })(express);
     },
   });
 

@@ -20,6 +20,10 @@ const listQuery = z.object({
   status: z.enum(['received', 'published', 'ignored', 'failed']).optional(),
   source: z.enum(['stripe', 'wix']).optional(),
   type: z.string().min(1).optional(),
+  /** An order's events: the Kafka key the ingress gave them (our order ID, else the PaymentIntent's). */
+  orderKey: z.string().min(1).max(200).optional(),
+  /** The provider's event ID (`evt_...`, a Wix event ID). */
+  eventId: z.string().min(1).max(200).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),

@@ -16,6 +16,8 @@ export interface ListFilter {
   status?: EventStatus;
   source?: string;
   type?: string;
+  orderKey?: string;
+  eventId?: string;
   from?: Date;
   to?: Date;
   /** Rows with an id below this (the previous page's last id). */
@@ -148,6 +150,9 @@ export class EventLogRepository {
       status: filter.status,
       source: filter.source,
       type: filter.type,
+      orderKey: filter.orderKey,
+      // With every source named, an event ID lookup probes the (source, event_id) unique index.
+      ...(filter.eventId !== undefined ? { eventId: filter.eventId, source: filter.source ?? { in: ['stripe', 'wix'] } } : {}),
       receivedAt: filter.from || filter.to ? { gte: filter.from, lt: filter.to } : undefined,
       id: filter.before !== undefined ? { lt: filter.before } : undefined,
     };

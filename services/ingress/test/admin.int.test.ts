@@ -50,6 +50,16 @@ describe('admin API', () => {
     expect((await fetch(`${stack.running.url}/admin/events?status=bogus`, { headers: auth })).status).toBe(400);
   });
 
+  it('finds an order’s events by their order key, and one event by its provider event ID', async () => {
+    const byOrder = (await (await fetch(`${stack.running.url}/admin/events?orderKey=order-admin-3`, { headers: auth })).json()) as { items: Row[] };
+    expect(byOrder.items.map((r) => r.eventId)).toEqual([ids[3]]);
+    const byEventId = (await (await fetch(`${stack.running.url}/admin/events?eventId=${ids[1]}`, { headers: auth })).json()) as { items: Row[] };
+    expect(byEventId.items.map((r) => r.eventId)).toEqual([ids[1]]);
+    const wrongSource = (await (await fetch(`${stack.running.url}/admin/events?eventId=${ids[1]}&source=wix`, { headers: auth })).json()) as { items: Row[] };
+    expect(wrongSource.items).toEqual([]);
+    expect((await fetch(`${stack.running.url}/admin/events?orderKey=${'k'.repeat(201)}`, { headers: auth })).status).toBe(400);
+  });
+
   it('gets one event with its payload, 404 for an unknown id', async () => {
     const list = (await (await fetch(`${stack.running.url}/admin/events?limit=1&type=payment_intent.succeeded`, { headers: auth })).json()) as { items: Row[] };
     const row = (await (await fetch(`${stack.running.url}/admin/events/${list.items[0]?.id}`, { headers: auth })).json()) as Row;

@@ -40,6 +40,15 @@ export const notificationConfigSchema = z
      * the topics from the beginning must not mail every customer the shop ever had.
      */
     NOTIFY_MAX_EVENT_AGE: durationMs().default(24 * 3_600_000),
+    /**
+     * The customer's order history page (the console's `/account`). With CUSTOMER_LINK_SECRET,
+     * customer mails carry a signed, expiring link to it; unset, they carry none.
+     */
+    ACCOUNT_URL: url({ protocols: ['https', 'http'] }).optional(),
+    /** Signs the account links (HMAC-SHA256); the console verifies with the same secret. */
+    CUSTOMER_LINK_SECRET: secret().pipe(z.string().min(32, { message: 'must be at least 32 characters' })).optional(),
+    /** How long a mailed account link opens the history. */
+    CUSTOMER_LINK_TTL: durationMs().default(30 * 24 * 3_600_000),
     /** UTC hour (0–23) at which yesterday's webhook summary is mailed. Unset: only on request. */
     SUMMARY_HOUR: z
       .string()
@@ -49,6 +58,7 @@ export const notificationConfigSchema = z
   })
   .superRefine((config, ctx) => {
     if (config.SMTP_URL && !config.MAIL_FROM) ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' });
+    if (config.ACCOUNT_URL && !config.CUSTOMER_LINK_SECRET) ctx.addIssue({ code: 'custom', path: ['CUSTOMER_LINK_SECRET'], message: 'is required when ACCOUNT_URL is set' });
   });
 
 export type NotificationConfig = Readonly<z.output<typeof notificationConfigSchema>>;

@@ -17,6 +17,7 @@ import { eventsHandler } from './domain/events.consumer';
 import { NotificationLog } from './domain/notification-log';
 import { mailbox, NotificationPlanner } from './domain/notification-planner';
 import { PrismaClient } from './generated/prisma/client';
+import { AccountLinks } from './messages/account-link';
 import { EmailTemplates } from './messages/email-templates';
 import { OrderEmails } from './messages/order-emails';
 import { NotificationMetrics } from './notification.metrics';
@@ -60,7 +61,8 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
   const channels = channelsOf(config);
   const enabled = new Set(channels.map((c) => c.name));
   const adminEmail = mailbox(config.SHOP_ADMIN_EMAIL) ?? undefined;
-  const planner = new NotificationPlanner({ emails: new OrderEmails(templates, config.SHOP_NAME), channels: enabled, adminEmail });
+  const accountLinks = config.ACCOUNT_URL && config.CUSTOMER_LINK_SECRET ? new AccountLinks({ url: config.ACCOUNT_URL, secret: config.CUSTOMER_LINK_SECRET, ttlMs: config.CUSTOMER_LINK_TTL }) : undefined;
+  const planner = new NotificationPlanner({ emails: new OrderEmails(templates, config.SHOP_NAME, accountLinks), channels: enabled, adminEmail });
 
   let database: Database | undefined;
   let prisma: PrismaClient | undefined;

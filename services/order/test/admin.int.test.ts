@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
-import { api, checkoutBody, fromStripe, orderWhen, SHOP_A, SHOP_B, useOrderStack } from './support';
+import { api, checkoutBody, fromStripe, orderWhen, SHOP_A, SHOP_B, useOrderStack, wixEvent } from './support';
 
 const item = (unitAmountCents: number) => ({ productId: 'course', name: 'Course', quantity: 1, unitAmountCents, kind: 'license', capacityKey: null });
 
@@ -79,6 +79,24 @@ describe('the admin API (seeds 001, 003)', () => {
     stack.stripe.failNext({ method: 'POST', path: '/v1/refunds' }, { status: 400, type: 'invalid_request_error', code: 'charge_already_refunded', message: 'already refunded' });
     expect((await api(stack.running.url, `/admin/orders/${orderId}/refund`, { admin: true, method: 'POST', body: {} })).status).toBe(502);
     expect(stack.stripe.refunds.filter((r) => r.payment_intent === paymentIntentId)).toHaveLength(0);
+  });
+
+  it('finds an order from one search box: its ID, Wix number, email, payment or external reference, within a status', async () => {
+    const email = `search-${randomUUID()}@example.com`;
+    const { orderId, paymentIntentId } = await checkout(email);
+    const reference = `INV-${randomUUID()}`;
+    const number = String(Math.floor(Math.random() * 1e9));
+    const wix = { id: randomUUID(), number, currency: 'EUR', externalReference: reference, buyerInfo: { email: `wix-${email}` }, priceSummary: { total: { amount: '12.00' } }, lineItems: [] };
+    await stack.publish(wixEvent('created', SHOP_A.instanceId, wix));
+    await orderWhen(stack.running.url, wix.id, () => true);
+    const search = async (q: string, extra = '') => (await api(stack.running.url, `/admin/orders?q=${encodeURIComponent(q)}${extra}`, { admin: true })).body.items.map((o: { orderId: string }) => o.orderId);
+
+    for (const q of [orderId, email.toUpperCase(), paymentIntentId]) expect(await search(q)).toEqual([orderId]);
+    for (const q of [reference, number, `#${number}`]) expect(await search(q)).toEqual([wix.id]);
+    expect(await search(orderId, '&status=PENDING')).toEqual([orderId]);
+    expect(await search(orderId, '&status=PAID')).toEqual([]);
+    expect(await search(`nobody-${randomUUID()}`)).toEqual([]);
+    expect((await api(stack.running.url, `/admin/orders?q=${'x'.repeat(201)}`, { admin: true })).status).toBe(400);
   });
 
   it('answers 404 for an unknown order', async () => {

@@ -2,17 +2,21 @@ import { adminAuth, HttpProblem, rawJson } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { LicenseCipher } from '../crypto/license-cipher';
+import type { TicketSigner } from '../crypto/ticket-signer';
 import type { JobRunner } from '../domain/jobs';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
 import type { PrismaClient } from '../generated/prisma/client';
+import { fulfillmentView } from './fulfillment-view';
 
 const addKeysBody = z.object({ keys: z.array(z.string().trim().min(4).max(500)).min(1).max(10_000) });
 const listQuery = z.object({ status: z.enum(['PENDING', 'COMPLETED', 'FAILED', 'VOIDED']).default('FAILED'), limit: z.coerce.number().int().min(1).max(200).default(50) });
+const viewQuery = z.object({ reveal: z.literal('keys').optional() });
 
 export interface AdminRouteDeps {
   token: string;
   prisma: () => PrismaClient | undefined;
   cipher: LicenseCipher;
+  signer: TicketSigner;
   metrics: FulfillmentMetrics;
   runner: () => JobRunner | undefined;
 }
@@ -81,6 +85,31 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
           nextAttemptAt: job.nextAttemptAt.toISOString(),
           updatedAt: job.updatedAt.toISOString(),
         })),
+      });
+    });
+
+    /**
+     * One order's fulfillment for support: the job, its tickets and licenses. License keys are
+     * hints unless `reveal=keys` asks for them, and every reveal is logged (without the keys).
+     */
+    app.get('/admin/orders/:orderId/fulfillment', async (req, res) => {
+      const query = viewQuery.safeParse(req.query);
+      if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
+      const orderId = String(req.params.orderId);
+      const job = await prisma().fulfillmentJob.findUnique({ where: { orderId } });
+      if (!job) throw new HttpProblem(404, { detail: `No fulfillment for ${orderId}` });
+      const revealKeys = query.data.reveal === 'keys';
+      if (revealKeys) req.log.info({ orderId }, 'license keys revealed through the admin API');
+      res.json({
+        ...(await fulfillmentView(prisma(), job, { signer: deps.signer, cipher: deps.cipher, revealKeys })),
+        instanceId: job.instanceId,
+        attempts: job.attempts,
+        round: job.round,
+        retriable: job.retriable,
+        createdAt: job.createdAt.toISOString(),
+        updatedAt: job.updatedAt.toISOString(),
+        completedAt: job.completedAt?.toISOString() ?? null,
+        voidedAt: job.voidedAt?.toISOString() ?? null,
       });
     });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { LicenseCipher } from '../crypto/license-cipher';
 import type { TicketSigner } from '../crypto/ticket-signer';
 import type { PrismaClient } from '../generated/prisma/client';
+import { fulfillmentView } from './fulfillment-view';
 
 const verifyBody = z.object({ payload: z.string().min(1).max(2_000) });
 
@@ -21,34 +22,7 @@ export function customerRoutes(deps: { prisma: () => PrismaClient | undefined; s
       const orderId = String(req.params.orderId);
       const job = await prisma().fulfillmentJob.findUnique({ where: { orderId } });
       if (!job || job.instanceId !== instanceOf(req)) throw new HttpProblem(404, { detail: 'No fulfillment for this order' });
-      const [tickets, licenses] = await Promise.all([
-        prisma().ticket.findMany({ where: { orderId }, orderBy: [{ lineId: 'asc' }, { seat: 'asc' }] }),
-        prisma().licenseKey.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
-      ]);
-      res.json({
-        orderId,
-        status: job.status,
-        lastError: job.lastError,
-        tickets: tickets.map((t) => ({
-          ticketId: t.id,
-          lineId: t.lineId,
-          seat: t.seat,
-          capacityKey: t.capacityKey,
-          code: t.code,
-          status: t.status,
-          qrPayload: t.status === 'ISSUED' ? deps.signer.sign({ ticketId: t.id, orderId: t.orderId, capacityKey: t.capacityKey }) : null,
-        })),
-        licenses: licenses.map((k) => ({
-          licenseId: String(k.id),
-          lineId: k.lineId,
-          productId: k.productId,
-          unit: k.unit,
-          status: k.status,
-          // A revoked key is not shown again: it no longer belongs to the customer.
-          key: k.status === 'ASSIGNED' ? deps.cipher.decrypt(k.ciphertext) : null,
-          keyHint: k.keyHint,
-        })),
-      });
+      res.json(await fulfillmentView(prisma(), job, { signer: deps.signer, cipher: deps.cipher, revealKeys: true }));
     });
 
     /** The door: is this QR payload an authentic ticket of ours, and still valid? */

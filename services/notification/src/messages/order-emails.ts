@@ -1,4 +1,5 @@
 import type { FulfillmentOutcome, OrderSnapshot } from '@orderflow/events';
+import type { AccountLinks } from './account-link';
 import type { EmailMessage, EmailTemplates } from './email-templates';
 import { customerLabel, greetingName, itemsOf, lineName, money, orderNumber } from './order-view';
 
@@ -20,6 +21,8 @@ export class OrderEmails {
   constructor(
     private readonly templates: EmailTemplates,
     private readonly shopName: string,
+    /** Without them customer mails carry no link to the order history. */
+    private readonly accountLinks?: AccountLinks,
   ) {}
 
   /**
@@ -47,6 +50,7 @@ export class OrderEmails {
   paymentFailed(order: OrderSnapshot): EmailMessage {
     return this.templates.render('payment-failed', {
       shopName: this.shopName,
+      accountUrl: this.accountUrl(order.customer.email, order.instanceId),
       customerName: greetingName(order.customer),
       orderNumber: orderNumber(order),
       items: itemsOf(order),
@@ -59,6 +63,7 @@ export class OrderEmails {
   refund(order: OrderSnapshot): EmailMessage {
     return this.templates.render('refund', {
       shopName: this.shopName,
+      accountUrl: this.accountUrl(order.customer.email, order.instanceId),
       customerName: greetingName(order.customer),
       orderNumber: orderNumber(order),
       items: itemsOf(order),
@@ -86,6 +91,8 @@ export class OrderEmails {
     const lines = new Map((order?.lines ?? []).map((l) => [l.lineId, lineName(l)]));
     return {
       shopName: this.shopName,
+      // The address the planner sends to: the fulfillment's customer first, as there.
+      accountUrl: this.accountUrl(outcome.customer?.email ?? order?.customer.email ?? null, order?.instanceId ?? outcome.instanceId ?? null),
       customerName: greetingName(order?.customer ?? outcome.customer),
       orderNumber: order ? orderNumber(order) : outcome.orderId,
       tickets: (outcome.tickets ?? []).map((t) => ({
@@ -97,6 +104,12 @@ export class OrderEmails {
       })),
       licenses: (outcome.licenses ?? []).map((l) => ({ name: lines.get(l.lineId) ?? l.productId, hint: l.keyHint })),
     };
+  }
+
+  /** The signed link to the customer's order history, for the address the mail goes to. */
+  private accountUrl(email: string | null, instanceId: string | null): string | null {
+    const address = email?.trim();
+    return this.accountLinks && address ? this.accountLinks.for(address, instanceId) : null;
   }
 }
 

@@ -6,7 +6,7 @@ import type { Express, Request } from 'express';
 import { z } from 'zod';
 import { ORDER_INCLUDE, type Cause, type OrderBook } from '../domain/order-book';
 import type { Payments } from '../domain/payments';
-import type { PrismaClient } from '../generated/prisma/client';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { StripeGateway } from '../stripe.gateway';
 import { orderView, page } from './order-views';
 
@@ -24,6 +24,8 @@ const listQuery = z.object({
   status: orderStatusSchema.optional(),
   instanceId: z.string().min(1).optional(),
   email: z.string().min(1).optional(),
+  /** Support's search box: an order ID or number, an email, an external or payment reference. */
+  q: z.string().trim().min(1).max(200).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
   cursor: z.string().min(1).optional(),
@@ -31,6 +33,26 @@ const listQuery = z.object({
 });
 const refundBody = z.object({ amountCents: z.number().int().positive().optional(), reason: z.string().max(500).optional() }).default({});
 const capacityBody = z.object({ capacity: z.number().int().min(0).max(10_000_000), instanceId: z.string().min(1).nullable().default(null) });
+
+/**
+ * What one search box matches, exactly (every column is unique or indexed, migration 0002;
+ * the email compares case-insensitively, as the `email` filter does): our order ID, the Wix order number (with or without its '#'), the
+ * shop's external reference, the Stripe PaymentIntent or Checkout Session, the cart or
+ * checkout, or the customer's email in any case.
+ */
+function searchTerms(q: string): Prisma.OrderWhereInput[] {
+  return [
+    { id: q },
+    { wixOrderNumber: q.replace(/^#/, '') },
+    { externalReference: q },
+    { providerCheckoutRef: q },
+    { checkoutSessionId: q },
+    { wixOrderId: q },
+    { cartId: q },
+    { checkoutId: q },
+    { customerEmail: { equals: q, mode: 'insensitive' } },
+  ];
+}
 
 /**
  * Support's API (bearer ADMIN_TOKEN; seeds 001 and 003): find orders, see one with its payments,
@@ -52,13 +74,14 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     app.get('/admin/orders', async (req, res) => {
       const query = listQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
-      const { status, instanceId, email, from, to, cursor, limit } = query.data;
+      const { status, instanceId, email, q, from, to, cursor, limit } = query.data;
       const rows = await prisma().order.findMany({
         where: {
           status,
           instanceId,
           customerEmail: email ? { equals: email, mode: 'insensitive' } : undefined,
           createdAt: from || to ? { gte: from, lt: to } : undefined,
+          ...(q ? { OR: searchTerms(q) } : {}),
           ...(cursor ? { id: { lt: cursor } } : {}),
         },
         include: ORDER_INCLUDE,
