@@ -1,0 +1,10 @@
+export { runCli } from './run-cli';
+export type { CliIo } from './cli-io';
+export { CliError, UsageError } from './cli-error';
+export { parseTriggerArgs, type TriggerArgs } from './trigger.args';
+export { parseListenArgs, type ListenArgs } from './listen.args';
+export { buildStripeEvent, stripeTriggerTypes, STRIPE_API_VERSION, type StripeEvent, type StripeEventInput, type StripeTriggerType } from './stripe.payloads';
+export { buildWixWebhook, wixTriggerTypes, type WixEventInput, type WixTriggerType, type WixWebhook } from './wix.payloads';
+export { signWixWebhook, wixSigningKey } from './wix.jwt';
+export { stripeSignature } from './stripe.signature';
+export type { LineItem, OrderFacts } from './order-facts';
