@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure what the integration tests need is on this machine: PostgreSQL on
 # 127.0.0.1:5432, Redis on 127.0.0.1:6379 (started if down), and kcat, the
-# librdkafka command-line client the broker's conformance tests drive.
+# librdkafka command-line client the broker's conformance tests drive, and Debian's
+# Chromium, the browser the console's tests drive through playwright-core.
 set -uo pipefail
 
 wait_until() {
@@ -26,13 +27,20 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
 fi
 wait_until redis sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG' || exit 1
 
-if ! command -v kcat >/dev/null 2>&1; then
-  echo "kcat: installing from Debian"
+# Installs a Debian package when its command is missing.
+ensure_package() {
+  local command=$1 package=$2
+  command -v "$command" >/dev/null 2>&1 && return 0
+  echo "$command: installing $package from Debian"
   if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat) >/dev/null || exit 1
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package") >/dev/null || return 1
   else
-    echo "kcat is missing: sudo apt-get install kcat" >&2
-    exit 1
+    echo "$command is missing: sudo apt-get install $package" >&2
+    return 1
   fi
-fi
+}
+
+ensure_package kcat kcat || exit 1
+ensure_package chromium chromium || exit 1
 echo "kcat: $(kcat -V 2>&1 | grep -o 'librdkafka [0-9.]*')"
+echo "chromium: $(chromium --version 2>/dev/null)"

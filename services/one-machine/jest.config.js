@@ -1,7 +1,7 @@
 const preset = require('../../jest.preset.js');
 
 // This package composes the services: map them to their sources, as the preset does the libs.
-const services = ['ingress', 'order', 'fulfillment', 'notification', 'outbound-dispatch'];
+const services = ['ingress', 'order', 'fulfillment', 'notification', 'outbound-dispatch', 'console'];
 module.exports = {
   ...preset,
   displayName: 'one-machine',
