@@ -9,10 +9,14 @@
 import { Agent, request } from 'node:http';
 
 /**
- * @param {{ base: string, rate: number, seconds: number, next: () => { method: string, path: string, headers: Record<string, string>, body: string } }} options
+ * `onAnswer`, when given, hears of each answer: the request `next` returned, its status, when it
+ * was due and when its answer ended (performance.now() milliseconds), e.g. to time what the
+ * server does after answering.
+ *
+ * @param {{ base: string, rate: number, seconds: number, next: () => { method: string, path: string, headers: Record<string, string>, body: string }, onAnswer?: (request: object, answer: { status: number, dueAt: number, answeredAt: number }) => void }} options
  * @returns {Promise<{ sent: number, ok: number, non2xx: number, errors: number, perSecond: number, p50Ms: number, p99Ms: number, maxMs: number }>}
  */
-export async function pacedRun({ base, rate, seconds, next }) {
+export async function pacedRun({ base, rate, seconds, next, onAnswer }) {
   const url = new URL(base);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const total = Math.round(rate * seconds);
@@ -26,11 +30,14 @@ export async function pacedRun({ base, rate, seconds, next }) {
 
   await new Promise((resolve) => {
     const fire = (dueAt) => {
-      const { method, path, headers, body } = next();
+      const sending = next();
+      const { method, path, headers, body } = sending;
       const req = request({ host: url.hostname, port: url.port, method, path, headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent }, (res) => {
         res.resume();
         res.on('end', () => {
-          latencies.push(performance.now() - dueAt);
+          const answeredAt = performance.now();
+          latencies.push(answeredAt - dueAt);
+          onAnswer?.(sending, { status: res.statusCode, dueAt, answeredAt });
           if (res.statusCode >= 200 && res.statusCode < 300) ok++;
           else non2xx++;
           done();

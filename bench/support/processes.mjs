@@ -6,14 +6,23 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Resolves with the first match of `pattern` in the child's output; rejects if it exits first. */
+/**
+ * Resolves with the first match of `pattern` in the child's output; rejects if it exits first.
+ * Once matched it stops collecting (a long run's logs would be re-scanned on every chunk), and
+ * the streams keep flowing, so a chatty child never blocks on a full pipe.
+ */
 export function waitForLine(child, pattern, what) {
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (chunk) => {
       out += chunk;
       const m = pattern.exec(out);
-      if (m) resolve(m);
+      if (!m) return;
+      child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
+      child.stdout.resume();
+      child.stderr.resume();
+      resolve(m);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);

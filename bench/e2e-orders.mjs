@@ -1,0 +1,340 @@
+#!/usr/bin/env node
+// End to end in one-machine mode: orders per second, and the time from the ingress accepting a
+// Stripe `payment_intent.succeeded` to the partner receiving `order.fulfilled`, at 100 and 500
+// orders/s, then at rising rates (750, 1000, 1500, … up to --max-rate; 0: no climb) while the
+// system keeps up. The same rates, in the same run, against the seed-001 baseline
+// (bench/support/seed001-baseline.mjs): one express handler doing the transaction, the
+// fulfilment, the mail and the partner call inside the webhook request.
+//
+//   npm run build && node bench/e2e-orders.mjs [--rates 100,500] [--max-rate 8000] [--seconds 10]
+//     [--line external|ticket] [--postgres] [--json]
+//   node bench/e2e-orders.mjs --rates 50,100 --seconds 5 --max-rate 0 --postgres   # a quick check
+//
+// Processes: Orderflow's one-machine mode (services/one-machine/dist/main.js: every service and
+// the embedded broker in one process, a PGlite database per service under a temp DATA_DIR; with
+// --postgres a new database per service on the local Postgres, `<SERVICE>_DATABASE_URL`,
+// dropped afterwards) and the baseline (PGlite, or its own database with --postgres) each run
+// alone. Here: the open-loop load (bench/support/paced-load.mjs; requests signed before each
+// run), the partner (bench/support/partner-endpoint.mjs: verifies every delivery with the
+// standardwebhooks library; subscribed to `order.fulfilled` through `POST /external/webhooks`
+// with the API key from <DATA_DIR>/secrets.json) and the SMTP relay both sides mail to.
+// PGlite start-up takes 40-70 s on a busy 2-core machine, Postgres a few seconds.
+//
+// Each order is a new order ID with one line, the same on both sides: `external` (default, a
+// gift card: nothing to issue, a confirmation mail) or `ticket` (unlimited capacity: a signed
+// ticket is issued and its QR code drawn as a PNG into the mail, ~10-30 ms of CPU per mail
+// measured here, which then dominates both sides). The ingress's per-IP rate limit is off: the
+// load comes from one address.
+//
+// Reported per rate and side:
+//   accepted/s  2xx answers per second (the baseline answers only once everything is done)
+//   delivered/s orders whose order.fulfilled reached the partner, over the span from the first
+//               to the last such delivery (a side that falls behind shows the rate it drains at)
+//   latency     system: ingress answered 2xx → partner received order.fulfilled (issue 9's
+//               target: p99 < 250 ms at 500/s); both sides: request due → partner received
+//               ("sent →"), like for like, as the baseline calls the partner inside its request
+//   mails       confirmation mails the relay received for the run's orders
+//   stages      the system's accepted → PAID → FULFILLED → partner (bench/support/order-stages.mjs)
+// A rate is sustained when every order was accepted, delivered and mailed, delivered/s ≥ 95 % of
+// the offered rate and the p99 sent → partner ≤ --p99-bound ms. The climb stops at the first
+// rate the system does not sustain; while climbing the baseline is not run past the first rate
+// it did not sustain. Each run waits for its deliveries and mails until all came, none came for
+// --drain s, or --drain-max s passed (then the system is still busy and the run stops there).
+// The ratio is the system's delivered/s over the baseline's. Numbers from a busy machine are
+// noise: the load average is printed with them.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import Stripe from 'stripe';
+import { createTestDatabase } from '@orderflow/testing';
+import { pacedRun } from './support/paced-load.mjs';
+import { root, stopProcesses, waitForLine } from './support/processes.mjs';
+import { startOneMachineProcess } from './support/one-machine-process.mjs';
+import { handlerTimes, orderStages } from './support/order-stages.mjs';
+import { startPartnerEndpoint } from './support/partner-endpoint.mjs';
+import { startSmtpSink } from './support/smtp-sink.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '100,500' },
+    'max-rate': { type: 'string', default: '8000' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    'p99-bound': { type: 'string', default: '1000' },
+    drain: { type: 'string', default: '20' },
+    'drain-max': { type: 'string', default: '300' },
+    line: { type: 'string', default: 'external' },
+    postgres: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+const RATES = args.rates.split(',').map(Number);
+const CLIMB = [750, 1000, 1500, 2000, 3000, 4000, 6000, 8000].filter((r) => r > Math.max(...RATES) && r <= Number(args['max-rate']));
+const SECONDS = Number(args.seconds);
+const P99_BOUND_MS = Number(args['p99-bound']);
+const DRAIN_MS = Number(args.drain) * 1000;
+const DRAIN_MAX_MS = Number(args['drain-max']) * 1000;
+const LINES = {
+  ticket: { productId: 'bench-conference', name: 'Bench Conference 2026', quantity: 1, unitAmountCents: 4_900, kind: 'ticket', capacityKey: 'bench-conference-2026' },
+  external: { productId: 'gift-card', name: 'Gift card', quantity: 1, unitAmountCents: 4_900, kind: 'external' },
+};
+const LINE = LINES[args.line];
+if (!LINE) throw new Error(`--line: ticket or external, not "${args.line}"`);
+if (RATES.some((r) => !(r > 0)) || !(SECONDS > 0)) throw new Error('--rates and --seconds must be positive numbers');
+const MAIL_FROM = 'Orderflow bench <shop@bench.example>';
+const SERVICES = ['INGRESS', 'ORDER', 'FULFILLMENT', 'NOTIFICATION', 'DISPATCH'];
+const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-e2e-bench-'));
+const runId = randomBytes(3).toString('hex');
+
+/** One new order, paid: a signed `payment_intent.succeeded` whose metadata describes it. */
+function signedOrder(side, tag, i) {
+  const orderId = `ord_${tag}_${i}_${runId}`;
+  const email = `${orderId}@customers.bench.example`;
+  const pi = {
+    id: `pi_${randomUUID().replaceAll('-', '')}`,
+    object: 'payment_intent',
+    amount: LINE.unitAmountCents,
+    amount_received: LINE.unitAmountCents,
+    currency: 'eur',
+    status: 'succeeded',
+    receipt_email: email,
+    metadata: { orderId, instanceId: side.instanceId, customerName: 'Ada Bench', items: JSON.stringify([LINE]) },
+  };
+  const event = {
+    id: `evt_${randomUUID().replaceAll('-', '')}`,
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    api_version: '2025-01-27.acacia',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object: pi },
+  };
+  const body = JSON.stringify(event);
+  const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: side.stripeSecret });
+  return { method: 'POST', path: '/api/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body, orderId, email };
+}
+
+const pct = (sorted, q) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]) : null);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until every accepted order was delivered and mailed ('done'), nothing new came for
+ * DRAIN_MS ('stalled'), or DRAIN_MAX_MS passed with work still arriving ('backlog': the side is
+ * still busy, so nothing measured after it would be clean).
+ */
+async function drain(side, orders, sink) {
+  const started = performance.now();
+  let seen = -1;
+  let progressAt = started;
+  for (;;) {
+    const delivered = orders.filter((o) => side.route.firstSeen.has(o.orderId)).length;
+    const mailed = orders.filter((o) => sink.firstMail.has(o.email)).length;
+    if (delivered === orders.length && mailed === orders.length) return 'done';
+    if (delivered + mailed !== seen) {
+      seen = delivered + mailed;
+      progressAt = performance.now();
+    } else if (performance.now() - progressAt > DRAIN_MS) return 'stalled';
+    if (performance.now() - started > DRAIN_MAX_MS) return 'backlog';
+    await sleep(100);
+  }
+}
+
+let runs = 0;
+
+/** One side at one rate: the paced load, then the drain, then what the partner and the relay saw. */
+async function measure(side, rate, seconds, sink) {
+  const tag = `${side.name[0]}${++runs}`;
+  const batch = Array.from({ length: Math.round(rate * seconds) }, (_, i) => signedOrder(side, tag, i));
+  const accepted = [];
+  let next = 0;
+  const handlersBefore = side.stages ? await handlerTimes(side.stages.urls) : undefined;
+  const load = await pacedRun({
+    base: side.url,
+    rate,
+    seconds,
+    next: () => batch[next++],
+    onAnswer: (order, answer) => {
+      if (answer.status >= 200 && answer.status < 300) accepted.push({ orderId: order.orderId, email: order.email, ...answer });
+    },
+  });
+  const drained = await drain(side, accepted, sink);
+  const delivered = accepted.filter((o) => side.route.firstSeen.has(o.orderId)).map((o) => ({ ...o, at: side.route.firstSeen.get(o.orderId) }));
+  const times = delivered.map((o) => o.at).sort((a, b) => a - b);
+  const span = times.length > 1 ? (times[times.length - 1] - times[0]) / 1000 : seconds;
+  const fromAccept = delivered.map((o) => o.at - o.answeredAt).sort((a, b) => a - b);
+  const fromSent = delivered.map((o) => o.at - o.dueAt).sort((a, b) => a - b);
+  const mailed = accepted.filter((o) => sink.firstMail.has(o.email)).length;
+  const result = {
+    offered: batch.length,
+    accepted: accepted.length,
+    acceptedPerSecond: Math.round(load.perSecond),
+    acceptP50Ms: load.p50Ms,
+    acceptP99Ms: load.p99Ms,
+    delivered: delivered.length,
+    deliveredPerSecond: Math.round(times.length > 1 ? (times.length - 1) / span : times.length / seconds),
+    e2eP50Ms: pct(fromAccept, 0.5),
+    e2eP99Ms: pct(fromAccept, 0.99),
+    e2eMaxMs: pct(fromAccept, 1),
+    sentP50Ms: pct(fromSent, 0.5),
+    sentP99Ms: pct(fromSent, 0.99),
+    sentMaxMs: pct(fromSent, 1),
+    mailed,
+    errors: load.non2xx + load.errors,
+    drained,
+    stages: side.stages ? await orderStages({ orderUrl: side.stages.urls.order, adminToken: side.stages.adminToken, orders: delivered }) : undefined,
+    handlers: side.stages ? (await handlerTimes(side.stages.urls)).since(handlersBefore) : undefined,
+  };
+  result.sustained =
+    result.errors === 0 &&
+    result.delivered === result.offered &&
+    result.mailed === result.offered &&
+    result.deliveredPerSecond >= 0.95 * rate &&
+    result.sentP99Ms !== null &&
+    result.sentP99Ms <= P99_BOUND_MS;
+  return result;
+}
+
+async function subscribe(system, partner) {
+  const res = await fetch(`${system.urls.dispatch}/external/webhooks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${system.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `${partner.url}/system`, eventTypes: ['order.fulfilled'], description: 'bench/e2e-orders.mjs' }),
+  });
+  if (res.status !== 201) throw new Error(`subscription failed: ${res.status} ${await res.text()}`);
+  return partner.watch('/system', (await res.json()).secret, 'order.fulfilled');
+}
+
+async function startBaseline({ sink, partner, databaseUrl }) {
+  const partnerSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  const stripeSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+  const child = spawn(process.execPath, [join(root, 'bench/support/seed001-baseline.mjs')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PORT: '0',
+      STRIPE_WEBHOOK_SECRET: stripeSecret,
+      SMTP_URL: sink.url,
+      PARTNER_URL: `${partner.url}/baseline`,
+      PARTNER_SECRET: partnerSecret,
+      TICKET_SIGNING_KEY: randomBytes(32).toString('base64url'),
+      ...(databaseUrl ? { BASELINE_DATABASE_URL: databaseUrl } : { BASELINE_DATA_DIR: join(dataDir, 'baseline') }),
+    },
+  });
+  const m = await waitForLine(child, /baseline listening on ([^:\s]+):(\d+)/, 'baseline');
+  child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+  return { name: 'baseline', child, url: `http://${m[1]}:${m[2]}`, stripeSecret, instanceId: 'local', route: partner.watch('/baseline', partnerSecret, 'order.fulfilled') };
+}
+
+const loads = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const ms = (v) => (v === null || v === undefined ? '—' : String(v));
+const col = (v, w) => String(v).padStart(w);
+
+function print(rows, context) {
+  console.log(`Orderflow one machine vs the seed-001 baseline: ${context.database}, one ${args.line} line per order, ${SECONDS} s per rate, ${process.version}, ${cpus().length} CPUs`);
+  console.log(`load average ${context.loadBefore} before, ${loads()} after (other work on this machine counts against both sides)`);
+  console.log('system p50/p99: ingress answered 2xx → partner got order.fulfilled; baseline p50/p99: request due → partner got it (≈ its answer)');
+  console.log('\n  rate/s | system accepted/s delivered/s  p50   p99 | baseline ok/s delivered/s  p50   p99 | delivered/s ratio');
+  for (const { rate, system: s, baseline: b } of rows) {
+    const baseline = b ? `${col(b.acceptedPerSecond, 13)} ${col(b.deliveredPerSecond, 11)} ${col(ms(b.sentP50Ms), 4)} ${col(ms(b.sentP99Ms), 5)}` : col('not run (past its limit)', 35);
+    const ratio = b && b.deliveredPerSecond > 0 ? `${(s.deliveredPerSecond / b.deliveredPerSecond).toFixed(2)}×` : '—';
+    console.log(`${col(rate, 8)} | ${col(s.acceptedPerSecond, 17)} ${col(s.deliveredPerSecond, 11)} ${col(ms(s.e2eP50Ms), 4)} ${col(ms(s.e2eP99Ms), 5)} | ${baseline} | ${col(ratio, 17)}`);
+  }
+  console.log('\n  rate/s | system: accept p50/p99  sent→partner p50/p99/max  mails  errors  sustained | baseline: sent→partner max  mails  errors  sustained');
+  for (const { rate, system: s, baseline: b } of rows) {
+    const sys = `${col(`${s.acceptP50Ms}/${s.acceptP99Ms}`, 22)} ${col(`${ms(s.sentP50Ms)}/${ms(s.sentP99Ms)}/${ms(s.sentMaxMs)}`, 25)} ${col(`${s.mailed}/${s.offered}`, 6)} ${col(s.errors + s.offered - s.delivered, 7)} ${col(s.sustained ? 'yes' : 'no', 10)}`;
+    const base = b ? `${col(ms(b.sentMaxMs), 26)} ${col(`${b.mailed}/${b.offered}`, 6)} ${col(b.errors + b.offered - b.delivered, 7)} ${col(b.sustained ? 'yes' : 'no', 10)}` : '';
+    console.log(`${col(rate, 8)} | ${sys} | ${base}`);
+  }
+  console.log("\n  rate/s | where the system's time went, p50/p99 ms: sampled  accepted → PAID  PAID → FULFILLED  FULFILLED → partner");
+  for (const { rate, system: s } of rows) {
+    const st = s.stages;
+    const pair = (x) => (x ? `${x.p50Ms}/${x.p99Ms}` : '—');
+    console.log(`${col(rate, 8)} | ${col(st?.sampled ?? 0, 50)} ${col(pair(st?.acceptedToPaid), 15)} ${col(pair(st?.paidToFulfilled), 16)} ${col(pair(st?.fulfilledToPartner), 19)}`);
+    const slowest = [...(s.handlers ?? [])].sort((a, b) => b.meanMs - a.meanMs).slice(0, 4);
+    console.log(`${' '.repeat(8)} |   slowest consumer handlers, mean ms per call (calls): ${slowest.map((h) => `${h.handler} ${h.meanMs} (${h.calls})`).join(', ') || '—'}`);
+  }
+  const best = (side) => Math.max(0, ...rows.filter((r) => r[side]?.sustained).map((r) => r.rate));
+  console.log(`\nhighest sustained rate (all delivered and mailed, delivered/s ≥ 95 % of offered, p99 sent→partner ≤ ${P99_BOUND_MS} ms): system ${best('system') || 'none'}/s, baseline ${best('baseline') || 'none'}/s`);
+  const at500 = rows.find((r) => r.rate === 500)?.system;
+  if (at500) console.log(`target at 500/s, p99 accepted → partner < 250 ms: ${at500.e2eP99Ms !== null && at500.e2eP99Ms < 250 && at500.sustained ? 'met' : 'not met'} (${ms(at500.e2eP99Ms)} ms)`);
+  console.log(`system log: ${context.problems.warn} warnings, ${context.problems.error} errors; partner signatures verified ${context.partner.verified}, refused ${context.partner.refused}`);
+  for (const line of context.problems.last) console.log(`  ${line.slice(0, 400)}`);
+  for (const note of context.notes) console.log(note);
+}
+
+async function main() {
+  const loadBefore = loads();
+  const databases = args.postgres ? await Promise.all([...SERVICES, 'BASELINE'].map(() => createTestDatabase('e2e_bench'))) : [];
+  const sink = await startSmtpSink();
+  const partner = await startPartnerEndpoint();
+  const children = [];
+  const rows = [];
+  const notes = [];
+  let system;
+  try {
+    mkdirSync(join(dataDir, 'baseline'), { recursive: true });
+    const startedAt = performance.now();
+    system = await startOneMachineProcess({
+      dataDir: join(dataDir, 'system'),
+      env: {
+        SMTP_URL: sink.url,
+        MAIL_FROM,
+        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+        RATE_LIMIT_ENABLED: 'false',
+        ...Object.fromEntries(databases.slice(0, SERVICES.length).map((db, i) => [`${SERVICES[i]}_DATABASE_URL`, db.url])),
+      },
+    });
+    children.push(system.child);
+    if (!args.json) console.error(`one machine ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+    const systemSide = {
+      name: 'system',
+      url: system.urls.ingress,
+      stripeSecret: system.stripeWebhookSecret,
+      instanceId: system.instanceId,
+      route: await subscribe(system, partner),
+      stages: { urls: system.urls, adminToken: system.adminToken },
+    };
+    const baseline = await startBaseline({ sink, partner, databaseUrl: databases[SERVICES.length]?.url });
+    children.unshift(baseline.child);
+
+    // Untimed: JIT, pools, topic metadata, prepared statements and caches warm up first.
+    if (Number(args.warmup) > 0) for (const side of [baseline, systemSide]) await measure(side, Math.min(50, RATES[0]), Number(args.warmup), sink);
+
+    let baselineLimit = Infinity;
+    for (const rate of [...RATES, ...CLIMB]) {
+      const climbing = !RATES.includes(rate);
+      // The baseline first: its run ends with its last answer, while a system that fell behind
+      // may still be working when its drain gives up, and would slow whatever ran next.
+      const b = climbing && rate > baselineLimit ? null : await measure(baseline, rate, SECONDS, sink);
+      if (b && !b.sustained) baselineLimit = Math.min(baselineLimit, rate);
+      const s = await measure(systemSide, rate, SECONDS, sink);
+      rows.push({ rate, system: s, baseline: b });
+      if (!args.json) console.error(`${rate}/s: system delivered ${s.delivered}/${s.offered} p99 ${ms(s.e2eP99Ms)} ms${b ? `; baseline ${b.delivered}/${b.offered} p99 ${ms(b.sentP99Ms)} ms` : ''}`);
+      if (s.drained === 'backlog') {
+        notes.push(`stopped after ${rate}/s: the system was still delivering that run's orders after --drain-max ${args['drain-max']} s, so later rates could not be measured cleanly`);
+        break;
+      }
+      // Every --rates rate runs; the climb goes on only from a rate the system sustained.
+      if (!s.sustained && (climbing || rate === RATES[RATES.length - 1])) break;
+    }
+  } finally {
+    await stopProcesses(children);
+    await partner.close();
+    await sink.close();
+    for (const db of databases) await db.drop().catch((err) => console.error(`could not drop ${db.name}: ${err.message}`));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const context = { database: args.postgres ? 'Postgres (a database per service)' : 'PGlite', loadBefore, problems: system.problems, partner: partner.counts(), notes };
+  if (args.json) console.log(JSON.stringify({ context: { ...context, seconds: SECONDS, line: args.line, node: process.version, cpus: cpus().length, loadAfter: loads() }, rows }, null, 2));
+  else print(rows, context);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
