@@ -168,8 +168,39 @@ describe('the Stripe path (seed 001)', () => {
     await orderWhen(stack.running.url, marker.orderId, (o) => o.status === 'APPROVED');
 
     const order = await orderWhen(stack.running.url, orderId, (o) => o.status === 'APPROVED');
-    expect(order.history.filter((h: { applied: boolean }) => h.applied).map((h: { toStatus: string }) => h.toStatus)).toEqual(['PENDING', 'PAID', 'APPROVED']);
+    expect(order.history.map((h: { toStatus: string; applied: boolean }) => [h.toStatus, h.applied])).toEqual([
+      ['PENDING', true],
+      ['PAID', true],
+      ['APPROVED', true],
+    ]);
+    expect(order.payments).toEqual([expect.objectContaining({ providerPaymentRef: paymentIntentId, status: 'SUCCEEDED' })]);
     expect(order.references.checkoutSessionId).toBe(checkoutSessionId);
+    expect(stack.orders.typesOf(orderId).filter((t) => t === 'order.paid')).toHaveLength(1);
+  });
+
+  it('counts a Checkout payment once when Stripe reports the session first and then its PaymentIntent', async () => {
+    const res = await api(stack.running.url, '/api/checkout', {
+      key: SHOP_A.key,
+      method: 'POST',
+      body: checkoutBody(`cart-${randomUUID()}`, [ticket(`talk-${randomUUID()}`)], { mode: 'checkout_session', successUrl: 'https://shop.example/ok', cancelUrl: 'https://shop.example/cancel' }),
+    });
+    expect(res.status).toBe(201);
+    const { orderId, paymentIntentId, checkoutSessionId } = res.body as { orderId: string; paymentIntentId: string; checkoutSessionId: string };
+    stack.stripe.succeed(paymentIntentId);
+    await stack.publish(fromStripe(stack.stripe.event('checkout.session.completed', stack.stripe.checkoutSession(checkoutSessionId)), orderId));
+    await stack.publish(fromStripe(stack.stripe.event('payment_intent.succeeded', stack.stripe.paymentIntent(paymentIntentId)), orderId));
+    const marker = await checkout([{ productId: 'marker', name: null, quantity: 1, unitAmountCents: 100, kind: 'external', capacityKey: null }]);
+    await pay(marker.paymentIntentId, marker.orderId);
+    await orderWhen(stack.running.url, marker.orderId, (o) => o.status === 'APPROVED');
+
+    const order = await orderWhen(stack.running.url, orderId, (o) => o.status === 'APPROVED');
+    // One payment, and the second report is no refused APPROVED → PAID in the history.
+    expect(order.payments).toEqual([expect.objectContaining({ providerPaymentRef: paymentIntentId, status: 'SUCCEEDED', amountCents: 2_500 })]);
+    expect(order.history.map((h: { toStatus: string; applied: boolean; cause: string }) => [h.toStatus, h.applied, h.cause])).toEqual([
+      ['PENDING', true, 'checkout'],
+      ['PAID', true, 'checkout.session.completed'],
+      ['APPROVED', true, 'checkout.session.completed'],
+    ]);
     expect(stack.orders.typesOf(orderId).filter((t) => t === 'order.paid')).toHaveLength(1);
   });
 

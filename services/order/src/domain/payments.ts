@@ -47,6 +47,11 @@ export class Payments {
     });
   }
 
+  /** Whether the provider's payment `providerPaymentRef` is already recorded as succeeded for the order. */
+  async succeeded(tx: Tx, orderId: string, providerPaymentRef: string): Promise<boolean> {
+    return (await tx.payment.count({ where: { orderId, providerPaymentRef, status: 'SUCCEEDED' } })) > 0;
+  }
+
   /** Money for an order we cannot find: kept, counted and visible to support, never dropped. */
   async unmatched(tx: Tx, payment: PaymentRecord, cause: Cause): Promise<void> {
     this.metrics.unmatchedPayments.inc({ provider: payment.provider, type: cause.kind });

@@ -14,6 +14,11 @@ const LINE_KINDS: readonly LineKind[] = ['ticket', 'license', 'external'];
  * (`providerCheckoutRef`), else by the order ID our checkout put in the metadata. A payment for
  * an order Orderflow did not start is turned into an order when its metadata names one, and
  * kept as an unmatched payment when nothing identifies it.
+ *
+ * Stripe reports every Checkout payment twice, as `checkout.session.completed` (paid) and as its
+ * PaymentIntent's `payment_intent.succeeded`, in either order: both carry the PaymentIntent ID,
+ * under which the first report records the payment. The second is the same money: it records
+ * nothing and moves nothing, so a Checkout order has one payment and no refused transition.
  */
 export class StripeHandler {
   constructor(
@@ -48,6 +53,7 @@ export class StripeHandler {
       order = await this.createFromMetadata(tx, orderId, pi, { paymentIntentId: pi.id, totalCents: int(pi.amount), currency: str(pi.currency) ?? 'usd' }, cause);
     }
     if (!order.providerCheckoutRef) order = await this.book.patch(tx, order, { providerCheckoutRef: pi.id });
+    if (await this.payments.succeeded(tx, order.id, payment.providerPaymentRef)) return; // the Session reported it
     await this.payments.record(tx, order.id, payment, cause);
     await this.payments.paid(tx, order, cause);
   }
@@ -108,6 +114,7 @@ export class StripeHandler {
       ...(order.customerEmail ? {} : { customerEmail: this.emailOf(session) }),
     });
     if (!paid) return;
+    if (await this.payments.succeeded(tx, order.id, payment.providerPaymentRef)) return; // the PaymentIntent reported it
     await this.payments.record(tx, order.id, payment, cause);
     await this.payments.paid(tx, order, cause);
   }
