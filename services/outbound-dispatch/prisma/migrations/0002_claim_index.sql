@@ -14,3 +14,6 @@ WHERE s.id = d.subscription_id AND s.ordered AND d.status IN ('PENDING', 'HELD')
               AND e.id < d.id AND e.status IN ('PENDING', 'HELD'));
 
 CREATE INDEX deliveries_claim_idx ON deliveries (next_attempt_at, id) WHERE status = 'PENDING';
+-- Promotion: the first WAITING delivery of each key, and whether the key has a head.
+CREATE INDEX deliveries_waiting_idx ON deliveries (subscription_id, order_key, id) WHERE status = 'WAITING';
+CREATE INDEX deliveries_head_idx ON deliveries (subscription_id, order_key) WHERE status IN ('PENDING', 'HELD');

@@ -37,8 +37,8 @@ export interface DispatcherOptions {
   published: () => void;
 }
 
-/** How often the claim loop also promotes WAITING deliveries whose head ended unseen (see promoteWaiting). */
-const SWEEP_INTERVAL_MS = 1_000;
+/** How often WAITING deliveries whose head ended unseen are promoted (see promoteWaiting). */
+const SWEEP_INTERVAL_MS = 2_000;
 
 /** A partner answer that counts against its endpoint's breaker (5xx). */
 class PartnerFailure extends Error {
@@ -92,8 +92,11 @@ type Outcome =
 export class Dispatcher {
   /** Per subscription: deliveries being sent (waiting for the partner's answer). */
   private readonly inFlight = new Map<string, number>();
-  /** Per subscription: leased here and not yet recorded (queued, in flight or being recorded). */
-  private readonly held = new Map<string, number>();
+  /**
+   * Per subscription: claimed here and not yet answered (queued or in flight). Deliveries whose
+   * answer is being recorded keep their lease but no longer count: the claim tops up behind them.
+   */
+  private readonly unanswered = new Map<string, number>();
   /** Per subscription: claimed deliveries waiting for one of its slots, in claim order. */
   private readonly queued = new Map<string, Claimed[]>();
   private leasedCount = 0;
@@ -106,7 +109,7 @@ export class Dispatcher {
   private readonly running = new Set<Promise<void>>();
   /** Successes (nearly every attempt) are recorded together: one statement per batch. */
   private readonly successes: StatementBatcher<Success, void>;
-  private sweptAt = 0;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.clock = options.clock ?? Date.now;
@@ -115,6 +118,16 @@ export class Dispatcher {
 
   start(): void {
     this.notify();
+    let sweeping = false;
+    this.sweeper = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      promoteWaiting(this.options.sql)
+        .then((promoted) => promoted > 0 && this.notify())
+        .catch((err: unknown) => this.options.logger.warn({ err }, 'promoting waiting deliveries failed; trying again'))
+        .finally(() => (sweeping = false));
+    }, SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
   }
 
   /** Looks for due deliveries now (after new ones were created, or a slot freed up). */
@@ -149,6 +162,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    clearInterval(this.sweeper);
     await this.pumping;
     // Claimed but never started: hand the leases back, so another replica (or the next start) sends them now.
     const unsent = [...this.queued.values()].flat().map((d) => String(d.id));
@@ -175,10 +189,6 @@ export class Dispatcher {
     if (free <= 0) return;
     const now = new Date(this.clock());
     const leaseUntil = new Date(now.getTime() + 2 * this.options.requestTimeoutMs + 5_000);
-    if (now.getTime() - this.sweptAt >= SWEEP_INTERVAL_MS) {
-      this.sweptAt = now.getTime();
-      await promoteWaiting(sql);
-    }
     // Claim and lease in one statement; SKIP LOCKED lets replicas claim side by side. Every
     // PENDING delivery may be sent (an ordered key's later ones are WAITING), so this reads
     // due deliveries in order and stops at its limit. Subscriptions at their concurrency are
@@ -199,7 +209,7 @@ export class Dispatcher {
        SELECT c.id AS "deliveryId", c.event_id AS "eventId", c.attempts, e.body, e.id IS NOT NULL AS stored, ${SUBSCRIPTION_COLUMNS}
        FROM claimed c JOIN subscriptions s ON s.id = c.subscription_id LEFT JOIN events e ON e.id = c.event_id
        ORDER BY c.id`,
-      [now, free, leaseUntil, JSON.stringify(Object.fromEntries(this.held)), 2 * endpointConcurrency],
+      [now, free, leaseUntil, JSON.stringify(Object.fromEntries(this.unanswered)), 2 * endpointConcurrency],
     );
     this.options.metrics.throttled.set([...this.inFlight.values()].filter((n) => n >= endpointConcurrency).length);
     for (const { deliveryId, eventId, attempts, body, stored, ...subscription } of rows) {
@@ -210,7 +220,7 @@ export class Dispatcher {
   private track(delivery: Claimed): void {
     const subscriptionId = delivery.subscription.id;
     this.leasedCount += 1;
-    this.held.set(subscriptionId, (this.held.get(subscriptionId) ?? 0) + 1);
+    this.unanswered.set(subscriptionId, (this.unanswered.get(subscriptionId) ?? 0) + 1);
     const queue = this.queued.get(subscriptionId) ?? [];
     queue.push(delivery);
     this.queued.set(subscriptionId, queue);
@@ -235,20 +245,17 @@ export class Dispatcher {
     const release = () => {
       if (answered) return;
       answered = true;
-      const left = (this.inFlight.get(subscriptionId) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(subscriptionId, left);
-      else this.inFlight.delete(subscriptionId);
+      decrement(this.inFlight, subscriptionId);
+      decrement(this.unanswered, subscriptionId);
       this.options.metrics.inFlight.dec({ subscription: subscriptionId });
       if (!this.stopped) this.drain(subscriptionId);
+      this.notify();
     };
     const run = this.attempt(delivery, release)
       .catch((err: unknown) => this.options.logger.error({ err, deliveryId: String(delivery.id) }, 'delivery attempt could not be recorded; its lease will expire and it runs again'))
       .finally(() => {
         release();
         this.leasedCount -= 1;
-        const left = (this.held.get(subscriptionId) ?? 1) - 1;
-        if (left > 0) this.held.set(subscriptionId, left);
-        else this.held.delete(subscriptionId);
         this.running.delete(run);
         this.notify();
       });
@@ -425,4 +432,11 @@ export class Dispatcher {
     const spread = ms * this.options.jitter;
     return Math.round(ms - spread + Math.random() * 2 * spread);
   }
+}
+
+/** One less of `key` in a count map, forgetting keys that reach zero. */
+function decrement(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
 }

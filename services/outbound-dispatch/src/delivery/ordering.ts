@@ -24,14 +24,17 @@ export const initialStatusSql = (sql: { orderKey: string; eventId: string; later
  */
 export async function promoteWaiting(sql: SqlExecutor, finished?: readonly bigint[]): Promise<number> {
   const scope = finished
-    ? `AND (w.subscription_id, w.order_key) IN (SELECT subscription_id, order_key FROM deliveries WHERE id = ANY($1::bigint[]))`
+    ? `AND (subscription_id, order_key) IN (SELECT subscription_id, order_key FROM deliveries WHERE id = ANY($1::bigint[]))`
     : '';
   const rows = await sql.query<{ id: string }>(
-    `UPDATE deliveries w SET status = CASE WHEN s.active THEN 'PENDING' ELSE 'HELD' END
-     FROM subscriptions s
-     WHERE s.id = w.subscription_id AND w.status = 'WAITING' ${scope}
-       AND w.id = (SELECT min(x.id) FROM deliveries x WHERE x.subscription_id = w.subscription_id AND x.order_key = w.order_key AND x.status = 'WAITING')
-       AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = w.subscription_id AND e.order_key = w.order_key AND e.status IN ('PENDING', 'HELD'))
+    `WITH firsts AS (
+       SELECT DISTINCT ON (subscription_id, order_key) id, subscription_id, order_key FROM deliveries
+       WHERE status = 'WAITING' ${scope}
+       ORDER BY subscription_id, order_key, id)
+     UPDATE deliveries w SET status = CASE WHEN s.active THEN 'PENDING' ELSE 'HELD' END
+     FROM firsts f JOIN subscriptions s ON s.id = f.subscription_id
+     WHERE w.id = f.id AND w.status = 'WAITING'
+       AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = f.subscription_id AND e.order_key = f.order_key AND e.status IN ('PENDING', 'HELD'))
      RETURNING w.id`,
     finished ? [finished.map(String)] : [],
   );
