@@ -65,3 +65,4 @@ export async function callApi(url: string, path: string, options: { bearer?: str
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
+export { startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp-capture';

@@ -1,65 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 
-export interface CapturedMail {
-  to: string[];
-  from: string;
-  subject: string;
-  text: string;
-  html: string;
-  messageId: string;
-  /** Inline images and files, with their Content-ID (without angle brackets). */
-  attachments: Array<{ contentId: string | null; contentType: string; content: Buffer }>;
-  receivedAt: number;
-}
-
-export interface SmtpCapture {
-  /** `smtp://127.0.0.1:<port>` */
-  readonly url: string;
-  readonly mails: readonly CapturedMail[];
-  /** Mails to `address`, in the order they arrived. */
-  to(address: string): CapturedMail[];
-  close(): Promise<void>;
-}
-
-/** A real SMTP server on loopback that accepts everything and keeps each mail, parsed. */
-export async function startSmtpCapture(): Promise<SmtpCapture> {
-  const mails: CapturedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    // Every client is 127.0.0.1; a reverse DNS lookup per connection only adds latency.
-    disableReverseLookup: true,
-    onData(stream, _session, callback) {
-      // keepCidLinks: the HTML keeps `cid:` references, as the sender wrote them.
-      simpleParser(stream, { keepCidLinks: true }).then((parsed) => {
-        const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
-        mails.push({
-          to,
-          from: parsed.from?.text ?? '',
-          subject: parsed.subject ?? '',
-          text: parsed.text ?? '',
-          html: typeof parsed.html === 'string' ? parsed.html : '',
-          messageId: parsed.messageId ?? '',
-          attachments: parsed.attachments.map((a) => ({ contentId: a.contentId?.replace(/^<|>$/g, '') ?? null, contentType: a.contentType, content: a.content })),
-          receivedAt: Date.now(),
-        });
-        callback();
-      }, callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    mails,
-    to: (address) => mails.filter((m) => m.to.includes(address)),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+export { startSmtpCapture, type CapturedMail, type SmtpCapture } from '@orderflow/service-testing';
 
 /** How the receiver answers: a status (429 with a `retry_after` in seconds), or never. */
 export type Answer = { status: number; retryAfter?: number } | 'hang';

@@ -3,11 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { simpleParser } from 'mailparser';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import Stripe from 'stripe';
-import { callApi, type ApiAnswer } from '@orderflow/service-testing';
+import { callApi, startSmtpCapture, type ApiAnswer, type CapturedMail } from '@orderflow/service-testing';
 import { createTestDatabase, startFakeStripe, tempDir, waitFor, type FakeStripe } from '@orderflow/testing';
 import { startOneMachine, type OneMachine } from '../../src';
 
@@ -25,33 +23,6 @@ export async function launchBrowser(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-export interface Mail {
-  to: string[];
-  subject: string;
-  text: string;
-}
-
-/** A mail relay on loopback that keeps what it is given: the customer's real mail, link included. */
-async function startMailbox(): Promise<{ url: string; mails: Mail[]; close(): Promise<void> }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    disableReverseLookup: true,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then((parsed) => {
-        const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
-        mails.push({ to, subject: parsed.subject ?? '', text: parsed.text ?? '' });
-        callback();
-      }, callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** A partner's endpoint on loopback: answers 500 while `failing`, then 200; records each call. */
@@ -88,7 +59,7 @@ export class PartnerEndpoint {
 export interface System {
   machine: OneMachine;
   stripe: FakeStripe;
-  mails: Mail[];
+  mails: readonly CapturedMail[];
   partner: PartnerEndpoint;
   secrets: { ADMIN_TOKEN: string; STRIPE_WEBHOOK_SECRET: string; API_KEYS: string };
   /** The one local instance's API key. */
@@ -109,7 +80,7 @@ export interface System {
  */
 export async function startSystem(name: string): Promise<System> {
   const dir = tempDir();
-  const [stripe, mailbox, partner] = await Promise.all([startFakeStripe(), startMailbox(), PartnerEndpoint.start()]);
+  const [stripe, mailbox, partner] = await Promise.all([startFakeStripe(), startSmtpCapture(), PartnerEndpoint.start()]);
   const databases = await Promise.all(['ingress', 'order', 'fulfillment', 'notification', 'dispatch'].map((s) => createTestDatabase(`${name}_${s}`)));
   const machine = await startOneMachine({
     DATA_DIR: dir.path,
