@@ -8,7 +8,6 @@
 //     node bench/dispatch-throughput.mjs [--events 10000] [--subscriptions 2]
 //
 // Without DISPATCH_DATABASE_URL the service uses PGlite under a temp dir.
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createBus } from '@orderflow/kafka';
 import { newEvent } from '@orderflow/events';
-import { Webhook } from 'standardwebhooks';
+import { startPartnerEndpoint } from './support/partner-endpoint.mjs';
 import { startBrokerProcess, startServiceProcess, stopProcesses } from './support/processes.mjs';
 
 const { values: args } = parseArgs({
@@ -50,34 +49,6 @@ function startDispatch(brokers) {
   );
 }
 
-/** The partner: verifies each delivery and notes when each event ID first arrived. */
-function startPartner(secrets) {
-  const firstSeen = new Map();
-  let verified = 0;
-  let refused = 0;
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const secret = secrets.get(req.url);
-      try {
-        new Webhook(secret).verify(body, req.headers);
-        verified++;
-        const key = `${req.url} ${req.headers['webhook-id']}`;
-        if (!firstSeen.has(key)) firstSeen.set(key, performance.now());
-        res.writeHead(204).end();
-      } catch {
-        refused++;
-        res.writeHead(401).end();
-      }
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}`, firstSeen, counts: () => ({ verified, refused }) })),
-  );
-}
-
 function snapshot(orderId) {
   const now = new Date().toISOString();
   return {
@@ -106,8 +77,8 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 async function main() {
   const broker = await startBrokerProcess(join(dataDir, 'kafka'));
   const dispatch = await startDispatch([broker.address]);
-  const secrets = new Map();
-  const partner = await startPartner(secrets);
+  const partner = await startPartnerEndpoint();
+  const routes = [];
   const bus = createBus({ brokers: [broker.address], clientId: 'bench-publisher' });
   try {
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
@@ -118,7 +89,7 @@ async function main() {
         body: JSON.stringify({ url: `${partner.url}${path}`, eventTypes: ['order.*'], ordered: i % 2 === 1 }),
       });
       if (res.status !== 201) throw new Error(`subscription failed: ${res.status} ${await res.text()}`);
-      secrets.set(path, (await res.json()).secret);
+      routes.push(partner.watch(path, (await res.json()).secret, (_event, headers) => headers['webhook-id']));
     }
     const producer = bus.createProducer();
     const publishedAt = new Map();
@@ -133,12 +104,14 @@ async function main() {
     await Promise.all(sends);
     const published = performance.now();
     const expected = EVENTS * SUBSCRIPTIONS;
-    while (partner.firstSeen.size < expected) {
+    const deliveredCount = () => routes.reduce((sum, route) => sum + route.firstSeen.size, 0);
+    while (deliveredCount() < expected) {
       await new Promise((r) => setTimeout(r, 100));
-      if (performance.now() - published > 300_000) throw new Error(`only ${partner.firstSeen.size} of ${expected} delivered after 5 minutes`);
+      if (performance.now() - published > 300_000) throw new Error(`only ${deliveredCount()} of ${expected} delivered after 5 minutes`);
     }
-    const lastDelivered = Math.max(...partner.firstSeen.values());
-    const latencies = [...partner.firstSeen.entries()].map(([key, at]) => at - publishedAt.get(key.split(' ')[1])).sort((a, b) => a - b);
+    const arrivals = routes.flatMap((route) => [...route.firstSeen.entries()]);
+    const lastDelivered = Math.max(...arrivals.map(([, at]) => at));
+    const latencies = arrivals.map(([eventId, at]) => at - publishedAt.get(eventId)).sort((a, b) => a - b);
     const seconds = (lastDelivered - started) / 1000;
     console.log(`outbound dispatch (${process.env.DISPATCH_DATABASE_URL ? 'Postgres' : 'PGlite'}, ${process.version}): ${EVENTS} events × ${SUBSCRIPTIONS} subscriptions (${Math.ceil(SUBSCRIPTIONS / 2)} unordered, ${Math.floor(SUBSCRIPTIONS / 2)} ordered), ${args.orders} order keys`);
     console.log(`published in ${((published - started) / 1000).toFixed(1)} s; ${expected} deliveries in ${seconds.toFixed(1)} s: ${Math.round(expected / seconds)} deliveries/s`);
@@ -147,7 +120,7 @@ async function main() {
     console.log(await whereTheTimeWent(dispatch.url));
   } finally {
     await bus.close();
-    partner.server.close();
+    await partner.close();
     await stopProcesses([dispatch.child, broker.child]);
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,12 +1,13 @@
 // A partner on loopback for the benchmarks: one path per sender, each with its Standard Webhooks
 // secret. Every delivery is verified with the standardwebhooks library (a refused one gets 401
-// and is counted); for the event type a path watches, it notes when each order's first
-// delivery arrived (redeliveries keep the first time).
+// and is counted); each path notes when the first delivery for each key arrived (redeliveries
+// keep the first time). The key is the order of a watched event type, or what `keyOf` says.
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
 /**
- * @returns {Promise<{ url: string, watch: (path: string, secret: string, eventType: string) => { firstSeen: Map<string, number> }, counts: () => { verified: number, refused: number }, close: () => Promise<void> }>}
+ * @typedef {(event: any, headers: import('node:http').IncomingHttpHeaders) => string | null | undefined} KeyOf
+ * @returns {Promise<{ url: string, watch: (path: string, secret: string, key: string | KeyOf) => { firstSeen: Map<string, number> }, counts: () => { verified: number, refused: number }, close: () => Promise<void> }>}
  */
 export function startPartnerEndpoint() {
   const routes = new Map();
@@ -27,8 +28,8 @@ export function startPartnerEndpoint() {
         return res.writeHead(401).end();
       }
       verified++;
-      const orderId = event?.data?.orderId;
-      if (event?.type === route.eventType && typeof orderId === 'string' && !route.firstSeen.has(orderId)) route.firstSeen.set(orderId, performance.now());
+      const key = route.keyOf(event, req.headers);
+      if (typeof key === 'string' && !route.firstSeen.has(key)) route.firstSeen.set(key, performance.now());
       res.writeHead(204).end();
     });
   });
@@ -39,8 +40,10 @@ export function startPartnerEndpoint() {
     server.listen(0, '127.0.0.1', () =>
       resolve({
         url: `http://127.0.0.1:${server.address().port}`,
-        watch(path, secret, eventType) {
-          const route = { webhook: new Webhook(secret), eventType, firstSeen: new Map() };
+        /** `key`: an event type (its deliveries are keyed by order), or a function of the event and headers. */
+        watch(path, secret, key) {
+          const keyOf = typeof key === 'function' ? key : (event) => (event?.type === key ? event?.data?.orderId : null);
+          const route = { webhook: new Webhook(secret), keyOf, firstSeen: new Map() };
           routes.set(path, route);
           return route;
         },
