@@ -36,7 +36,12 @@ describe('the admin API: partner webhooks for support', () => {
     await stack.publish('order.paid', order(), SHOP_B.instanceId);
     await waitFor(() => a.of(id).length === 1 && b.received.length === 1);
 
-    const all = await admin('/admin/subscriptions');
+    // The partner has its answer before the attempt is recorded: wait for the record.
+    const all = await waitFor(async () => {
+      const res = await admin('/admin/subscriptions');
+      const row = res.body.items?.find((s: { id: string }) => s.id === subA.id);
+      return row?.deliveries.delivered === 1 ? res : null;
+    }, { description: 'the delivery recorded' });
     expect(all.status).toBe(200);
     const rowA = all.body.items.find((s: { id: string }) => s.id === subA.id);
     expect(rowA).toMatchObject({ instanceId: SHOP_A.instanceId, active: true, breaker: 'closed', deliveries: { delivered: 1, failed: 0 } });

@@ -319,8 +319,12 @@ describe('retries across a restart', () => {
       await stack.restart();
 
       await waitFor(() => p.received.some((r) => r.id === eventId), { timeoutMs: 20_000 });
-      const list = await stack.api(`/external/webhooks/${sub.id}/deliveries`);
-      expect(list.body.items[0]).toMatchObject({ eventId, status: 'DELIVERED', attempts: 2 });
+      // Recorded just after the partner answered.
+      const delivery = await waitFor(async () => {
+        const item = (await stack.api(`/external/webhooks/${sub.id}/deliveries`)).body.items?.[0];
+        return item?.status === 'DELIVERED' ? item : null;
+      });
+      expect(delivery).toMatchObject({ eventId, status: 'DELIVERED', attempts: 2 });
     } finally {
       await p.close();
     }

@@ -108,11 +108,15 @@ export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefine
 
     app.delete('/external/webhooks/:id', async (req, res) => {
       const current = await owned(req);
-      await prisma().$transaction([
-        prisma().deliveryAttempt.deleteMany({ where: { delivery: { subscriptionId: current.id } } }),
-        prisma().delivery.deleteMany({ where: { subscriptionId: current.id } }),
-        prisma().subscription.delete({ where: { id: current.id } }),
-      ]);
+      await prisma().$transaction(async (tx) => {
+        // Locked first: a delivery being sent right now has its attempt recorded before this
+        // goes on, or after it and then not at all, never between the deletes below.
+        await tx.$executeRaw`SELECT 1 FROM subscriptions WHERE id = ${current.id} FOR UPDATE`;
+        await tx.$executeRaw`SELECT 1 FROM deliveries WHERE subscription_id = ${current.id} FOR UPDATE`;
+        await tx.deliveryAttempt.deleteMany({ where: { delivery: { subscriptionId: current.id } } });
+        await tx.delivery.deleteMany({ where: { subscriptionId: current.id } });
+        await tx.subscription.delete({ where: { id: current.id } });
+      });
       res.status(204).end();
     });
 
