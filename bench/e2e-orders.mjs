@@ -48,7 +48,6 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import Stripe from 'stripe';
 import { createTestDatabase } from '@orderflow/testing';
 import { pacedRun } from './support/paced-load.mjs';
 import { root, stopProcesses, waitForLine } from './support/processes.mjs';
@@ -56,6 +55,7 @@ import { startOneMachineProcess } from './support/one-machine-process.mjs';
 import { handlerTimes, orderStages } from './support/order-stages.mjs';
 import { startPartnerEndpoint } from './support/partner-endpoint.mjs';
 import { startSmtpSink } from './support/smtp-sink.mjs';
+import { signedStripeWebhook } from './support/stripe-webhook.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -103,20 +103,7 @@ function signedOrder(side, tag, i) {
     receipt_email: email,
     metadata: { orderId, instanceId: side.instanceId, customerName: 'Ada Bench', items: JSON.stringify([LINE]) },
   };
-  const event = {
-    id: `evt_${randomUUID().replaceAll('-', '')}`,
-    object: 'event',
-    type: 'payment_intent.succeeded',
-    api_version: '2025-01-27.acacia',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    data: { object: pi },
-  };
-  const body = JSON.stringify(event);
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: side.stripeSecret });
-  return { method: 'POST', path: '/api/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body, orderId, email };
+  return { ...signedStripeWebhook(pi, side.stripeSecret), orderId, email };
 }
 
 const pct = (sorted, q) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]) : null);

@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { pacedRun } from './support/paced-load.mjs';
 import { root, startBrokerProcess, stopProcesses, waitForLine } from './support/processes.mjs';
-import Stripe from 'stripe';
+import { signedStripeWebhook } from './support/stripe-webhook.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +37,6 @@ const RATES = args.rates.split(',').map(Number);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 const SECRET = `whsec_${randomUUID().replaceAll('-', '')}`;
-const stripe = new Stripe('sk_test_bench_not_used');
 const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-ingress-bench-'));
 
 async function startIngress(brokers, port) {
@@ -79,21 +78,9 @@ async function startCeiling() {
 
 /** A payment_intent.succeeded event with a new ID, signed as Stripe signs it. */
 function signedRequest() {
-  const id = `evt_bench_${randomUUID().replaceAll('-', '')}`;
   const orderId = `order_${Math.floor(Math.random() * 10_000)}`;
-  const payload = JSON.stringify({
-    id,
-    object: 'event',
-    type: 'payment_intent.succeeded',
-    api_version: '2025-01-27.acacia',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    data: { object: { id: `pi_${randomUUID().replaceAll('-', '')}`, object: 'payment_intent', amount: 4200, currency: 'eur', status: 'succeeded', metadata: { orderId } } },
-  });
-  const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
-  return { method: 'POST', path: '/api/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload };
+  const pi = { id: `pi_${randomUUID().replaceAll('-', '')}`, object: 'payment_intent', amount: 4200, currency: 'eur', status: 'succeeded', metadata: { orderId } };
+  return signedStripeWebhook(pi, SECRET, { idPrefix: 'evt_bench_' });
 }
 
 /** Enough signed requests for a run at `rate`, with room for autocannon's bursts. */
