@@ -37,3 +37,25 @@ export async function enqueue(tx: RawSqlClient, message: OutboxMessage): Promise
     JSON.stringify(message.headers ?? {}),
   );
 }
+
+/**
+ * Writes many messages to the outbox in one statement, in the caller's transaction. They are
+ * numbered, and so published, in the order given, exactly as the same `enqueue` calls would be.
+ */
+export async function enqueueMany(tx: RawSqlClient, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  if (messages.length === 1) return enqueue(tx, messages[0]!);
+  const rows = messages.map((message) => ({
+    topic: message.topic,
+    key: message.key,
+    value: (typeof message.value === 'string' ? Buffer.from(message.value, 'utf8') : message.value).toString('base64'),
+    headers: message.headers ?? {},
+  }));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO outbox (topic, key, value, headers)
+     SELECT m->>'topic', m->>'key', decode(m->>'value', 'base64'), m->'headers'
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS messages(m, n)
+     ORDER BY n`,
+    JSON.stringify(rows),
+  );
+}

@@ -6,6 +6,11 @@ export interface RawSqlClient {
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
 }
 
+/** A client that also reads rows back (`INSERT … RETURNING`, `SELECT`). */
+export interface RawQueryClient extends RawSqlClient {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+}
+
 /** A PrismaClient (not a transaction client), which opens interactive transactions handing out `Tx`. */
 export interface TransactionalClient<Tx extends RawSqlClient> {
   $transaction<R>(fn: (tx: Tx) => Promise<R>): PromiseLike<R>;

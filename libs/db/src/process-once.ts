@@ -1,4 +1,4 @@
-import { isTransactional, type RawSqlClient, type TransactionalClient } from './prisma-client';
+import { isTransactional, type RawQueryClient, type RawSqlClient, type TransactionalClient } from './prisma-client';
 
 export interface ProcessOnceKey {
   /** Who handles the event, e.g. `order.payment-succeeded`: two consumers of one event are independent. */
@@ -36,4 +36,23 @@ export async function processOnce<Tx extends RawSqlClient, R>(
     return { duplicate: false, result: await effects(tx) };
   };
   return isTransactional(client) ? client.$transaction(run) : run(client);
+}
+
+/**
+ * processOnce for a run of events in one statement, inside the caller's transaction: marks every
+ * ID in `eventIds` processed for `consumer` and returns those that were not before. An ID that
+ * occurs twice in the run is returned once; the caller handles its first occurrence only. As
+ * with processOnce, the marks commit or roll back with the caller's effects.
+ */
+export async function claimEvents(tx: RawQueryClient, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const rows = await tx.$queryRawUnsafe<Array<{ event_id: string }>>(
+    `INSERT INTO processed_events (consumer, event_id)
+     SELECT $1, id FROM jsonb_array_elements_text($2::jsonb) AS ids(id)
+     ON CONFLICT DO NOTHING
+     RETURNING event_id`,
+    consumer,
+    JSON.stringify(eventIds),
+  );
+  return new Set(rows.map((row) => row.event_id));
 }

@@ -1,5 +1,5 @@
 import { waitFor } from '@orderflow/testing';
-import { enqueue, startOutboxRelay, type Database, type OutboxRecord, type OutboxRelay } from '../src';
+import { enqueue, enqueueMany, startOutboxRelay, type Database, type OutboxRecord, type OutboxRelay } from '../src';
 import { backendKinds, silentLogger, useOpenedBackend } from './support/backends';
 
 interface OutboxRow {
@@ -73,6 +73,28 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     await waitFor(async () => (await outboxRows(opened.db)).every((row) => row.published_at !== null), {
       description: 'every row marked published',
     });
+  });
+
+  it('enqueues many messages in one statement, published in the order given', async () => {
+    const published: OutboxRecord[] = [];
+    const relay = start(async (messages) => void published.push(...messages), 5);
+    const binary = Buffer.from([0, 255, 1, 254]);
+
+    await opened.prisma.$transaction(async (tx) => {
+      await enqueue(tx, { topic: 'orders', key: 'a', value: 'before' });
+      await enqueueMany(tx, [
+        ...Array.from({ length: 12 }, (_, i) => ({ topic: 'orders', key: `order-${i % 2}`, value: `many-${i}`, headers: { seq: String(i) } })),
+        { topic: 'raw', key: null, value: binary },
+      ]);
+      await enqueue(tx, { topic: 'orders', key: 'a', value: 'after' });
+    });
+    relay.notify();
+
+    await waitFor(() => published.length === 15, { description: '15 published messages' });
+    expect(published.map((m) => m.value.toString('latin1'))).toEqual(['before', ...Array.from({ length: 12 }, (_, i) => `many-${i}`), binary.toString('latin1'), 'after']);
+    expect(published[4]).toMatchObject({ topic: 'orders', key: 'order-1', headers: { seq: '3' } });
+    expect(published[13]).toMatchObject({ topic: 'raw', key: null, headers: {} });
+    expect(published[13].value.equals(binary)).toBe(true);
   });
 
   it('retries a failing publish with backoff and leaves rows unpublished until it succeeds', async () => {

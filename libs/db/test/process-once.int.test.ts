@@ -1,4 +1,4 @@
-import { processOnce } from '../src';
+import { claimEvents, processOnce } from '../src';
 import { backendKinds, useOpenedBackend } from './support/backends';
 
 describe.each(backendKinds)('processOnce on %s', (kind) => {
@@ -70,5 +70,26 @@ describe.each(backendKinds)('processOnce on %s', (kind) => {
     ).rejects.toThrow('caller aborts');
     const again = await processOnce(opened.prisma, { consumer: 'stock', eventId: 'evt-rolled-back' }, async () => 'ran');
     expect(again).toEqual({ duplicate: false, result: 'ran' });
+  });
+
+  it('claims a run of events in one statement: each new ID once, known ones and repeats left out', async () => {
+    await processOnce(opened.prisma, { consumer: 'stock', eventId: 'evt-run-2' }, async () => undefined);
+
+    const claimed = await opened.prisma.$transaction((tx) => claimEvents(tx, 'stock', ['evt-run-1', 'evt-run-2', 'evt-run-3', 'evt-run-1']));
+    expect([...claimed].sort()).toEqual(['evt-run-1', 'evt-run-3']);
+    // Another consumer is independent; the same consumer finds them all processed now.
+    expect((await opened.prisma.$transaction((tx) => claimEvents(tx, 'audit', ['evt-run-1']))).size).toBe(1);
+    expect((await opened.prisma.$transaction((tx) => claimEvents(tx, 'stock', ['evt-run-1', 'evt-run-3']))).size).toBe(0);
+  });
+
+  it("forgets a run's claims when the caller's transaction rolls back", async () => {
+    await expect(
+      opened.prisma.$transaction(async (tx) => {
+        expect((await claimEvents(tx, 'stock', ['evt-run-rb-1', 'evt-run-rb-2'])).size).toBe(2);
+        throw new Error('caller aborts');
+      }),
+    ).rejects.toThrow('caller aborts');
+    const again = await opened.prisma.$transaction((tx) => claimEvents(tx, 'stock', ['evt-run-rb-2', 'evt-run-rb-1']));
+    expect(again).toEqual(new Set(['evt-run-rb-1', 'evt-run-rb-2']));
   });
 });
