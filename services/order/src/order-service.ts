@@ -16,7 +16,7 @@ import { OrderBook } from './domain/order-book';
 import { Payments } from './domain/payments';
 import { Places } from './domain/places';
 import { PrismaClient } from './generated/prisma/client';
-import { orderEventHandler } from './handlers/order-events.consumer';
+import { orderBatchHandler, orderEventHandler, type OrderConsumerDeps } from './handlers/order-events.consumer';
 import { StripeHandler } from './handlers/stripe.handler';
 import { WixHandler } from './handlers/wix.handler';
 import { OrderMetrics } from './order.metrics';
@@ -104,13 +104,17 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
       });
       checkout = new CheckoutService({ prisma, book, places, payments, checkouts, stripe, relay, metrics, logger, lockTtlMs: config.CHECKOUT_LOCK_TTL });
       await bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }, { topic: Topics.fulfillment }, { topic: Topics.orders }], { withDeadLetters: true });
-      const handler = orderEventHandler({ prisma: () => prisma!, book, stripe: new StripeHandler(book, payments), wix: new WixHandler(book, payments), relay: () => relay });
+      const consumerDeps: OrderConsumerDeps = { prisma: () => prisma!, book, stripe: new StripeHandler(book, payments), wix: new WixHandler(book, payments), relay: () => relay };
       consumer = await bus.runConsumer({
         // A database outage pauses the partition; the message waits instead of dead-lettering.
         unavailable: databaseOutage,
         groupId: ORDER_GROUP,
         topics: [Topics.stripeIngress, Topics.wixIngress, Topics.fulfillment],
-        handler,
+        handler: orderEventHandler(consumerDeps),
+        // A fetched batch's events go through in runs, one transaction each; a run that fails is
+        // handled again one event at a time. Runs stay short: they hold their orders' locks.
+        batchHandler: orderBatchHandler(consumerDeps),
+        maxBatchSize: 100,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
       });
       sweeper = setInterval(() => void sweep(), config.CHECKOUT_SWEEP_INTERVAL);

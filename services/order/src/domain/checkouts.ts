@@ -25,7 +25,7 @@ export class Checkouts {
   ) {}
 
   async completeFor(tx: Tx, order: LoadedOrder, cause: Cause): Promise<void> {
-    const lock = await this.activeLockOf(tx, order.id);
+    const lock = await this.activeLockOf(tx, order);
     if (!lock) return;
     const done = await this.end(tx, lock, { state: 'COMPLETED', phase: 'completed', outcome: 'ok' });
     this.metrics.checkouts.inc({ outcome: 'completed' });
@@ -33,7 +33,7 @@ export class Checkouts {
   }
 
   async failFor(tx: Tx, order: LoadedOrder, reason: string, cause: Cause, options: { expired?: boolean } = {}): Promise<void> {
-    const lock = await this.activeLockOf(tx, order.id);
+    const lock = await this.activeLockOf(tx, order);
     if (!lock) return;
     const expired = options.expired ?? false;
     const failed = await this.end(tx, lock, { state: expired ? 'EXPIRED' : 'FAILED', phase: lock.phase, outcome: 'failed', detail: reason, error: reason });
@@ -71,7 +71,10 @@ export class Checkouts {
     );
   }
 
-  private async activeLockOf(tx: Tx, orderId: string): Promise<CheckoutLock | null> {
+  /** Only our own checkout (source `checkout`) ties a lock to an order: other orders have none to look for. */
+  private async activeLockOf(tx: Tx, order: LoadedOrder): Promise<CheckoutLock | null> {
+    if (order.source !== 'checkout') return null;
+    const orderId = order.id;
     const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(
       `SELECT id FROM checkout_locks WHERE order_id = $1 AND state IN ('LOCKED', 'AWAITING_PAYMENT') FOR UPDATE`,
       orderId,

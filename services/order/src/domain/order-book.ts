@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { enqueue } from '@orderflow/db';
+import { enqueueMany } from '@orderflow/db';
 import {
   encodeEvent,
   newEvent,
@@ -14,6 +14,9 @@ import {
 import type { Prisma } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
 import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
+import { changedFields, insertOrder, loadOrder, lockOrderId, updateOrder, type OrderPatch, type OrderReference } from './order-rows';
+
+export type { OrderPatch } from './order-rows';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -60,14 +63,6 @@ export interface NewOrder {
   lines: NewLine[];
 }
 
-/** Fields a transition may update along with the status. */
-export type OrderPatch = Partial<
-  Pick<
-    Prisma.OrderUncheckedUpdateInput,
-    'refundedCents' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderNumber' | 'fulfillmentFailure' | 'customerEmail' | 'customerName'
-  >
->;
-
 /**
  * Every change to an order goes through here, inside the caller's transaction:
  *
@@ -82,29 +77,31 @@ export class OrderBook {
 
   /** The order, locked for the rest of the transaction; null when there is none. */
   async lock(tx: Tx, id: string): Promise<LoadedOrder | null> {
-    const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>('SELECT id FROM orders WHERE id = $1 FOR UPDATE', id);
-    if (locked.length === 0) return null;
-    return tx.order.findUniqueOrThrow({ where: { id }, include: ORDER_INCLUDE });
+    return this.lockBy(tx, { id });
   }
 
-  /** Finds by a unique reference and locks it. */
-  async lockBy(tx: Tx, where: Prisma.OrderWhereUniqueInput): Promise<LoadedOrder | null> {
-    const found = await tx.order.findUnique({ where, select: { id: true } });
-    return found ? this.lock(tx, found.id) : null;
+  /** Finds the order by one unique reference and locks it. */
+  async lockBy(tx: Tx, where: Partial<Record<OrderReference, string>>): Promise<LoadedOrder | null> {
+    const [reference, value] = Object.entries(where)[0] as [OrderReference, string];
+    const id = await lockOrderId(tx, reference, value);
+    return id === null ? null : loadOrder(tx, id);
   }
 
   /** A new PENDING order with its lines; announces order.created and order.pending. */
   async create(tx: Tx, input: NewOrder, cause: Cause): Promise<LoadedOrder> {
     const id = input.id ?? `ord_${randomUUID()}`;
     const total = input.totalCents ?? input.lines.reduce((sum, line) => sum + line.quantity * line.unitAmountCents, 0);
-    await tx.order.create({
-      data: {
+    const now = new Date();
+    const order = await insertOrder(
+      tx,
+      {
         id,
         instanceId: input.instanceId,
         source: input.source,
         status: 'PENDING',
         currency: input.currency.toLowerCase(),
         totalCents: total,
+        refundedCents: 0,
         customerEmail: input.customerEmail,
         customerName: input.customerName,
         providerCheckoutRef: input.providerCheckoutRef ?? null,
@@ -114,13 +111,15 @@ export class OrderBook {
         cartId: input.cartId ?? null,
         checkoutId: input.checkoutId ?? null,
         externalReference: input.externalReference ?? null,
-        lines: {
-          create: input.lines.map((line, position) => ({ id: `line_${randomUUID()}`, position, ...line })),
-        },
-        transitions: { create: { fromStatus: null, toStatus: 'PENDING', applied: true, cause: cause.kind, eventId: cause.eventId } },
+        reason: null,
+        fulfillmentFailure: null,
+        version: 0,
+        createdAt: now,
+        updatedAt: now,
       },
-    });
-    const order = (await this.lock(tx, id))!;
+      input.lines.map((line, position) => ({ id: `line_${randomUUID()}`, orderId: id, position, ...line })),
+      cause,
+    );
     this.metrics.transitions.inc({ from: 'NEW', to: 'PENDING' });
     await this.announce(tx, ['order.created', 'order.pending'], order, null, cause);
     return order;
@@ -148,27 +147,27 @@ export class OrderBook {
       }
       return { decision, order };
     }
-    await tx.order.update({
-      where: { id: order.id },
-      data: { ...options.patch, status: to, reason: options.reason ?? null, version: { increment: 1 }, updatedAt: new Date() },
-    });
-    await tx.orderTransition.create({
-      data: { orderId: order.id, fromStatus: from, toStatus: to, applied: true, cause: cause.kind, eventId: cause.eventId, reason: options.reason ?? null },
+    const updated = await updateOrder(tx, order, changedFields(order, options.patch ?? {}), {
+      from,
+      to,
+      reason: options.reason ?? null,
+      cause: cause.kind,
+      eventId: cause.eventId,
     });
     this.metrics.transitions.inc({ from, to });
-    const updated = (await this.reload(tx, order.id))!;
     await this.announce(tx, eventsOnEntering(to), updated, from, cause);
     return { decision, order: updated };
   }
 
-  /** Updates fields without a status change (a linked session, a Wix order number). */
+  /** Updates fields without a status change (a linked session, a Wix order number); nothing when none differs. */
   async patch(tx: Tx, order: LoadedOrder, patch: OrderPatch): Promise<LoadedOrder> {
-    await tx.order.update({ where: { id: order.id }, data: { ...patch, updatedAt: new Date() } });
-    return (await this.reload(tx, order.id))!;
+    const changed = changedFields(order, patch);
+    return Object.keys(changed).length === 0 ? order : updateOrder(tx, order, changed);
   }
 
+  /** The order as committed so far in this transaction, with its lines and registrations. */
   reload(tx: Tx, id: string): Promise<LoadedOrder | null> {
-    return tx.order.findUnique({ where: { id }, include: ORDER_INCLUDE });
+    return loadOrder(tx, id);
   }
 
   /**
@@ -177,14 +176,17 @@ export class OrderBook {
    */
   async announce(tx: Tx, types: readonly EventType[], order: LoadedOrder, previousStatus: OrderStatus | null, cause: Cause, reason?: string | null): Promise<void> {
     const payload = snapshotOf(order, previousStatus, cause, reason);
-    for (const type of types) {
-      await this.emit(tx, { type, eventId: `${type}:${order.id}:${order.version}`, orderKey: order.id, instanceId: order.instanceId, traceId: cause.traceId, payload });
-    }
+    await enqueueMany(
+      tx,
+      types.map((type) =>
+        encodeEvent(newEvent({ type, eventId: `${type}:${order.id}:${order.version}`, orderKey: order.id, instanceId: order.instanceId, traceId: cause.traceId, payload }) as AnyEvent),
+      ),
+    );
   }
 
   /** Any catalog event through the outbox, validated before it is stored. */
   async emit<T extends EventType>(tx: Tx, event: NewEventInput<T>): Promise<void> {
-    await enqueue(tx, encodeEvent(newEvent(event) as AnyEvent));
+    await enqueueMany(tx, [encodeEvent(newEvent(event) as AnyEvent)]);
   }
 }
 

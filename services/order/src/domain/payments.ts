@@ -81,8 +81,7 @@ export class Payments {
   async paid(tx: Tx, order: LoadedOrder, cause: Cause): Promise<LoadedOrder> {
     const { decision, order: paid } = await this.book.transition(tx, order, 'PAID', cause);
     if (decision !== 'apply') return paid;
-    await this.places.activate(tx, paid);
-    let current = (await this.book.reload(tx, paid.id))!;
+    let current = (await this.places.activate(tx, paid)) ? (await this.book.reload(tx, paid.id))! : paid;
     await this.checkouts.completeFor(tx, current, cause);
     if (this.approvesAtOnce(current)) current = (await this.book.transition(tx, current, 'APPROVED', cause)).order;
     return current;

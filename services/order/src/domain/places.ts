@@ -31,16 +31,27 @@ export class Places {
     return waitlisted;
   }
 
-  /** Paid: reserved places become active, and a waitlisted line gets places if some freed up. */
-  async activate(tx: Tx, order: LoadedOrder): Promise<void> {
-    await this.reserve(tx, order, 'ACTIVE');
-    await tx.registration.updateMany({ where: { orderId: order.id, status: 'PENDING' }, data: { status: 'ACTIVE', updatedAt: new Date() } });
+  /**
+   * Paid: reserved places become active, and a waitlisted line gets places if some freed up.
+   * Returns whether any registration changed. The order was read under its lock, so its
+   * registrations show every PENDING or WAITLISTED one there is (others' transactions only
+   * ever promote a waitlisted one), and an order without any costs no statement.
+   */
+  async activate(tx: Tx, order: LoadedOrder): Promise<boolean> {
+    const waitlistedNow = await this.reserve(tx, order, 'ACTIVE');
+    const registered = order.lines.some((line) => line.kind === 'ticket' && line.capacityKey) || order.registrations.length > 0;
+    if (!registered) return false;
+    if (order.registrations.some((r) => r.status === 'PENDING')) {
+      await tx.registration.updateMany({ where: { orderId: order.id, status: 'PENDING' }, data: { status: 'ACTIVE', updatedAt: new Date() } });
+    }
+    if (waitlistedNow.length === 0 && !order.registrations.some((r) => r.status === 'WAITLISTED')) return true;
     const waiting = await tx.registration.findMany({ where: { orderId: order.id, status: 'WAITLISTED' }, orderBy: { createdAt: 'asc' } });
     for (const registration of waiting) {
       if (await this.take(tx, registration.capacityKey, registration.quantity)) {
         await tx.registration.update({ where: { id: registration.id }, data: { status: 'ACTIVE', updatedAt: new Date() } });
       }
     }
+    return true;
   }
 
   /**

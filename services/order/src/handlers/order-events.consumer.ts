@@ -1,6 +1,6 @@
-import { processOnce, type OutboxRelay } from '@orderflow/db';
+import { claimEvents, processOnce, type OutboxRelay } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
-import type { EventHandler } from '@orderflow/kafka';
+import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
 import type { Cause, OrderBook, Tx } from '../domain/order-book';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { StripeHandler } from './stripe.handler';
@@ -24,12 +24,42 @@ export const ORDER_CONSUMER = 'order';
  */
 export function orderEventHandler(deps: OrderConsumerDeps): EventHandler {
   return async (event) => {
-    const eventId = `${event.source}:${event.eventId}`;
-    const cause: Cause = { kind: event.type, eventId, traceId: event.traceId };
-    await processOnce(deps.prisma(), { consumer: ORDER_CONSUMER, eventId }, (tx) => route(deps, tx, event, cause));
+    await processOnce(deps.prisma(), { consumer: ORDER_CONSUMER, eventId: eventIdOf(event) }, (tx) => route(deps, tx, event, causeOf(event)));
     deps.relay()?.notify();
   };
 }
+
+/** Most a run may take inside its one transaction before it is rolled back as stuck. */
+const RUN_TIMEOUT_MS = 30_000;
+
+/**
+ * The same handling for a run of one partition's events in a single transaction: one statement
+ * marks the run's events processed, one commit covers them all. Events of one order keep their
+ * order; different orders are taken in key order, so two runs that meet on the same orders (a
+ * payment run and a fulfillment run of the same partition number) lock them in the same order
+ * and cannot deadlock each other. If anything in the run fails, all of it rolls back and the
+ * runner handles its events one at a time.
+ */
+export function orderBatchHandler(deps: OrderConsumerDeps): BatchEventHandler {
+  return async (run) => {
+    const events = run.map(({ event }) => event).sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
+    await deps.prisma().$transaction(
+      async (tx) => {
+        const fresh = await claimEvents(tx, ORDER_CONSUMER, events.map(eventIdOf));
+        for (const event of events) {
+          // Processed before, or a repeat of an event earlier in this run.
+          if (!fresh.delete(eventIdOf(event))) continue;
+          await route(deps, tx, event, causeOf(event));
+        }
+      },
+      { timeout: RUN_TIMEOUT_MS },
+    );
+    deps.relay()?.notify();
+  };
+}
+
+const eventIdOf = (event: AnyEvent): string => `${event.source}:${event.eventId}`;
+const causeOf = (event: AnyEvent): Cause => ({ kind: event.type, eventId: eventIdOf(event), traceId: event.traceId });
 
 async function route(deps: OrderConsumerDeps, tx: Tx, event: AnyEvent, cause: Cause): Promise<void> {
   switch (event.source) {

@@ -1,0 +1,176 @@
+import type { Order, OrderLine, Registration } from '../generated/prisma/client';
+import type { LoadedOrder, Tx } from './order-book';
+
+/**
+ * The order service's hot path in SQL rather than through the Prisma query builder: an order with
+ * its lines and registrations is one statement instead of three, and a change with its
+ * transition record is one statement returning the new row. Every consumed payment event reads
+ * and changes orders several times, so this is most of what an event costs.
+ *
+ * Rows come back in the shape Prisma's client gives (camelCase fields, Dates), so the rest of
+ * the service keeps working with `LoadedOrder`.
+ */
+
+/** Order columns as the client's field names. */
+const ORDER_FIELDS: Record<keyof Order, string> = {
+  id: 'id',
+  instanceId: 'instance_id',
+  source: 'source',
+  status: 'status',
+  providerCheckoutRef: 'provider_checkout_ref',
+  checkoutSessionId: 'checkout_session_id',
+  wixOrderId: 'wix_order_id',
+  wixOrderNumber: 'wix_order_number',
+  cartId: 'cart_id',
+  checkoutId: 'checkout_id',
+  externalReference: 'external_reference',
+  currency: 'currency',
+  totalCents: 'total_cents',
+  refundedCents: 'refunded_cents',
+  customerEmail: 'customer_email',
+  customerName: 'customer_name',
+  reason: 'reason',
+  fulfillmentFailure: 'fulfillment_failure',
+  version: 'version',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+const ORDER_COLUMNS = Object.entries(ORDER_FIELDS)
+  .map(([field, column]) => `o.${column} AS "${field}"`)
+  .join(', ');
+
+const RETURNING_COLUMNS = Object.entries(ORDER_FIELDS)
+  .map(([field, column]) => `${column} AS "${field}"`)
+  .join(', ');
+
+const LINES = `COALESCE((SELECT json_agg(json_build_object(
+    'id', l.id, 'orderId', l.order_id, 'productId', l.product_id, 'name', l.name, 'quantity', l.quantity,
+    'unitAmountCents', l.unit_amount_cents, 'kind', l.kind, 'capacityKey', l.capacity_key, 'position', l.position
+  ) ORDER BY l.position) FROM order_lines l WHERE l.order_id = o.id), '[]'::json)`;
+
+const REGISTRATIONS = `COALESCE((SELECT json_agg(json_build_object(
+    'id', r.id, 'orderId', r.order_id, 'lineId', r.line_id, 'capacityKey', r.capacity_key, 'quantity', r.quantity,
+    'status', r.status, 'createdAt', r.created_at, 'updatedAt', r.updated_at
+  ) ORDER BY r.created_at, r.id) FROM registrations r WHERE r.order_id = o.id), '[]'::json)`;
+
+/** The unique references an order can be found and locked by. */
+export type OrderReference = 'id' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderId';
+
+/** The fields a change may set besides the status (a linked session, a refunded amount, …). */
+export type OrderPatch = Partial<
+  Pick<Order, 'refundedCents' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderNumber' | 'fulfillmentFailure' | 'customerEmail' | 'customerName'>
+>;
+
+type OrderRow = Order & { lines?: unknown; registrations?: unknown };
+
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+
+function orderOf(row: OrderRow): Order {
+  const { lines: _lines, registrations: _registrations, ...order } = row;
+  return { ...order, createdAt: toDate(order.createdAt), updatedAt: toDate(order.updatedAt) };
+}
+
+const parsed = <T>(value: unknown): T[] => (typeof value === 'string' ? JSON.parse(value) : (value as T[])) ?? [];
+
+function loadedOf(row: OrderRow): LoadedOrder {
+  return {
+    ...orderOf(row),
+    lines: parsed<OrderLine>(row.lines),
+    registrations: parsed<Registration>(row.registrations).map((r) => ({ ...r, createdAt: toDate(r.createdAt), updatedAt: toDate(r.updatedAt) })),
+  };
+}
+
+/**
+ * Locks the order found by `reference` (`FOR UPDATE`) and returns its ID, or null. The order is
+ * read by a later statement: in READ COMMITTED a statement that waited for the lock still sees
+ * its own snapshot in subqueries, so reading in the locking statement could miss registrations
+ * the previous holder committed.
+ */
+export async function lockOrderId(tx: Tx, reference: OrderReference, value: string): Promise<string | null> {
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id FROM orders WHERE ${ORDER_FIELDS[reference]} = $1 FOR UPDATE`, value);
+  return rows[0]?.id ?? null;
+}
+
+/** The order with its lines (by position) and registrations (oldest first), in one statement. */
+export async function loadOrder(tx: Tx, id: string): Promise<LoadedOrder | null> {
+  const rows = await tx.$queryRawUnsafe<OrderRow[]>(`SELECT ${ORDER_COLUMNS}, ${LINES} AS lines, ${REGISTRATIONS} AS registrations FROM orders o WHERE o.id = $1`, id);
+  return rows[0] ? loadedOf(rows[0]) : null;
+}
+
+/** The patch's fields that differ from the order's current values. */
+export function changedFields(order: Order, patch: OrderPatch): OrderPatch {
+  const changed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(patch)) {
+    if (value !== undefined && order[field as keyof Order] !== value) changed[field] = value;
+  }
+  return changed as OrderPatch;
+}
+
+export interface StatusChange {
+  from: string;
+  to: string;
+  reason: string | null;
+  cause: string;
+  eventId: string | null;
+}
+
+/**
+ * Updates the order's fields (and, with `status`, its status, reason and version, recording the
+ * transition in the same statement). Returns the order with the new row and the lines and
+ * registrations of `order`, which an update of the order row does not touch.
+ */
+export async function updateOrder(tx: Tx, order: LoadedOrder, patch: OrderPatch, status?: StatusChange): Promise<LoadedOrder> {
+  const at = new Date();
+  const values: unknown[] = [order.id, at.toISOString()];
+  const sets = ['updated_at = $2::timestamptz'];
+  for (const [field, value] of Object.entries(patch)) {
+    values.push(value);
+    sets.push(`${ORDER_FIELDS[field as keyof Order]} = $${values.length}`);
+  }
+  let transition = '';
+  if (status) {
+    values.push(status.to, status.reason, status.from, status.cause, status.eventId);
+    const n = values.length;
+    sets.push(`status = $${n - 4}`, `reason = $${n - 3}`, 'version = version + 1');
+    transition = `, logged AS (
+      INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason, at)
+      SELECT id, $${n - 2}, $${n - 4}, true, $${n - 1}, $${n}, $${n - 3}, $2::timestamptz FROM updated)`;
+  }
+  const rows = await tx.$queryRawUnsafe<OrderRow[]>(
+    `WITH updated AS (UPDATE orders SET ${sets.join(', ')} WHERE id = $1 RETURNING ${RETURNING_COLUMNS})${transition} SELECT * FROM updated`,
+    ...values,
+  );
+  if (!rows[0]) throw new Error(`order ${order.id} vanished while locked`);
+  return { ...orderOf(rows[0]), lines: order.lines, registrations: order.registrations };
+}
+
+/**
+ * Inserts a PENDING order with its lines and its first transition in one statement, and returns
+ * it as loaded (no registrations yet): nothing else can see or change an uncommitted row.
+ */
+export async function insertOrder(tx: Tx, order: Order, lines: OrderLine[], cause: { kind: string; eventId: string | null }): Promise<LoadedOrder> {
+  const columns = Object.values(ORDER_FIELDS);
+  const values = Object.keys(ORDER_FIELDS).map((field) => {
+    const value = order[field as keyof Order];
+    return value instanceof Date ? value.toISOString() : value;
+  });
+  const placeholders = columns.map((column, i) => (column.endsWith('_at') ? `$${i + 1}::timestamptz` : `$${i + 1}`));
+  const n = columns.length;
+  await tx.$executeRawUnsafe(
+    `WITH inserted AS (INSERT INTO orders (${columns.join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING id),
+     lines AS (
+       INSERT INTO order_lines (id, order_id, product_id, name, quantity, unit_amount_cents, kind, capacity_key, position)
+       SELECT l->>'id', inserted.id, l->>'productId', l->>'name', (l->>'quantity')::int, (l->>'unitAmountCents')::int,
+              l->>'kind', l->>'capacityKey', (l->>'position')::int
+       FROM inserted, jsonb_array_elements($${n + 1}::jsonb) AS l)
+     INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, at)
+     SELECT id, NULL, 'PENDING', true, $${n + 2}, $${n + 3}, $${n + 4}::timestamptz FROM inserted`,
+    ...values,
+    JSON.stringify(lines),
+    cause.kind,
+    cause.eventId,
+    order.createdAt.toISOString(),
+  );
+  return { ...order, lines, registrations: [] };
+}
