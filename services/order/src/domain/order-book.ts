@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { enqueueMany } from '@orderflow/db';
+import { enqueueMany, type OutboxMessage } from '@orderflow/db';
 import {
   encodeEvent,
   newEvent,
@@ -73,7 +73,28 @@ export interface NewOrder {
  *   derived from the order and its version, so a replayed publication carries the same ID.
  */
 export class OrderBook {
+  /** Outbox messages of transactions that write them all at their end (see gatheringOutbox). */
+  private readonly gathered = new WeakMap<Tx, OutboxMessage[]>();
+
   constructor(private readonly metrics: OrderMetrics) {}
+
+  /**
+   * Runs `work` in `tx` with every outbox message it emits held back and written in one
+   * statement when it is done, in emission order (so publication order is unchanged). For a run
+   * of consumed events, whose orders each announce several changes. If the write fails, so does
+   * the call, and the caller's transaction rolls back with it.
+   */
+  async gatheringOutbox<R>(tx: Tx, work: () => Promise<R>): Promise<R> {
+    const messages: OutboxMessage[] = [];
+    this.gathered.set(tx, messages);
+    try {
+      const result = await work();
+      await enqueueMany(tx, messages);
+      return result;
+    } finally {
+      this.gathered.delete(tx);
+    }
+  }
 
   /** The order, locked for the rest of the transaction; null when there is none. */
   async lock(tx: Tx, id: string): Promise<LoadedOrder | null> {
@@ -176,7 +197,7 @@ export class OrderBook {
    */
   async announce(tx: Tx, types: readonly EventType[], order: LoadedOrder, previousStatus: OrderStatus | null, cause: Cause, reason?: string | null): Promise<void> {
     const payload = snapshotOf(order, previousStatus, cause, reason);
-    await enqueueMany(
+    await this.write(
       tx,
       types.map((type) =>
         encodeEvent(newEvent({ type, eventId: `${type}:${order.id}:${order.version}`, orderKey: order.id, instanceId: order.instanceId, traceId: cause.traceId, payload }) as AnyEvent),
@@ -186,7 +207,13 @@ export class OrderBook {
 
   /** Any catalog event through the outbox, validated before it is stored. */
   async emit<T extends EventType>(tx: Tx, event: NewEventInput<T>): Promise<void> {
-    await enqueueMany(tx, [encodeEvent(newEvent(event) as AnyEvent)]);
+    await this.write(tx, [encodeEvent(newEvent(event) as AnyEvent)]);
+  }
+
+  private async write(tx: Tx, messages: OutboxMessage[]): Promise<void> {
+    const gathering = this.gathered.get(tx);
+    if (gathering) gathering.push(...messages);
+    else await enqueueMany(tx, messages);
   }
 }
 

@@ -38,7 +38,8 @@ const RUN_TIMEOUT_MS = 30_000;
  * order; different orders are taken in key order, so two runs that meet on the same orders (a
  * payment run and a fulfillment run of the same partition number) lock them in the same order
  * and cannot deadlock each other. If anything in the run fails, all of it rolls back and the
- * runner handles its events one at a time.
+ * runner handles its events one at a time. The run's announcements go to the outbox together
+ * at its end.
  */
 export function orderBatchHandler(deps: OrderConsumerDeps): BatchEventHandler {
   return async (run) => {
@@ -46,11 +47,13 @@ export function orderBatchHandler(deps: OrderConsumerDeps): BatchEventHandler {
     await deps.prisma().$transaction(
       async (tx) => {
         const fresh = await claimEvents(tx, ORDER_CONSUMER, events.map(eventIdOf));
-        for (const event of events) {
-          // Processed before, or a repeat of an event earlier in this run.
-          if (!fresh.delete(eventIdOf(event))) continue;
-          await route(deps, tx, event, causeOf(event));
-        }
+        await deps.book.gatheringOutbox(tx, async () => {
+          for (const event of events) {
+            // Processed before, or a repeat of an event earlier in this run.
+            if (!fresh.delete(eventIdOf(event))) continue;
+            await route(deps, tx, event, causeOf(event));
+          }
+        });
       },
       { timeout: RUN_TIMEOUT_MS },
     );
