@@ -195,15 +195,20 @@ export class KafkaConsumerRunner implements ConsumerRunner {
       await heartbeat();
     };
     const messages = batch.messages;
+    // After a run fails, its events go one at a time (each with its own retries), then runs resume.
+    let singlyUntil = 0;
     for (let i = 0; i < messages.length; ) {
       // A stale batch's partition belongs to another member now: its commit would be refused.
       if (isStale()) return;
       if (!isRunning() || this.stopping || this.paused) return commit();
-      const run = this.options.batchHandler ? await this.handleRun(batch, i) : 0;
-      if (run > 0) {
-        i += run;
-        await done(messages[i - 1]!);
-        continue;
+      if (this.options.batchHandler && i >= singlyUntil) {
+        const run = await this.handleRun(batch, i);
+        if (run.handled > 0) {
+          i += run.handled;
+          await done(messages[i - 1]!);
+          continue;
+        }
+        singlyUntil = i + run.failed;
       }
       const finished = await this.handle(batch, messages[i]!, heartbeat, pause);
       if (!finished) return commit();
@@ -215,10 +220,12 @@ export class KafkaConsumerRunner implements ConsumerRunner {
 
   /**
    * Hands the decodable messages from `start` on (at most `maxBatchSize`) to the batch handler.
-   * Returns how many it handled: 0 when there are fewer than two to hand over or the run failed,
-   * and the caller goes on one message at a time (an undecodable message is dead-lettered there).
+   * Returns how many it handled, or, when the run failed, how many it held: the caller handles
+   * those one at a time, so a poison event costs one failed run, not one per event before it.
+   * Nothing is handled when there are fewer than two to hand over: the caller goes on one message
+   * at a time (an undecodable message is dead-lettered there).
    */
-  private async handleRun(batch: Batch, start: number): Promise<number> {
+  private async handleRun(batch: Batch, start: number): Promise<{ handled: number; failed: number }> {
     const { topic, partition } = batch;
     const max = this.options.maxBatchSize ?? 500;
     const run: Array<{ event: AnyEvent; context: EventContext }> = [];
@@ -227,7 +234,7 @@ export class KafkaConsumerRunner implements ConsumerRunner {
       if (!decoded.ok) break;
       run.push({ event: decoded.event, context: { topic, partition, offset: message.offset, key: message.key, headers: headersOf(message), attempt: 1 } });
     }
-    if (run.length < 2) return 0;
+    if (run.length < 2) return { handled: 0, failed: 0 };
     const labels = { topic, group: this.groupId };
     const endTimer = this.deps.metrics.handlerDuration.startTimer(labels);
     try {
@@ -235,11 +242,11 @@ export class KafkaConsumerRunner implements ConsumerRunner {
     } catch (err) {
       endTimer();
       this.deps.logger.warn({ topic, partition, groupId: this.groupId, from: run[0]!.context.offset, size: run.length, err }, 'batch failed; handling its events one at a time');
-      return 0;
+      return { handled: 0, failed: run.length };
     }
     endTimer();
     this.deps.metrics.processed.inc(labels, run.length);
-    return run.length;
+    return { handled: run.length, failed: 0 };
   }
 
   /** Returns true when the message is done with (handled or dead-lettered), false when the runner stopped first. */

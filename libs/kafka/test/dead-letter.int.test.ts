@@ -96,6 +96,7 @@ describe('retries and dead letters', () => {
     for (let n = 11; n < 14; n += 1) await sendEventTo(producer, topic, paymentEvent('order-1', n));
     const handled: number[] = [];
     let batches = 0;
+    let failedRuns = 0;
     const dlq = await deadLetters(topic);
     await run(
       topic,
@@ -106,7 +107,10 @@ describe('retries and dead letters', () => {
       {
         batchHandler: async (events) => {
           batches += 1;
-          if (events.some(({ event }) => event.eventId === poison.eventId)) throw new Error('the statement failed');
+          if (events.some(({ event }) => event.eventId === poison.eventId)) {
+            failedRuns += 1;
+            throw new Error('the statement failed');
+          }
           for (const { event } of events) handled.push(nOf(event));
         },
       },
@@ -114,6 +118,8 @@ describe('retries and dead letters', () => {
     await waitFor(() => handled.length === 12 && dlq.length === 2, { description: 'every good event handled, two dead letters' });
     expect(handled).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13]);
     expect(batches).toBeGreaterThan(0);
+    // The failed run's events went one at a time: no run was tried again from each event up to the poison.
+    expect(failedRuns).toBe(1);
     expect(dlq.map((r) => r.headers[DeadLetterHeaders.reason]).sort()).toEqual(['non-retriable', 'undecodable']);
   });
 
