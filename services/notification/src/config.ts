@@ -31,6 +31,11 @@ export const notificationConfigSchema = z
     NOTIFY_MAX_ATTEMPTS: positiveInt().default(8),
     NOTIFY_RETRY_BASE: durationMs().default(2_000),
     NOTIFY_RETRY_MAX: durationMs().default(10 * 60_000),
+    /**
+     * Most events of one partition handled as one run: one statement, one JSON parameter holding
+     * their snapshots and rendered messages (a few KB each).
+     */
+    NOTIFY_BATCH_SIZE: positiveInt().default(500),
     /** How often due retries are looked for (new notifications go at once, without waiting for it). */
     NOTIFY_POLL_INTERVAL: durationMs().default(1_000),
     /** How long an open channel breaker waits before one trial send. */

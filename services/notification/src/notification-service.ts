@@ -13,7 +13,7 @@ import { WebhookChannel } from './channels/webhook.channel';
 import type { NotificationConfig } from './config';
 import { ChannelWorker } from './domain/channel-worker';
 import { DailySummary } from './domain/daily-summary';
-import { eventsHandler } from './domain/events.consumer';
+import { eventsHandlers } from './domain/events.consumer';
 import { NotificationLog } from './domain/notification-log';
 import { mailbox, NotificationPlanner } from './domain/notification-planner';
 import { PrismaClient } from './generated/prisma/client';
@@ -89,6 +89,9 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
       }),
   );
   const due = () => workers.forEach((w) => w.notify());
+  const dueOn = (channels: ReadonlySet<string>) => {
+    for (const worker of workers) if (channels.has(worker.name)) worker.notify();
+  };
   const summary = new DailySummary({
     prisma: () => prisma,
     templates,
@@ -123,13 +126,16 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
       workers.forEach((w) => w.start());
       summary.start();
       await bus.ensureTopics(SOURCE_TOPICS.map((topic) => ({ topic })), { withDeadLetters: true });
+      const sql = database.sql;
+      const handlers = eventsHandlers({ sql: () => sql, prisma: () => prisma!, planner, metrics, logger, slack: enabled.has('slack'), maxEventAgeMs: config.NOTIFY_MAX_EVENT_AGE, due: dueOn });
       consumer = await bus.runConsumer({
         // A database outage pauses the partition; the message waits instead of dead-lettering.
         unavailable: databaseOutage,
         groupId: NOTIFICATION_GROUP,
         topics: [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)],
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
-        handler: eventsHandler({ prisma: () => prisma!, planner, metrics, logger, slack: enabled.has('slack'), maxEventAgeMs: config.NOTIFY_MAX_EVENT_AGE, due }),
+        ...handlers,
+        maxBatchSize: config.NOTIFY_BATCH_SIZE,
       });
       logger.info({ database: database.kind }, 'notification service started');
     },

@@ -40,7 +40,8 @@ export interface NotificationStack {
   publish<T extends EventType>(type: T, payload: AnyEvent['payload'], options: { orderKey: string; eventId?: string; occurredAt?: Date }): Promise<string>;
   /** Puts `event` on `<topic>.dlq` as the consumer runner does when it gives up on it. */
   deadLetter(topic: string, event: AnyEvent, options?: { failedAt?: Date }): Promise<void>;
-  restart(): Promise<void>;
+  /** Stops the service, runs `whileDown` (publishing a backlog, say) and starts it again. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 /** A broker, a database, SMTP, Discord and Slack fakes, and the service, for one describe block. */
@@ -124,8 +125,9 @@ export function useNotificationStack(database: string, env: () => Record<string,
         },
       });
     },
-    restart: async () => {
+    restart: async (whileDown) => {
       await stack.running.close();
+      await whileDown?.();
       stack.running = await startNotification(stack.env);
     },
   };

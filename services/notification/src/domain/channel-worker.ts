@@ -3,7 +3,7 @@ import { backoffDelay } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
 import { BreakerOpenError, createBreaker, type Breaker, type BreakerState } from '@orderflow/resilience';
 import type { Registry } from 'prom-client';
-import type { Channel, Outgoing, SendReceipt } from '../channels/channel';
+import type { Channel, ChannelName, Outgoing, SendReceipt } from '../channels/channel';
 import { countsAgainstChannel, PermanentSendError, RateLimitedError } from '../channels/send-errors';
 import type { NotificationMetrics } from '../notification.metrics';
 import { oneLine, type Claimed, type NotificationLog } from './notification-log';
@@ -45,12 +45,19 @@ const BACKSTOP_FACTOR = 3;
 export class ChannelWorker {
   private readonly breaker: Breaker<[Outgoing], SendReceipt | void>;
   private blockedUntil = 0;
+  private stopping = false;
   private readonly loop: WorkLoop;
+  /**
+   * Longer than any send can take (the breaker's backstop), so a claim lapses only when its
+   * process died: another replica then sends it again.
+   */
+  private readonly leaseMs: number;
 
   constructor(
     private readonly channel: Channel,
     private readonly options: ChannelWorkerOptions,
   ) {
+    this.leaseMs = (BACKSTOP_FACTOR + 1) * options.sendTimeoutMs + 30_000;
     this.breaker = createBreaker(channel.name, (notification: Outgoing) => channel.send(notification), {
       // A backstop only: each channel enforces its own timeout. SMTP's applies per phase
       // (connect, greeting, each command), so a slow relay may take a few times it and succeed.
@@ -60,7 +67,7 @@ export class ChannelWorker {
       rollingCountTimeoutMs: BREAKER_WINDOW_MS,
     }, options.registry);
     this.loop = new WorkLoop({
-      runOne: () => this.sendOne(),
+      runOne: () => this.sendDue(),
       idleMs: () => this.nextWakeMs(),
       onError: (err) => options.logger.warn({ channel: channel.name, err: oneLine(err) }, 'notification run failed; trying again at the next poll'),
     });
@@ -68,6 +75,10 @@ export class ChannelWorker {
       options.logger[state === 'open' ? 'warn' : 'info']({ channel: channel.name, state }, `${channel.name} breaker ${state}`);
       if (state !== 'open') this.notify();
     });
+  }
+
+  get name(): ChannelName {
+    return this.channel.name;
   }
 
   get state(): BreakerState {
@@ -84,6 +95,7 @@ export class ChannelWorker {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.loop.stop();
     this.breaker.shutdown();
     await this.channel.close();
@@ -95,14 +107,39 @@ export class ChannelWorker {
     return blocked > 0 ? Math.min(blocked, this.options.pollIntervalMs) : this.options.pollIntervalMs;
   }
 
-  /** Sends the most overdue notification; false when none was due or the channel must wait. */
-  private async sendOne(): Promise<boolean> {
-    const { log, metrics, sendTimeoutMs } = this.options;
-    if (this.breaker.state === 'open' || Date.now() < this.blockedUntil) return false;
-    // Longer than any send can take (the breaker's backstop), so a claim lapses only when its
-    // process died: another replica then sends it again.
-    const claimed = await log.claim(this.channel.name, (BACKSTOP_FACTOR + 1) * sendTimeoutMs + 30_000);
+  /**
+   * Sends the channel's due notifications one after another, oldest first; false once none is
+   * due or the channel must wait. Recording a send and claiming the next are one statement, made
+   * only when the next can go at once (breaker closed, no pause asked for, not stopping), so a
+   * claim is never left waiting in memory.
+   */
+  private async sendDue(): Promise<boolean> {
+    const { log } = this.options;
+    if (!this.mayClaim()) return false;
+    let claimed = await log.claim(this.channel.name, this.leaseMs);
     if (!claimed) return false;
+    while (claimed) {
+      if (!(await this.send(claimed))) return true;
+      // Sent but not recorded (the database went away just now) throws out of the run: the claim
+      // lapses and the message goes again. Recording it as a failed send would be wrong, and
+      // there is no third option.
+      if (this.mayClaim()) {
+        claimed = await log.sentAndClaimNext(claimed.id, this.channel.name, this.leaseMs);
+      } else {
+        await log.sent(claimed.id);
+        claimed = null;
+      }
+    }
+    return false;
+  }
+
+  private mayClaim(): boolean {
+    return !this.stopping && this.breaker.state !== 'open' && Date.now() >= this.blockedUntil;
+  }
+
+  /** Sends one claimed notification: true when it went (to be recorded), false when it failed (recorded). */
+  private async send(claimed: Claimed): Promise<boolean> {
+    const { metrics } = this.options;
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     const channel = this.channel.name;
@@ -112,15 +149,11 @@ export class ChannelWorker {
     } catch (err) {
       if (!(err instanceof BreakerOpenError)) metrics.sendDuration.observe({ channel, outcome: err instanceof RateLimitedError ? 'rate_limited' : 'error' }, seconds());
       await this.failed(claimed, err);
-      return true;
+      return false;
     }
     metrics.sendDuration.observe({ channel, outcome: 'sent' }, seconds());
     metrics.notifications.inc({ channel, outcome: 'sent' });
     if (receipt?.pauseMs) this.blockedUntil = Date.now() + receipt.pauseMs;
-    // Sent but not recorded (the database went away just now) throws out of the run: the claim
-    // lapses and the message goes again. Recording it as a failed send would be wrong, and
-    // there is no third option.
-    await log.sent(claimed.id);
     return true;
   }
 

@@ -45,6 +45,22 @@ export function oneLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 1_000);
 }
 
+type ClaimedRow = { id: bigint | number | string; recipient: string; kind: string; message: unknown; attempts: number; resends: number };
+
+/** Records the notification whose ID is parameter `param` as sent. */
+const markSent = (param: string) => `UPDATE notifications SET status = 'SENT', sent_at = now(), updated_at = now(), last_error = NULL WHERE id = ${param}::bigint AND status = 'PENDING'`;
+
+/** The claim (see `claim`) of channel `$1` for `$2` ms; `$3`, just sent, counts as no longer pending. */
+const CLAIM = `
+UPDATE notifications SET attempts = attempts + 1, next_attempt_at = now() + ($2::int * interval '1 millisecond'), updated_at = now()
+WHERE id = (SELECT n.id FROM notifications n
+            WHERE n.channel = $1 AND n.status = 'PENDING' AND n.next_attempt_at <= now() AND n.id IS DISTINCT FROM $3::bigint
+              AND NOT EXISTS (SELECT 1 FROM notifications earlier
+                              WHERE earlier.order_id = n.order_id AND earlier.channel = n.channel
+                                AND earlier.status = 'PENDING' AND earlier.id < n.id AND earlier.id IS DISTINCT FROM $3::bigint)
+            ORDER BY n.next_attempt_at, n.id LIMIT 1 FOR UPDATE SKIP LOCKED)`;
+const CLAIMED = 'id, recipient, kind, message, attempts, resends';
+
 /**
  * The sender's side of the log. Times are the database's (`now()`), never this process's, so
  * replicas with drifting clocks agree on what is due.
@@ -63,24 +79,21 @@ export class NotificationLog {
    * Discord never shows "refunded" above "paid" after an outage. Other orders are not held up.
    */
   async claim(channel: ChannelName, leaseMs: number): Promise<Claimed | null> {
-    const rows = await this.prisma().$queryRawUnsafe<Array<{ id: bigint | number | string; recipient: string; kind: string; message: unknown; attempts: number; resends: number }>>(
-      `UPDATE notifications SET attempts = attempts + 1, next_attempt_at = now() + ($2::int * interval '1 millisecond'), updated_at = now()
-       WHERE id = (SELECT n.id FROM notifications n
-                   WHERE n.channel = $1 AND n.status = 'PENDING' AND n.next_attempt_at <= now()
-                     AND NOT EXISTS (SELECT 1 FROM notifications earlier
-                                     WHERE earlier.order_id = n.order_id AND earlier.channel = n.channel
-                                       AND earlier.status = 'PENDING' AND earlier.id < n.id)
-                   ORDER BY n.next_attempt_at, n.id LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, recipient, kind, message, attempts, resends`,
-      channel,
-      Math.ceil(leaseMs),
-    );
-    const row = rows[0];
-    return row ? { ...row, id: String(row.id), channel, message: typeof row.message === 'string' ? JSON.parse(row.message) : row.message } : null;
+    return this.claimed(channel, await this.prisma().$queryRawUnsafe<ClaimedRow[]>(`${CLAIM} RETURNING ${CLAIMED}`, channel, Math.ceil(leaseMs), null));
+  }
+
+  /**
+   * Records `sentId` as sent and claims the next, in one statement: a channel with work waiting
+   * costs one statement per send, not two. The sent row no longer holds back the next one of its
+   * order, although this statement still sees it pending.
+   */
+  async sentAndClaimNext(sentId: string, channel: ChannelName, leaseMs: number): Promise<Claimed | null> {
+    const rows = await this.prisma().$queryRawUnsafe<ClaimedRow[]>(`WITH sent AS (${markSent('$3')}) ${CLAIM} RETURNING ${CLAIMED}`, channel, Math.ceil(leaseMs), sentId);
+    return this.claimed(channel, rows);
   }
 
   async sent(id: string): Promise<void> {
-    await this.prisma().notification.updateMany({ where: { id: BigInt(id), status: 'PENDING' }, data: { status: 'SENT', sentAt: new Date(), updatedAt: new Date(), lastError: null } });
+    await this.prisma().$executeRawUnsafe(markSent('$1'), id);
   }
 
   /** Due again in `delayMs`; a rate-limited or refused-unsent attempt is given back. */
@@ -98,5 +111,10 @@ export class NotificationLog {
 
   async fail(id: string, error: string): Promise<void> {
     await this.prisma().notification.updateMany({ where: { id: BigInt(id), status: 'PENDING' }, data: { status: 'FAILED', lastError: error, updatedAt: new Date() } });
+  }
+
+  private claimed(channel: ChannelName, rows: ClaimedRow[]): Claimed | null {
+    const row = rows[0];
+    return row ? { ...row, id: String(row.id), channel, message: typeof row.message === 'string' ? JSON.parse(row.message) : row.message } : null;
   }
 }

@@ -4,13 +4,11 @@ import { isDiscordEvent, discordEmbed } from '../messages/discord-embeds';
 import type { EmailMessage } from '../messages/email-templates';
 import { itemIdsOf, type OrderEmails } from '../messages/order-emails';
 import { fulfillmentFailedAlert, signatureFailuresAlert, subscriptionDisabledAlert, unmatchedPaymentAlert } from '../messages/slack-alerts';
-import type { NotificationDraft, Tx } from './notification-log';
-import { findSnapshot } from './orders.repository';
+import type { NotificationDraft } from './notification-log';
+import type { OrderFacts } from './order-facts';
 
 /** Discord and Slack have one recipient each: the webhook's channel. */
 export const WEBHOOK_RECIPIENT = 'webhook';
-
-const CONFIRMATION_KINDS = ['order-confirmation', 'tickets-added'];
 
 export interface PlannerOptions {
   emails: OrderEmails;
@@ -49,7 +47,14 @@ export function mailbox(address: string | null | undefined): string | null {
 export class NotificationPlanner {
   constructor(private readonly options: PlannerOptions) {}
 
-  async plan(tx: Tx, event: AnyEvent): Promise<NotificationDraft[]> {
+  /** The orders whose stored facts planning `events` reads: those of fulfillments, when mail is on. */
+  ordersToLookUp(events: readonly AnyEvent[]): string[] {
+    if (!this.options.channels.has('email')) return [];
+    return events.flatMap((event) => (event.type === 'fulfillment.completed' ? [event.payload.orderId] : []));
+  }
+
+  /** `facts` must hold the orders `ordersToLookUp` named, as of just before this event. */
+  plan(event: AnyEvent, facts: OrderFacts): NotificationDraft[] {
     const drafts: Array<NotificationDraft | null> = [];
     switch (event.type) {
       case 'checkout.started':
@@ -72,7 +77,7 @@ export class NotificationPlanner {
         drafts.push(this.email(event, 'refund', event.eventId, event.payload.customer.email, event.payload.orderId, () => this.options.emails.refund(event.payload)));
         break;
       case 'fulfillment.completed':
-        drafts.push(await this.fulfilled(tx, event));
+        drafts.push(this.fulfilled(event, facts));
         break;
       case 'fulfillment.failed':
         drafts.push(this.slack(event, event.payload.orderId, 'fulfillment-failed', fulfillmentFailedAlert(event.payload)));
@@ -92,18 +97,17 @@ export class NotificationPlanner {
     return drafts.filter((d): d is NotificationDraft => d !== null);
   }
 
-  private async fulfilled(tx: Tx, event: EventOf<'fulfillment.completed'>): Promise<NotificationDraft | null> {
+  private fulfilled(event: EventOf<'fulfillment.completed'>, facts: OrderFacts): NotificationDraft | null {
     const outcome = event.payload;
-    const order = await findSnapshot(tx, outcome.orderId);
+    const order = facts.order(outcome.orderId);
     const to = mailbox(outcome.customer?.email ?? order?.customer.email);
     if (!to || !this.options.channels.has('email')) return null;
     const tickets = outcome.tickets ?? [];
     const licenses = outcome.licenses ?? [];
-    const earlier = await tx.notification.findMany({ where: { orderId: outcome.orderId, channel: 'email', kind: { in: CONFIRMATION_KINDS } }, select: { itemIds: true } });
-    if (earlier.length === 0) {
+    const mailed = facts.mailedItems(outcome.orderId);
+    if (!mailed) {
       return this.email(event, 'order-confirmation', `order-confirmation:${outcome.orderId}`, to, outcome.orderId, () => this.options.emails.confirmation(order, outcome), itemIdsOf(tickets, licenses));
     }
-    const mailed = new Set(earlier.flatMap((n) => n.itemIds));
     const newTickets = tickets.filter((t) => !mailed.has(`ticket:${t.ticketId}`));
     const newLicenses = licenses.filter((l) => !mailed.has(`license:${l.licenseId}`));
     if (newTickets.length === 0 && newLicenses.length === 0) return null;

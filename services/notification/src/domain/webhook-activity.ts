@@ -1,3 +1,4 @@
+import type { SqlExecutor } from '@orderflow/db';
 import { Topics, type AnyEvent } from '@orderflow/events';
 import type { Tx } from './notification-log';
 
@@ -20,16 +21,48 @@ async function count(tx: Tx, date: string, event: AnyEvent, column: 'received' |
   );
 }
 
+/** A message on an ingress topic, and where it sits (topic, partition, offset): it is counted once per position. */
+export interface IngressMessage {
+  position: string;
+  event: AnyEvent;
+}
+
 /**
- * One message on an ingress topic (the caller makes it once per message, by offset). A provider
- * event ID seen before is a retry: the ingress publishes each ID once, so a second one is an
- * admin replay or a publish whose acknowledgement was lost. A first delivery counts on the day
- * the ingress received it; a retry on the day it happened (now), since a replay keeps the
- * original envelope.
+ * The run's messages in one statement: each position is claimed in processed_events, and only
+ * the claimed ones count. A provider event ID seen before is a retry: the ingress publishes each
+ * ID once, so a second one is an admin replay or a publish whose acknowledgement was lost (within
+ * the run too: the first message of an ID is the delivery, the later ones retries). A first
+ * delivery counts on the day the ingress received it; a retry on the day it happened (`$2`, now),
+ * since a replay keeps the original envelope.
  */
-export async function recordIngress(tx: Tx, event: AnyEvent, now = new Date()): Promise<void> {
-  const first = await tx.$executeRawUnsafe('INSERT INTO ingress_events (source, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', event.source, event.eventId);
-  await (first === 1 ? count(tx, day(event.receivedAt), event, 'received') : count(tx, day(now), event, 'retried'));
+const RECORD_INGRESS = `
+WITH input AS (
+  SELECT m->>'position' AS position, m->>'source' AS source, m->>'eventId' AS event_id, m->>'type' AS type, (m->>'receivedDay')::date AS received_day, n
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x (m, n)
+), fresh AS (
+  INSERT INTO processed_events (consumer, event_id) SELECT 'notification.activity', position FROM input
+  ON CONFLICT DO NOTHING RETURNING event_id
+), messages AS (
+  SELECT input.* FROM input JOIN fresh ON fresh.event_id = input.position
+), first AS (
+  INSERT INTO ingress_events (source, event_id)
+  SELECT DISTINCT ON (source, event_id) source, event_id FROM messages ORDER BY source, event_id, n
+  ON CONFLICT DO NOTHING RETURNING source, event_id
+), counted AS (
+  SELECT m.source, m.type, m.received_day,
+         f.event_id IS NOT NULL AND m.n = min(m.n) OVER (PARTITION BY m.source, m.event_id) AS delivery
+  FROM messages m LEFT JOIN first f ON f.source = m.source AND f.event_id = m.event_id
+)
+INSERT INTO webhook_activity (day, source, type, received, retried)
+SELECT CASE WHEN delivery THEN received_day ELSE $2::date END, source, type, count(*) FILTER (WHERE delivery), count(*) FILTER (WHERE NOT delivery)
+FROM counted GROUP BY 1, source, type
+ON CONFLICT (day, source, type) DO UPDATE
+SET received = webhook_activity.received + EXCLUDED.received, retried = webhook_activity.retried + EXCLUDED.retried`;
+
+/** Counts a run of ingress messages, each once however often it is delivered. */
+export async function recordIngress(sql: SqlExecutor, messages: readonly IngressMessage[], now = new Date()): Promise<void> {
+  const input = messages.map(({ position, event }) => ({ position, source: event.source, eventId: event.eventId, type: event.type, receivedDay: day(event.receivedAt) }));
+  await sql.query(RECORD_INGRESS, [JSON.stringify(input), day(now)]);
 }
 
 /** A dead-lettered provider event: failed on its failure's day, and remembered for the alert rule. */
