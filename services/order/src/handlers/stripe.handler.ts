@@ -47,13 +47,15 @@ export class StripeHandler {
   private async paymentSucceeded(tx: Tx, pi: StripeObject, cause: Cause): Promise<void> {
     const payment = this.paymentOf(pi, 'SUCCEEDED', int(pi.amount_received) || int(pi.amount));
     let order = await this.find(tx, { paymentIntentId: pi.id, metadata: pi.metadata });
+    const known = order !== null;
     if (!order) {
       const orderId = str(pi.metadata?.orderId);
       if (!orderId) return this.payments.unmatched(tx, payment, cause);
       order = await this.createFromMetadata(tx, orderId, pi, { paymentIntentId: pi.id, totalCents: int(pi.amount), currency: str(pi.currency) ?? 'usd' }, cause);
     }
     if (!order.providerCheckoutRef) order = await this.book.patch(tx, order, { providerCheckoutRef: pi.id });
-    if (await this.payments.succeeded(tx, order.id, payment.providerPaymentRef)) return; // the Session reported it
+    // An order created just now has no payments; a known one may have the Session's.
+    if (known && (await this.payments.succeeded(tx, order.id, payment.providerPaymentRef))) return;
     await this.payments.record(tx, order.id, payment, cause);
     await this.payments.paid(tx, order, cause);
   }
@@ -103,6 +105,7 @@ export class StripeHandler {
     const paid = session.payment_status === 'paid';
     const currency = str(session.currency) ?? 'usd';
     const payment = this.paymentOf(session, 'SUCCEEDED', int(session.amount_total), paymentIntentId ?? session.id);
+    const known = order !== null;
     if (!order) {
       const orderId = str(session.metadata?.orderId) ?? str(session.client_reference_id);
       if (!orderId) return paid ? this.payments.unmatched(tx, payment, cause) : undefined;
@@ -114,7 +117,7 @@ export class StripeHandler {
       ...(order.customerEmail ? {} : { customerEmail: this.emailOf(session) }),
     });
     if (!paid) return;
-    if (await this.payments.succeeded(tx, order.id, payment.providerPaymentRef)) return; // the PaymentIntent reported it
+    if (known && (await this.payments.succeeded(tx, order.id, payment.providerPaymentRef))) return; // the PaymentIntent reported it
     await this.payments.record(tx, order.id, payment, cause);
     await this.payments.paid(tx, order, cause);
   }
