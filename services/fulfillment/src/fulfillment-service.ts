@@ -12,7 +12,7 @@ import { LicenseCipher } from './crypto/license-cipher';
 import { TicketSigner } from './crypto/ticket-signer';
 import { Fulfiller } from './domain/fulfiller';
 import { JobRunner } from './domain/jobs';
-import { ordersHandler } from './domain/orders.consumer';
+import { ordersBatchHandler, ordersHandler, type OrdersConsumerDeps } from './domain/orders.consumer';
 import { FulfillmentMetrics } from './fulfillment.metrics';
 import { PrismaClient } from './generated/prisma/client';
 
@@ -87,13 +87,23 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
       });
       runner.start();
       await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }], { withDeadLetters: true });
+      const orders: OrdersConsumerDeps = {
+        prisma: () => prisma!,
+        fulfiller,
+        metrics,
+        logger,
+        lockTimeoutMs: config.FULFILLMENT_LOCK_TIMEOUT,
+        jobsDue: () => runner?.notify(),
+        published: () => relay?.notify(),
+      };
       consumer = await bus.runConsumer({
         // A database outage pauses the partition; the message waits instead of dead-lettering.
         unavailable: databaseOutage,
         groupId: FULFILLMENT_GROUP,
         topics: [Topics.orders],
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
-        handler: ordersHandler({ prisma: () => prisma!, metrics, jobsDue: () => runner?.notify(), published: () => relay?.notify() }),
+        handler: ordersHandler(orders),
+        batchHandler: ordersBatchHandler(orders),
       });
       logger.info({ database: database.kind }, 'fulfillment service started');
     },

@@ -1,29 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
-import { Client } from 'pg';
 import { newEvent, type AnyEvent } from '@orderflow/events';
 import { createBus } from '@orderflow/kafka';
-import { api, approvedOrder, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack } from './support';
+import { addKeys, api, approvedOrder, freshKeys, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack, whileTableLocked } from './support';
 
-const addKeys = (url: string, productId: string, keys: string[]) => api(url, `/admin/license-pools/${productId}/keys`, { admin: true, method: 'POST', body: { keys } });
-/**
- * Runs `fn` while another session holds the license pool's table: every fulfillment attempt
- * meanwhile times out on its lock, a real transient failure.
- */
-async function whilePoolLocked(databaseUrl: string, fn: () => Promise<void>): Promise<void> {
-  const blocker = new Client({ connectionString: databaseUrl });
-  await blocker.connect();
-  try {
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE license_keys IN ACCESS EXCLUSIVE MODE');
-    await fn();
-  } finally {
-    await blocker.query('ROLLBACK');
-    await blocker.end();
-  }
-}
-
-const freshKeys = (n: number) => Array.from({ length: n }, () => `KEY-${randomUUID().slice(0, 8).toUpperCase()}-${randomUUID().slice(0, 8).toUpperCase()}`);
+/** Every fulfillment attempt meanwhile times out on the license pool's lock. */
+const whilePoolLocked = (databaseUrl: string, fn: () => Promise<void>) => whileTableLocked(databaseUrl, 'license_keys', fn);
 
 describe('fulfillment (seeds 001, 003)', () => {
   const stack = useFulfillmentStack('fulfillment_main', () => ({ FULFILLMENT_RETRY_BASE: '200ms', FULFILLMENT_LOCK_TIMEOUT: '200ms', FULFILLMENT_MAX_ATTEMPTS: '10' }));

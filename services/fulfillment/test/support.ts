@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { newEvent, Topics, type AnyEvent, type EventType, type OrderSnapshot } from '@orderflow/events';
 import { callApi, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
@@ -42,6 +43,11 @@ export interface FulfillmentStack {
   readonly env: Record<string, string>;
   /** Publishes an order-service event about `order` to the orders topic. */
   publish(type: EventType, order: OrderSnapshot, options?: { eventId?: string; payload?: unknown }): Promise<string>;
+  /**
+   * Publishes events in one produce request under one partition key, whatever orders they are
+   * about, so the service fetches them together: one run for its batch handler. Their event IDs.
+   */
+  publishRun(events: ReadonlyArray<{ type: EventType; order: OrderSnapshot; eventId?: string }>): Promise<string[]>;
   restart(): Promise<void>;
 }
 
@@ -93,6 +99,15 @@ export function useFulfillmentStack(database: string, env: () => Record<string, 
       await stack.producer.sendEvent(event as AnyEvent);
       return eventId;
     },
+    publishRun: async (events) => {
+      const orderKey = `run-${randomUUID()}`;
+      const built = events.map(({ type, order, eventId }) =>
+        newEvent({ type, eventId: eventId ?? `${type}:${order.orderId}:${randomUUID()}`, orderKey, instanceId: order.instanceId, traceId: randomUUID(), payload: order as never }),
+      );
+      // Sent together: the producer puts concurrent sends in one request, one record batch.
+      await Promise.all(built.map((event) => stack.producer.sendEvent(event as AnyEvent)));
+      return built.map((event) => event.eventId);
+    },
     restart: async () => {
       await stack.running.close();
       stack.running = await startFulfillment(stack.env);
@@ -137,9 +152,41 @@ export function approvedOrder(lines: Line[], instanceId = SHOP_A.instanceId): Or
   };
 }
 
+/**
+ * Runs `fn` while another session holds `table` exclusively: every statement of the service
+ * that touches it meanwhile times out on its lock, a real transient failure.
+ */
+export async function whileTableLocked(databaseUrl: string, table: 'tickets' | 'license_keys', fn: () => Promise<void>): Promise<void> {
+  const blocker = new Client({ connectionString: databaseUrl });
+  await blocker.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    await fn();
+  } finally {
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+  }
+}
+
+/** Rows of a query on the service's database, for what its APIs do not show (the outbox, processed events). */
+export async function queryDatabase<T>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
 export function api(url: string, path: string, options: { key?: string; admin?: boolean; method?: string; body?: unknown } = {}): Promise<ApiAnswer> {
   return callApi(url, path, { bearer: options.admin ? ADMIN_TOKEN : options.key, method: options.method, body: options.body });
 }
+
+export const addKeys = (url: string, productId: string, keys: string[]) => api(url, `/admin/license-pools/${productId}/keys`, { admin: true, method: 'POST', body: { keys } });
+
+export const freshKeys = (n: number) => Array.from({ length: n }, () => `KEY-${randomUUID().slice(0, 8).toUpperCase()}-${randomUUID().slice(0, 8).toUpperCase()}`);
 
 /** The first `type` outcome about `orderId`. */
 export function outcome(stack: FulfillmentStack, orderId: string, type: string, options?: WaitForOptions) {

@@ -1,9 +1,9 @@
-import { enqueue, isDatabaseUnavailable, WorkLoop, type OutboxRelay } from '@orderflow/db';
+import { enqueue, isDatabaseUnavailable, WorkLoop, type OutboxMessage, type OutboxRelay } from '@orderflow/db';
 import { encodeEvent, newEvent, type AnyEvent, type FulfillmentEventType, type FulfillmentOutcome, type OrderSnapshot } from '@orderflow/events';
 import type { Logger } from '@orderflow/logging';
 import type { FulfillmentJob, Prisma, PrismaClient } from '../generated/prisma/client';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
-import { PoolExhaustedError, type Fulfiller, type Tx } from './fulfiller';
+import { PoolExhaustedError, type Fulfiller, type Issued, type Tx } from './fulfiller';
 
 export interface JobRunnerOptions {
   prisma: PrismaClient;
@@ -18,19 +18,53 @@ export interface JobRunnerOptions {
   lockTimeoutMs: number;
 }
 
-/** Puts a fulfillment event in the outbox, in the caller's transaction. */
-export async function emit(tx: Tx, type: FulfillmentEventType, job: Pick<FulfillmentJob, 'orderId' | 'instanceId' | 'round'>, traceId: string, payload: FulfillmentOutcome): Promise<void> {
+export type JobRef = Pick<FulfillmentJob, 'orderId' | 'instanceId' | 'round'>;
+
+/** A fulfillment event as an outbox message. Its ID names the job's round: one outcome per round. */
+export function outcomeMessage(type: FulfillmentEventType, job: JobRef, traceId: string, payload: FulfillmentOutcome): OutboxMessage {
   const event = newEvent({ type, eventId: `${type}:${job.orderId}:${job.round}`, orderKey: job.orderId, instanceId: job.instanceId, traceId, payload });
-  await enqueue(tx, encodeEvent(event as AnyEvent));
+  return encodeEvent(event as AnyEvent);
+}
+
+/** Puts a fulfillment event in the outbox, in the caller's transaction. */
+export async function emit(tx: Tx, type: FulfillmentEventType, job: JobRef, traceId: string, payload: FulfillmentOutcome): Promise<void> {
+  await enqueue(tx, outcomeMessage(type, job, traceId, payload));
+}
+
+/** The payload of `fulfillment.completed` for a job whose items were just issued. */
+export function completion(job: Pick<FulfillmentJob, 'orderId' | 'instanceId'>, order: OrderSnapshot, issued: Issued): FulfillmentOutcome {
+  return { orderId: job.orderId, instanceId: job.instanceId, customer: order.customer, reason: null, ...issued };
+}
+
+/** Bounds every lock wait of the rest of the transaction: a statement waiting longer fails the attempt. */
+export async function setLockTimeout(tx: Tx, ms: number): Promise<void> {
+  await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${Math.max(1, Math.floor(ms))}ms'`);
 }
 
 export function snapshotOf(job: Pick<FulfillmentJob, 'snapshot'>): OrderSnapshot {
   return job.snapshot as unknown as OrderSnapshot;
 }
 
+type ClaimedJob = Pick<FulfillmentJob, 'orderId' | 'instanceId' | 'round' | 'snapshot' | 'createdAt'>;
+
 /**
- * Runs due fulfillment jobs, one transaction each: claim the job (SKIP LOCKED, so replicas share
- * the table), issue, mark COMPLETED and publish `fulfillment.completed` — or roll all of it back.
+ * Claims the most overdue PENDING job (SKIP LOCKED: replicas take different ones) and marks it
+ * COMPLETED in the same statement. The mark is provisional: it commits with the items and the
+ * outcome event, and an issuing failure rolls it back with them, leaving the job PENDING for
+ * `failed` to count the attempt. One statement where a select, a locking select, a read of the
+ * row and an update were four.
+ */
+const CLAIM_AND_COMPLETE = `
+UPDATE fulfillment_jobs SET status = 'COMPLETED', completed_at = now(), updated_at = now(), last_error = NULL
+WHERE order_id = (
+  SELECT order_id FROM fulfillment_jobs WHERE status = 'PENDING' AND next_attempt_at <= now()
+  ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING order_id AS "orderId", instance_id AS "instanceId", round, snapshot, created_at AS "createdAt"`;
+
+/**
+ * Runs the due jobs the orders consumer left PENDING (license lines, restarted rounds, whatever
+ * failed there) and retries, one transaction each: claim the job as COMPLETED, issue, publish
+ * `fulfillment.completed` — or roll all of it back.
  *
  * - An exhausted license pool fails the job at once (`fulfillment.failed`, retriable by hand once
  *   keys are added): waiting would not refill it.
@@ -62,35 +96,32 @@ export class JobRunner {
     return this.loop.stop();
   }
 
-  /** Runs the most overdue job; false when none was due. */
+  /** Runs the most overdue job; false when none was due (or every due one is another replica's). */
   private async runOne(): Promise<boolean> {
     const { prisma, fulfiller, metrics, lockTimeoutMs } = this.options;
-    const due = await prisma.fulfillmentJob.findFirst({ where: { status: 'PENDING', nextAttemptAt: { lte: new Date() } }, orderBy: { nextAttemptAt: 'asc' }, select: { orderId: true } });
+    // One indexed read first, so an idle poll costs a statement rather than a transaction.
+    const due = await prisma.fulfillmentJob.findFirst({ where: { status: 'PENDING', nextAttemptAt: { lte: new Date() } }, select: { orderId: true } });
     if (!due) return false;
+    let job: ClaimedJob | undefined;
     try {
-      const outcome = await prisma.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${Math.max(1, Math.floor(lockTimeoutMs))}ms'`);
-        const claimed = await tx.$queryRawUnsafe<Array<{ order_id: string }>>(
-          `SELECT order_id FROM fulfillment_jobs WHERE order_id = $1 AND status = 'PENDING' AND next_attempt_at <= now() FOR UPDATE SKIP LOCKED`,
-          due.orderId,
-        );
-        if (claimed.length === 0) return null;
-        const job = await tx.fulfillmentJob.findUniqueOrThrow({ where: { orderId: due.orderId } });
-        const issued = await fulfiller.issue(tx, snapshotOf(job));
-        await tx.fulfillmentJob.update({ where: { orderId: job.orderId }, data: { status: 'COMPLETED', completedAt: new Date(), updatedAt: new Date(), lastError: null } });
+      await prisma.$transaction(async (tx) => {
+        await setLockTimeout(tx, lockTimeoutMs);
+        [job] = await tx.$queryRawUnsafe<ClaimedJob[]>(CLAIM_AND_COMPLETE);
+        if (!job) return;
         const order = snapshotOf(job);
-        await emit(tx, 'fulfillment.completed', job, `fulfillment-${job.orderId}`, { orderId: job.orderId, instanceId: job.instanceId, customer: order.customer, reason: null, ...issued });
-        return job;
+        const issued = await fulfiller.issue(tx, order);
+        await emit(tx, 'fulfillment.completed', job, `fulfillment-${job.orderId}`, completion(job, order, issued));
       });
-      if (outcome) {
-        metrics.duration.observe({ outcome: 'completed' }, (Date.now() - outcome.createdAt.getTime()) / 1000);
-        this.options.relay.notify();
-      }
-      return true;
     } catch (err) {
-      await this.failed(due.orderId, err);
+      // Nothing claimed: the claim itself failed (the database is down); the loop polls again.
+      if (!job) throw err;
+      await this.failed(job.orderId, err);
       return true;
     }
+    if (!job) return false;
+    metrics.duration.observe({ outcome: 'completed' }, (Date.now() - job.createdAt.getTime()) / 1000);
+    this.options.relay.notify();
+    return true;
   }
 
   private async failed(orderId: string, err: unknown): Promise<void> {

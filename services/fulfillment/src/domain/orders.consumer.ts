@@ -1,14 +1,19 @@
-import { processOnce } from '@orderflow/db';
+import { claimEvents, enqueueMany, isDatabaseUnavailable } from '@orderflow/db';
 import type { AnyEvent, OrderSnapshot } from '@orderflow/events';
-import type { EventHandler } from '@orderflow/kafka';
+import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
+import type { Logger } from '@orderflow/logging';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
-import type { Tx } from './fulfiller';
-import { emit, snapshotOf } from './jobs';
+import type { Fulfiller, Tx } from './fulfiller';
+import { completion, emit, outcomeMessage, setLockTimeout, snapshotOf, type JobRef } from './jobs';
 
 export interface OrdersConsumerDeps {
   prisma: () => PrismaClient;
+  fulfiller: Fulfiller;
   metrics: FulfillmentMetrics;
+  logger: Logger;
+  /** Lock waits of the issuing done here, bounded as in the job runner (FULFILLMENT_LOCK_TIMEOUT). */
+  lockTimeoutMs: number;
   /** After a commit that made a job due. */
   jobsDue: () => void;
   /** After a commit that put events in the outbox. */
@@ -16,28 +21,155 @@ export interface OrdersConsumerDeps {
 }
 
 /**
- * The orders topic, as fulfillment cares about it. Each event is handled once (processOnce); the
- * handler only records intent — a job to run, or a void — and the job runner does the issuing,
- * so a slow or failing fulfillment never holds up the partition behind it.
+ * The orders topic, as fulfillment cares about it. Each event is handled once: its
+ * processed_events mark commits with its effects.
+ *
+ * A new order whose lines need nothing but rows of this database (tickets, external lines) is
+ * fulfilled right here, in the transaction that records its job, already COMPLETED with
+ * `fulfillment.completed` in the outbox: no second transaction in the job runner to poll for,
+ * claim, re-read and complete it (an order alone: 18 statements in this database, outbox relay
+ * included, became 9; in runs of a few orders, 2 to 4 per order). Everything else becomes a
+ * PENDING job for the job runner: license lines (a pool can run dry, and its failure and retry
+ * policy lives there), rounds started again (promotions), and any run whose fulfilling fails here
+ * — that run is recorded again without fulfilling, so a failing fulfillment never holds up the
+ * partition behind it.
  */
 export function ordersHandler(deps: OrdersConsumerDeps): EventHandler {
-  return async (event) => {
-    const work = workFor(event);
-    if (!work) return;
-    const result = await processOnce(deps.prisma(), { consumer: 'fulfillment', eventId: event.eventId }, async (tx) => {
-      if (work.kind === 'void') {
-        await voidOrder(tx, work.order, event.traceId, deps.metrics);
-        return 'void' as const;
-      }
-      return (await startJob(tx, work.order)) ? ('job' as const) : undefined;
-    });
-    const outcome = result.duplicate ? undefined : result.result;
-    if (outcome === 'job') deps.jobsDue();
-    if (outcome === 'void') deps.published();
-  };
+  return (event) => handleOrders(deps, [event]);
 }
 
-function workFor(event: AnyEvent): { kind: 'start' | 'void'; order: OrderSnapshot } | null {
+/**
+ * The same for a run of consecutive events of one partition, in one transaction. If it throws,
+ * the consumer runner hands the run to `ordersHandler` one event at a time.
+ */
+export function ordersBatchHandler(deps: OrdersConsumerDeps): BatchEventHandler {
+  return (run) => handleOrders(deps, run.map(({ event }) => event));
+}
+
+interface Work {
+  eventId: string;
+  traceId: string;
+  kind: 'start' | 'void';
+  order: OrderSnapshot;
+}
+
+interface RunOutcome {
+  jobsDue: boolean;
+  published: boolean;
+  completed: number;
+}
+
+/**
+ * Applies the run, fulfilling what it can; if that fails for any reason but an outage (which
+ * pauses the partition instead), applies it again leaving every new job to the job runner.
+ */
+async function handleOrders(deps: OrdersConsumerDeps, events: readonly AnyEvent[]): Promise<void> {
+  const work = events.flatMap(workFor);
+  if (work.length === 0) return;
+  const startedAt = Date.now();
+  let outcome: RunOutcome;
+  try {
+    outcome = await applyRun(deps, work, { fulfill: true });
+  } catch (err) {
+    if (isDatabaseUnavailable(err) || !work.some((w) => w.kind === 'start' && fulfilledHere(w.order))) throw err;
+    deps.logger.warn({ err, events: work.length }, 'fulfilling in the consumer failed; the job runner takes the jobs');
+    outcome = await applyRun(deps, work, { fulfill: false });
+  }
+  const seconds = (Date.now() - startedAt) / 1000;
+  for (let i = 0; i < outcome.completed; i++) deps.metrics.duration.observe({ outcome: 'completed' }, seconds);
+  if (outcome.jobsDue) deps.jobsDue();
+  if (outcome.published) deps.published();
+}
+
+/** Tickets and external lines; license keys are left to the job runner. */
+function fulfilledHere(order: OrderSnapshot): boolean {
+  return order.lines.every((line) => line.kind !== 'license');
+}
+
+/**
+ * One transaction for the run: the events new to this consumer, each once, in offset order.
+ * The starts that create a job are written together (below); every other event goes through
+ * startJob or voidOrder one at a time, in order, exactly as if it came alone.
+ */
+async function applyRun(deps: OrdersConsumerDeps, work: readonly Work[], options: { fulfill: boolean }): Promise<RunOutcome> {
+  return deps.prisma().$transaction(async (tx) => {
+    const fresh = await claimEvents(tx, 'fulfillment', work.map((w) => w.eventId));
+    // `delete` is true once per ID: an event delivered twice in the run is handled the first time.
+    const todo = work.filter((w) => fresh.delete(w.eventId));
+    const completes = (w: Work) => options.fulfill && fulfilledHere(w.order);
+    const created = new Set(await insertNewJobs(tx, soleStarts(todo), completes));
+    const outcome: RunOutcome = { jobsDue: false, published: false, completed: 0 };
+    for (const w of todo) {
+      if (created.has(w)) continue;
+      if (w.kind === 'void') {
+        await voidOrder(tx, w.order, w.traceId, deps.metrics);
+        outcome.published = true;
+      } else if (await startJob(tx, w.order)) {
+        outcome.jobsDue = true;
+      }
+    }
+    const fulfilled = [...created].filter(completes);
+    await fulfillNewJobs(deps, tx, fulfilled);
+    outcome.jobsDue ||= fulfilled.length < created.size;
+    outcome.published ||= fulfilled.length > 0;
+    outcome.completed = fulfilled.length;
+    return outcome;
+  });
+}
+
+/** The starts that are the only event of the run about their order: each may create a job. */
+function soleStarts(todo: readonly Work[]): Work[] {
+  const events = new Map<string, number>();
+  for (const w of todo) events.set(w.order.orderId, (events.get(w.order.orderId) ?? 0) + 1);
+  return todo.filter((w) => w.kind === 'start' && events.get(w.order.orderId) === 1);
+}
+
+/**
+ * A job for each of `starts` whose order has none yet, in one statement that also tells which
+ * (ON CONFLICT DO NOTHING: an existing job is startJob's). A job fulfilled in this transaction is
+ * inserted COMPLETED at once: the mark commits with its items and outcome, or rolls back with them.
+ */
+async function insertNewJobs(tx: Tx, starts: readonly Work[], completes: (w: Work) => boolean): Promise<Work[]> {
+  if (starts.length === 0) return [];
+  const now = new Date();
+  const inserted = await tx.fulfillmentJob.createManyAndReturn({
+    data: starts.map((w) => ({
+      ...firstRound(w.order),
+      snapshot: w.order as unknown as Prisma.InputJsonValue,
+      status: completes(w) ? 'COMPLETED' : 'PENDING',
+      completedAt: completes(w) ? now : null,
+    })),
+    skipDuplicates: true,
+    select: { orderId: true },
+  });
+  const orderIds = new Set(inserted.map((job) => job.orderId));
+  return starts.filter((w) => orderIds.has(w.order.orderId));
+}
+
+/** Issues the items of new jobs and puts their `fulfillment.completed` in the outbox, in one statement. */
+async function fulfillNewJobs(deps: OrdersConsumerDeps, tx: Tx, fulfilled: readonly Work[]): Promise<void> {
+  if (fulfilled.length === 0) return;
+  if (fulfilled.some((w) => w.order.lines.some((line) => line.kind === 'ticket'))) await setLockTimeout(tx, deps.lockTimeoutMs);
+  const issued = await deps.fulfiller.issueAll(tx, fulfilled.map((w) => w.order));
+  await enqueueMany(
+    tx,
+    fulfilled.map((w, i) => {
+      const job = firstRound(w.order);
+      return outcomeMessage('fulfillment.completed', job, w.traceId, completion(job, w.order, issued[i]!));
+    }),
+  );
+}
+
+function firstRound(order: OrderSnapshot): JobRef {
+  return { orderId: order.orderId, instanceId: order.instanceId, round: 1 };
+}
+
+function workFor(event: AnyEvent): Work[] {
+  const intent = intentOf(event);
+  return intent ? [{ eventId: event.eventId, traceId: event.traceId, ...intent }] : [];
+}
+
+function intentOf(event: AnyEvent): Pick<Work, 'kind' | 'order'> | null {
   switch (event.type) {
     case 'order.ready_to_fulfill':
       return { kind: 'start', order: event.payload };
