@@ -115,6 +115,9 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
         // handled again one event at a time. Runs stay short: they hold their orders' locks.
         batchHandler: orderBatchHandler(consumerDeps),
         maxBatchSize: 100,
+        // Every partition of the three topics at once: a payment run never waits behind a
+        // fulfillment run. Runs lock orders in key order, so they cannot deadlock one another.
+        partitionsConsumedConcurrently: 9,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
       });
       sweeper = setInterval(() => void sweep(), config.CHECKOUT_SWEEP_INTERVAL);
