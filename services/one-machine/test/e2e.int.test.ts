@@ -140,7 +140,7 @@ describe('end to end: npm start (one process, embedded broker, PGlite)', () => {
   const env = () => ({
     ...thirdPartyEnv(parties),
     // What a process killed mid-send had claimed goes out again once its claim lapses: for a
-    // partner delivery after 2 × DISPATCH_TIMEOUT + 5 s, for a mail or an embed after
+    // partner delivery after 4 × DISPATCH_TIMEOUT + 5 s, for a mail or an embed after
     // 4 × SMTP_TIMEOUT (WEBHOOK_TIMEOUT) + 30 s. The loopback receivers answer in milliseconds.
     DISPATCH_TIMEOUT: '2s',
     SMTP_TIMEOUT: '2s',

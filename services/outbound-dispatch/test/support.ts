@@ -52,6 +52,9 @@ export class Partner {
   readonly unverified: Array<{ headers: Record<string, string>; error: string }> = [];
   /** Every request, verified or not, in arrival order. */
   readonly requests: Array<{ at: number; id: string }> = [];
+  /** The most requests it was answering at once. */
+  maxConcurrent = 0;
+  private concurrent = 0;
   secrets: string[] = [];
   replies: Reply[] = [];
   /** Webhook IDs answered 500 this many more times, whatever `replies` says. */
@@ -82,6 +85,8 @@ export class Partner {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.maxConcurrent = Math.max(this.maxConcurrent, ++this.concurrent);
+    res.on('close', () => this.concurrent--);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const payload = Buffer.concat(chunks).toString('utf8');

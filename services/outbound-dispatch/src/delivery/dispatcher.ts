@@ -1,13 +1,16 @@
 import type { Logger } from '@orderflow/logging';
 import { BreakerOpenError, createBreaker, type Breaker, type BreakerState } from '@orderflow/resilience';
 import type { Registry } from 'prom-client';
-import { enqueue, StatementBatcher, type SqlExecutor } from '@orderflow/db';
+import { enqueue, type SqlExecutor } from '@orderflow/db';
 import { encodeEvent, newEvent, type AnyEvent } from '@orderflow/events';
 import type { PrismaClient, Subscription } from '../generated/prisma/client';
 import type { DispatchMetrics } from '../dispatch.metrics';
 import type { Sender, SendResult } from './sender';
 import { signatureHeader } from './signer';
+import { claimDue, type Claimed } from './claim';
+import { Lookahead, POLL_MS } from './lookahead';
 import { promoteWaiting } from './ordering';
+import { SuccessRecorder } from './successes';
 import { UnsafeDestinationError } from './url-safety';
 
 export interface DispatcherOptions {
@@ -22,7 +25,7 @@ export interface DispatcherOptions {
   scheduleMs: readonly number[];
   /** ± share of each retry delay, so retries of many deliveries spread out. */
   jitter: number;
-  /** Deliveries in flight at once, over all endpoints. */
+  /** Deliveries in flight at once, over all endpoints (leases: twice as many). */
   concurrency: number;
   /** Deliveries in flight at once to one subscription: a slow partner holds only these. */
   endpointConcurrency: number;
@@ -40,33 +43,14 @@ export interface DispatcherOptions {
 /** How often WAITING deliveries whose head ended unseen are promoted (see promoteWaiting). */
 const SWEEP_INTERVAL_MS = 2_000;
 
+/** A subscription holds up to this many rounds of its concurrency claimed and unanswered (see Lookahead). */
+const LOOKAHEAD = 4;
+
 /** A partner answer that counts against its endpoint's breaker (5xx). */
 class PartnerFailure extends Error {
   constructor(readonly result: SendResult) {
     super(`partner answered ${result.status}`);
   }
-}
-
-/** A leased delivery with what sending it needs, loaded for the whole claim at once. */
-interface Claimed {
-  id: bigint;
-  eventId: string;
-  attempts: number;
-  subscription: Subscription;
-  /** The stored body partners receive; undefined if the event is gone. */
-  body: unknown;
-}
-
-const SUBSCRIPTION_COLUMNS = `s.id, s.instance_id AS "instanceId", s.url, s.description, s.event_types AS "eventTypes", s.ordered, s.active,
-  s.disabled_reason AS "disabledReason", s.secret, s.previous_secret AS "previousSecret", s.previous_expires_at AS "previousExpiresAt",
-  s.failing_since AS "failingSince", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
-
-interface Success {
-  id: bigint;
-  ordered: boolean;
-  attempts: number;
-  at: Date;
-  result: SendResult;
 }
 
 type Outcome =
@@ -93,13 +77,16 @@ export class Dispatcher {
   /** Per subscription: deliveries being sent (waiting for the partner's answer). */
   private readonly inFlight = new Map<string, number>();
   /**
-   * Per subscription: claimed here and not yet answered (queued or in flight). Deliveries whose
-   * answer is being recorded keep their lease but no longer count: the claim tops up behind them.
+   * Per subscription, what is claimed here and not yet answered (queued or in flight), and when
+   * to claim more. Deliveries whose answer is being recorded keep their lease but no longer
+   * count: the claim tops up behind them.
    */
-  private readonly unanswered = new Map<string, number>();
+  private readonly lookahead: Lookahead;
   /** Per subscription: claimed deliveries waiting for one of its slots, in claim order. */
   private readonly queued = new Map<string, Claimed[]>();
   private leasedCount = 0;
+  /** A claim was cut short by the lease bound: the next lease handed back claims again. */
+  private leaseBound = false;
   private readonly breakers = new Map<string, Breaker<[() => Promise<SendResult>], SendResult>>();
   private readonly clock: () => number;
   private pumping: Promise<void> | undefined;
@@ -107,13 +94,17 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
-  /** Successes (nearly every attempt) are recorded together: one statement per batch. */
-  private readonly successes: StatementBatcher<Success, void>;
+  private readonly successes: SuccessRecorder;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.clock = options.clock ?? Date.now;
-    this.successes = new StatementBatcher({ runBatch: (batch) => this.recordSuccesses(batch), maxBatch: 500 });
+    this.lookahead = new Lookahead(LOOKAHEAD * options.endpointConcurrency);
+    // An ordered key's next delivery: its subscription claims again if short, not a claim after
+    // every batch recorded.
+    this.successes = new SuccessRecorder(options.sql, (subscriptionIds) => {
+      if (this.lookahead.wake(subscriptionIds)) this.pumpSoon();
+    });
   }
 
   start(): void {
@@ -130,8 +121,14 @@ export class Dispatcher {
     this.sweeper.unref();
   }
 
-  /** Looks for due deliveries now (after new ones were created, or a slot freed up). */
+  /** Looks for due deliveries now: new ones were created, or became sendable. */
   notify(): void {
+    this.lookahead.wakeAll();
+    this.pumpSoon();
+  }
+
+  /** Claims next (or right after the claim running now). */
+  private pumpSoon(): void {
     if (this.stopped) return;
     if (this.pumping) {
       this.again = true;
@@ -144,7 +141,7 @@ export class Dispatcher {
         this.pumping = undefined;
         if (this.again) {
           this.again = false;
-          this.notify();
+          this.pumpSoon();
         } else {
           this.idle();
         }
@@ -177,50 +174,48 @@ export class Dispatcher {
   /** Wakes for the next due delivery (or polls, for work other replicas created). */
   private idle(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.notify(), 250);
+    this.timer = setTimeout(() => this.notify(), POLL_MS);
     this.timer.unref();
   }
 
   private async pump(): Promise<void> {
-    const { sql, concurrency, endpointConcurrency } = this.options;
+    const { sql, concurrency, endpointConcurrency, requestTimeoutMs } = this.options;
     // Claims run ahead of sending (up to twice the slots), so a freed slot starts the next
     // delivery at once instead of after a claim's round trip.
     const free = 2 * concurrency - this.leasedCount;
-    if (free <= 0) return;
+    this.leaseBound = free <= 0;
+    if (this.leaseBound) return;
+    const plan = this.lookahead.plan(this.breakerLimits());
+    if (!plan) return;
     const now = new Date(this.clock());
-    const leaseUntil = new Date(now.getTime() + 2 * this.options.requestTimeoutMs + 5_000);
-    // Claim and lease in one statement; SKIP LOCKED lets replicas claim side by side. Every
-    // PENDING delivery may be sent (an ordered key's later ones are WAITING), so this reads
-    // due deliveries in order and stops at its limit. Subscriptions at their concurrency are
-    // passed over; of the others, each gets at most its free slots.
-    const rows = await sql.query<Subscription & { deliveryId: string | number; eventId: string; attempts: number; body: unknown; stored: boolean }>(
-      `WITH due AS (
-         SELECT d.id, d.subscription_id, d.next_attempt_at FROM deliveries d
-         WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND (d.leased_until IS NULL OR d.leased_until < $1)
-           AND coalesce(($4::jsonb ->> d.subscription_id)::int, 0) < $5
-         ORDER BY d.next_attempt_at, d.id LIMIT $2
-         FOR UPDATE OF d SKIP LOCKED),
-       ranked AS (
-         SELECT id, subscription_id, row_number() OVER (PARTITION BY subscription_id ORDER BY next_attempt_at, id) AS n FROM due),
-       claimed AS (
-         UPDATE deliveries d SET leased_until = $3 FROM ranked
-         WHERE d.id = ranked.id AND ranked.n <= $5 - coalesce(($4::jsonb ->> ranked.subscription_id)::int, 0)
-         RETURNING d.id, d.subscription_id, d.event_id, d.attempts)
-       SELECT c.id AS "deliveryId", c.event_id AS "eventId", c.attempts, e.body, e.id IS NOT NULL AS stored, ${SUBSCRIPTION_COLUMNS}
-       FROM claimed c JOIN subscriptions s ON s.id = c.subscription_id LEFT JOIN events e ON e.id = c.event_id
-       ORDER BY c.id`,
-      [now, free, leaseUntil, JSON.stringify(Object.fromEntries(this.unanswered)), 2 * endpointConcurrency],
-    );
+    // A claimed delivery may wait in its queue for the rounds ahead of it (at most LOOKAHEAD
+    // slots' worth, each bounded by the request timeout) before its own attempt.
+    const leaseUntil = new Date(now.getTime() + LOOKAHEAD * requestTimeoutMs + 5_000);
+    const claimed = await claimDue(sql, { now, leaseUntil, limit: free, room: plan.room, otherRoom: plan.otherRoom });
     this.options.metrics.throttled.set([...this.inFlight.values()].filter((n) => n >= endpointConcurrency).length);
-    for (const { deliveryId, eventId, attempts, body, stored, ...subscription } of rows) {
-      this.track({ id: BigInt(deliveryId), eventId, attempts: Number(attempts), subscription, body: stored ? (typeof body === 'string' ? JSON.parse(body) : body) : undefined });
+    for (const delivery of claimed) this.lookahead.claimed(delivery.subscription.id);
+    // Cut short by the lease bound: what it left is claimed as leases come back.
+    this.leaseBound = claimed.length >= free;
+    this.lookahead.settle(plan, claimed.map((delivery) => delivery.subscription.id), this.leaseBound);
+    for (const delivery of claimed) this.track(delivery);
+  }
+
+  /**
+   * Subscriptions whose breaker holds back claims: none while open (their deliveries would only
+   * be handed back, each with a statement), one while half-open (the trial).
+   */
+  private breakerLimits(): Map<string, number> {
+    const limits = new Map<string, number>();
+    for (const [subscriptionId, breaker] of this.breakers) {
+      if (breaker.state === 'open') limits.set(subscriptionId, 0);
+      else if (breaker.state === 'half-open') limits.set(subscriptionId, 1 - this.lookahead.unansweredOf(subscriptionId));
     }
+    return limits;
   }
 
   private track(delivery: Claimed): void {
     const subscriptionId = delivery.subscription.id;
     this.leasedCount += 1;
-    this.unanswered.set(subscriptionId, (this.unanswered.get(subscriptionId) ?? 0) + 1);
     const queue = this.queued.get(subscriptionId) ?? [];
     queue.push(delivery);
     this.queued.set(subscriptionId, queue);
@@ -246,10 +241,11 @@ export class Dispatcher {
       if (answered) return;
       answered = true;
       decrement(this.inFlight, subscriptionId);
-      decrement(this.unanswered, subscriptionId);
+      const short = this.lookahead.answered(subscriptionId);
       this.options.metrics.inFlight.dec({ subscription: subscriptionId });
-      if (!this.stopped) this.drain(subscriptionId);
-      this.notify();
+      if (this.stopped) return;
+      this.drain(subscriptionId);
+      if (short) this.pumpSoon();
     };
     const run = this.attempt(delivery, release)
       .catch((err: unknown) => this.options.logger.error({ err, deliveryId: String(delivery.id) }, 'delivery attempt could not be recorded; its lease will expire and it runs again'))
@@ -257,7 +253,7 @@ export class Dispatcher {
         release();
         this.leasedCount -= 1;
         this.running.delete(run);
-        this.notify();
+        if (this.leaseBound) this.pumpSoon();
       });
     this.running.add(run);
   }
@@ -322,7 +318,7 @@ export class Dispatcher {
     const attempts = delivery.attempts + 1;
     if (outcome.kind === 'delivered') {
       metrics.deliveries.inc({ subscription: subscription.id, outcome: 'delivered' });
-      await this.successes.run({ id: delivery.id, attempts, at: now, result: outcome.result, ordered: subscription.ordered });
+      await this.successes.record({ id: delivery.id, attempts, at: now, result: outcome.result, ordered: subscription.ordered });
       if (subscription.failingSince) await prisma.subscription.update({ where: { id: subscription.id }, data: { failingSince: null } });
       return;
     }
@@ -354,22 +350,6 @@ export class Dispatcher {
     const failingSince = subscription.failingSince ?? now;
     if (!subscription.failingSince) await prisma.subscription.update({ where: { id: subscription.id }, data: { failingSince } });
     if (now.getTime() - failingSince.getTime() >= this.options.disableAfterMs) await this.disable(subscription, `every delivery failed for ${Math.round(this.options.disableAfterMs / 3_600_000)} h`);
-  }
-
-  /** Marks delivered and logs the attempt of every success in `batch`, in one statement. */
-  private async recordSuccesses(batch: readonly Success[]): Promise<void[]> {
-    const width = 6;
-    const values = batch.map((_, i) => `($${i * width + 1}::bigint, $${i * width + 2}::int, $${i * width + 3}::timestamptz, $${i * width + 4}::int, $${i * width + 5}::int, $${i * width + 6}::text)`);
-    await this.options.sql.query(
-      `WITH v (id, attempts, at, status_code, latency_ms, response) AS (VALUES ${values.join(', ')}),
-         logged AS (INSERT INTO delivery_attempts (delivery_id, at, status_code, latency_ms, response) SELECT id, at, status_code, latency_ms, response FROM v)
-       UPDATE deliveries d SET status = 'DELIVERED', attempts = v.attempts, delivered_at = v.at, last_status = v.status_code, last_error = NULL, leased_until = NULL
-       FROM v WHERE d.id = v.id`,
-      batch.flatMap((s) => [String(s.id), s.attempts, s.at, s.result.status, s.result.latencyMs, s.result.excerpt]),
-    );
-    const ordered = batch.filter((s) => s.ordered).map((s) => s.id);
-    if (ordered.length > 0) await this.promote(ordered);
-    return batch.map(() => undefined);
   }
 
   /** An ordered subscription's deliveries ended (delivered, or failed for good): their keys' next go to the head. */
@@ -422,6 +402,8 @@ export class Dispatcher {
         // Our own refusals (an unsafe URL) are not the partner's fault.
         isFailure: (err) => !(err instanceof UnsafeDestinationError),
       }, this.options.registry);
+      // Half-open, then closed: its trial delivery, then its backlog, is claimed now, not at the next poll.
+      breaker.onStateChange((state) => state !== 'open' && this.notify());
       this.breakers.set(subscriptionId, breaker);
     }
     return breaker;

@@ -17,26 +17,30 @@ export const initialStatusSql = (sql: { orderKey: string; eventId: string; later
 
 /**
  * Moves the first WAITING delivery of an order key to the head once nothing of that key is
- * PENDING or HELD: for the keys of `finished` (deliveries that just ended), or for every key.
- * The second form is the sweep that repairs a race no statement can see: a delivery created
- * while its head was ending, by a statement that still saw the head. Two promotions of the same
- * key pick the same row, and the second finds it no longer WAITING.
+ * PENDING or HELD: as the tail of a statement (after its `WITH ...,` CTEs), for the keys `keys`
+ * selects (all keys without it), ignoring the deliveries `ending` selects, which that statement
+ * itself ends (its snapshot still sees them PENDING). Two promotions of the same key pick the
+ * same row, and the second finds it no longer WAITING. Returns the promoted deliveries' IDs and
+ * subscriptions.
+ */
+export const promotionSql = (scope: { keys?: string; ending?: string } = {}) => `firsts AS (
+  SELECT DISTINCT ON (subscription_id, order_key) id, subscription_id, order_key FROM deliveries
+  WHERE status = 'WAITING' ${scope.keys ? `AND (subscription_id, order_key) IN (${scope.keys})` : ''}
+  ORDER BY subscription_id, order_key, id)
+UPDATE deliveries w SET status = CASE WHEN s.active THEN 'PENDING' ELSE 'HELD' END
+FROM firsts f JOIN subscriptions s ON s.id = f.subscription_id
+WHERE w.id = f.id AND w.status = 'WAITING' ${scope.ending ? `AND w.id NOT IN (${scope.ending})` : ''}
+  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = f.subscription_id AND e.order_key = f.order_key
+                  AND e.status IN ('PENDING', 'HELD') ${scope.ending ? `AND e.id NOT IN (${scope.ending})` : ''})
+RETURNING w.id, w.subscription_id AS "subscriptionId"`;
+
+/**
+ * Promotes (see promotionSql) for the keys of `finished`, deliveries that ended in an earlier
+ * statement, or for every key. The second form is the sweep that repairs a race no statement
+ * can see: a delivery created while its head was ending, by a statement that still saw the head.
  */
 export async function promoteWaiting(sql: SqlExecutor, finished?: readonly bigint[]): Promise<number> {
-  const scope = finished
-    ? `AND (subscription_id, order_key) IN (SELECT subscription_id, order_key FROM deliveries WHERE id = ANY($1::bigint[]))`
-    : '';
-  const rows = await sql.query<{ id: string }>(
-    `WITH firsts AS (
-       SELECT DISTINCT ON (subscription_id, order_key) id, subscription_id, order_key FROM deliveries
-       WHERE status = 'WAITING' ${scope}
-       ORDER BY subscription_id, order_key, id)
-     UPDATE deliveries w SET status = CASE WHEN s.active THEN 'PENDING' ELSE 'HELD' END
-     FROM firsts f JOIN subscriptions s ON s.id = f.subscription_id
-     WHERE w.id = f.id AND w.status = 'WAITING'
-       AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = f.subscription_id AND e.order_key = f.order_key AND e.status IN ('PENDING', 'HELD'))
-     RETURNING w.id`,
-    finished ? [finished.map(String)] : [],
-  );
+  const keys = finished ? 'SELECT subscription_id, order_key FROM deliveries WHERE id = ANY($1::bigint[])' : undefined;
+  const rows = await sql.query<{ id: string }>(`WITH ${promotionSql({ keys })}`, finished ? [finished.map(String)] : []);
   return rows.length;
 }

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { OutboundPolicy } from './url-safety';
 
 export interface SendResult {
@@ -13,6 +14,15 @@ export interface SendResult {
 }
 
 const EXCERPT_CHARS = 1_000;
+
+/** Most partner URLs whose request options are kept; past it they are worked out afresh. */
+const DESTINATIONS_KEPT = 10_000;
+
+/** A partner URL, checked and turned into request options once, not on every delivery. */
+interface Destination {
+  request: typeof http.request;
+  options: http.RequestOptions;
+}
 
 /** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
 export function retryAfterMs(header: string | undefined, now = Date.now()): number | null {
@@ -29,6 +39,7 @@ export function retryAfterMs(header: string | undefined, now = Date.now()): numb
  */
 export class Sender {
   private readonly agents = new Map<string, http.Agent>();
+  private readonly destinations = new Map<string, Destination>();
 
   constructor(
     private readonly policy: OutboundPolicy,
@@ -36,17 +47,12 @@ export class Sender {
   ) {}
 
   send(rawUrl: string, headers: Record<string, string>, body: string): Promise<SendResult> {
-    const url = this.policy.check(rawUrl);
-    const agent = this.agentFor(url);
+    const { request, options } = this.destinationOf(rawUrl);
     const started = performance.now();
-    const request = url.protocol === 'https:' ? https.request : http.request;
     return new Promise<SendResult>((resolve, reject) => {
       const req = request(
-        url,
         {
-          method: 'POST',
-          agent,
-          timeout: this.timeoutMs,
+          ...options,
           headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Orderflow-Webhooks/1', ...headers },
         },
         (res) => {
@@ -77,6 +83,26 @@ export class Sender {
   close(): void {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
+    this.destinations.clear();
+  }
+
+  /**
+   * The policy's checks that need no connection, and the request options, once per URL: parsing
+   * and checking the URL on every delivery cost about 9 µs of a 70 µs send. The checks at connect
+   * time (each new socket's DNS answer) are the agent's, so they still run for every connection.
+   */
+  private destinationOf(rawUrl: string): Destination {
+    let destination = this.destinations.get(rawUrl);
+    if (!destination) {
+      const url = this.policy.check(rawUrl);
+      destination = {
+        request: url.protocol === 'https:' ? https.request : http.request,
+        options: { ...urlToHttpOptions(url), method: 'POST', agent: this.agentFor(url), timeout: this.timeoutMs },
+      };
+      if (this.destinations.size >= DESTINATIONS_KEPT) this.destinations.clear();
+      this.destinations.set(rawUrl, destination);
+    }
+    return destination;
   }
 
   private agentFor(url: URL): http.Agent {
