@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Database } from './database';
+import { preparePgliteDataDir } from './pglite-data-dir';
 import type { SqlExecutor, SqlSession } from './sql-executor';
 
 interface PGliteQueryable {
@@ -28,7 +28,7 @@ function executor(target: PGliteQueryable): SqlExecutor {
  * same mechanism for its interactive transactions).
  */
 export async function openPglite(dataDir: string): Promise<Database> {
-  fs.mkdirSync(dataDir, { recursive: true });
+  await preparePgliteDataDir(dataDir);
   const pglite = await PGlite.create({ dataDir });
   const session: SqlSession = {
     ...executor(pglite),
