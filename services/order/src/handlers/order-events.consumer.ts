@@ -31,34 +31,64 @@ export function orderEventHandler(deps: OrderConsumerDeps): EventHandler {
 
 /** Most a run may take inside its one transaction before it is rolled back as stuck. */
 const RUN_TIMEOUT_MS = 30_000;
+/** Transactions one run is split into, each over its own orders, running side by side. */
+const RUN_SLICES = 4;
 
 /**
- * The same handling for a run of one partition's events in a single transaction: one statement
- * marks the run's events processed, one commit covers them all. Events of one order keep their
- * order; different orders are taken in key order, so two runs that meet on the same orders (a
- * payment run and a fulfillment run of the same partition number) lock them in the same order
- * and cannot deadlock each other. If anything in the run fails, all of it rolls back and the
- * runner handles its events one at a time. The run's announcements go to the outbox together
- * at its end.
+ * The same handling for a run of one partition's events, a few transactions per run instead of
+ * one per event: in each, one statement marks its events processed, one writes their
+ * announcements to the outbox, one commit covers them all.
+ *
+ * The run is sorted by order key (one order's events keep their order) and cut into up to
+ * RUN_SLICES slices of whole orders, handled concurrently: an event's statements wait on each
+ * other, so orders side by side finish sooner than orders in a row. Every transaction locks its
+ * orders in key order, so neither two slices nor two runs that meet on the same orders (a
+ * payment run and a fulfillment run of the same partition number) can deadlock each other. If
+ * any slice fails, the call fails once all have ended and the runner handles the run's events
+ * one at a time: those a committed slice handled are then found processed.
  */
 export function orderBatchHandler(deps: OrderConsumerDeps): BatchEventHandler {
   return async (run) => {
     const events = run.map(({ event }) => event).sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
-    await deps.prisma().$transaction(
-      async (tx) => {
-        const fresh = await claimEvents(tx, ORDER_CONSUMER, events.map(eventIdOf));
-        await deps.book.gatheringOutbox(tx, async () => {
-          for (const event of events) {
-            // Processed before, or a repeat of an event earlier in this run.
-            if (!fresh.delete(eventIdOf(event))) continue;
-            await route(deps, tx, event, causeOf(event));
-          }
-        });
-      },
-      { timeout: RUN_TIMEOUT_MS },
-    );
+    const outcomes = await Promise.allSettled(slicesOf(events).map((slice) => handleSlice(deps, slice)));
     deps.relay()?.notify();
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   };
+}
+
+async function handleSlice(deps: OrderConsumerDeps, events: readonly AnyEvent[]): Promise<void> {
+  await deps.prisma().$transaction(
+    async (tx) => {
+      const fresh = await claimEvents(tx, ORDER_CONSUMER, events.map(eventIdOf));
+      await deps.book.gatheringOutbox(tx, async () => {
+        for (const event of events) {
+          // Processed before, or a repeat of an event earlier in this run.
+          if (!fresh.delete(eventIdOf(event))) continue;
+          await route(deps, tx, event, causeOf(event));
+        }
+      });
+    },
+    // Slices of concurrent runs may wait for a pooled connection.
+    { timeout: RUN_TIMEOUT_MS, maxWait: RUN_TIMEOUT_MS },
+  );
+}
+
+/** Up to RUN_SLICES consecutive slices of `sorted` of about equal size; no order spans two. */
+function slicesOf(sorted: readonly AnyEvent[]): AnyEvent[][] {
+  const target = Math.ceil(sorted.length / RUN_SLICES);
+  const slices: AnyEvent[][] = [];
+  let current: AnyEvent[] = [];
+  for (const event of sorted) {
+    const previous = current[current.length - 1];
+    if (current.length >= target && previous && previous.orderKey !== event.orderKey) {
+      slices.push(current);
+      current = [];
+    }
+    current.push(event);
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
 }
 
 const eventIdOf = (event: AnyEvent): string => `${event.source}:${event.eventId}`;
