@@ -36,13 +36,11 @@ const ORDER_FIELDS: Record<keyof Order, string> = {
   updatedAt: 'updated_at',
 };
 
-const ORDER_COLUMNS = Object.entries(ORDER_FIELDS)
-  .map(([field, column]) => `o.${column} AS "${field}"`)
-  .join(', ');
-
-const RETURNING_COLUMNS = Object.entries(ORDER_FIELDS)
-  .map(([field, column]) => `${column} AS "${field}"`)
-  .join(', ');
+/** The order's columns under the client's field names, e.g. `o.instance_id AS "instanceId"`. */
+const orderColumns = (qualifier = '') =>
+  Object.entries(ORDER_FIELDS)
+    .map(([field, column]) => `${qualifier}${column} AS "${field}"`)
+    .join(', ');
 
 const LINES = `COALESCE((SELECT json_agg(json_build_object(
     'id', l.id, 'orderId', l.order_id, 'productId', l.product_id, 'name', l.name, 'quantity', l.quantity,
@@ -94,7 +92,7 @@ export async function lockOrderId(tx: Tx, reference: OrderReference, value: stri
 
 /** The order with its lines (by position) and registrations (oldest first), in one statement. */
 export async function loadOrder(tx: Tx, id: string): Promise<LoadedOrder | null> {
-  const rows = await tx.$queryRawUnsafe<OrderRow[]>(`SELECT ${ORDER_COLUMNS}, ${LINES} AS lines, ${REGISTRATIONS} AS registrations FROM orders o WHERE o.id = $1`, id);
+  const rows = await tx.$queryRawUnsafe<OrderRow[]>(`SELECT ${orderColumns('o.')}, ${LINES} AS lines, ${REGISTRATIONS} AS registrations FROM orders o WHERE o.id = $1`, id);
   return rows[0] ? loadedOf(rows[0]) : null;
 }
 
@@ -138,7 +136,7 @@ export async function updateOrder(tx: Tx, order: LoadedOrder, patch: OrderPatch,
       SELECT id, $${n - 2}, $${n - 4}, true, $${n - 1}, $${n}, $${n - 3}, $2::timestamptz FROM updated)`;
   }
   const rows = await tx.$queryRawUnsafe<OrderRow[]>(
-    `WITH updated AS (UPDATE orders SET ${sets.join(', ')} WHERE id = $1 RETURNING ${RETURNING_COLUMNS})${transition} SELECT * FROM updated`,
+    `WITH updated AS (UPDATE orders SET ${sets.join(', ')} WHERE id = $1 RETURNING ${orderColumns()})${transition} SELECT * FROM updated`,
     ...values,
   );
   if (!rows[0]) throw new Error(`order ${order.id} vanished while locked`);

@@ -33,14 +33,15 @@ export class Places {
 
   /**
    * Paid: reserved places become active, and a waitlisted line gets places if some freed up.
-   * Returns whether any registration changed. The order was read under its lock, so its
-   * registrations show every PENDING or WAITLISTED one there is (others' transactions only
-   * ever promote a waitlisted one), and an order without any costs no statement.
+   * Returns false for an order without places (no ticket line, no registration): nothing
+   * changed, and it cost no statement. The order was read under its lock, so its registrations
+   * show every PENDING or WAITLISTED one there is (others' transactions only ever promote a
+   * waitlisted one).
    */
   async activate(tx: Tx, order: LoadedOrder): Promise<boolean> {
+    const hasPlaces = order.lines.some((line) => line.kind === 'ticket' && line.capacityKey) || order.registrations.length > 0;
+    if (!hasPlaces) return false;
     const waitlistedNow = await this.reserve(tx, order, 'ACTIVE');
-    const registered = order.lines.some((line) => line.kind === 'ticket' && line.capacityKey) || order.registrations.length > 0;
-    if (!registered) return false;
     if (order.registrations.some((r) => r.status === 'PENDING')) {
       await tx.registration.updateMany({ where: { orderId: order.id, status: 'PENDING' }, data: { status: 'ACTIVE', updatedAt: new Date() } });
     }
