@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { callApi } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
-import { ADMIN_TOKEN, Partner, SHOP_A, SHOP_B, useDispatchStack } from './support';
+import { ADMIN_TOKEN, SHOP_A, SHOP_B, useDispatchStack, usePartners } from './support';
 
 const order = () => `ord_${randomUUID()}`;
 
 describe('the admin API: partner webhooks for support', () => {
   const stack = useDispatchStack('dispatch_admin');
-  const partners: Partner[] = [];
-  const partner = async () => {
-    const p = await Partner.start();
-    partners.push(p);
-    return p;
-  };
-  afterAll(async () => {
-    for (const p of partners) await p.close();
-  });
+  const partner = usePartners();
   const admin = (path: string, options: { method?: string; body?: unknown } = {}) => callApi(stack.running.url, path, { bearer: ADMIN_TOKEN, ...options });
 
   it('refuses every admin route without the admin token; an instance API key is not one', async () => {

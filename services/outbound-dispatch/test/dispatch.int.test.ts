@@ -3,21 +3,13 @@ import { Topics } from '@orderflow/events';
 import { readTopics } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { Client } from 'pg';
-import { Partner, SHOP_B, useDispatchStack } from './support';
+import { Partner, SHOP_B, useDispatchStack, usePartners } from './support';
 
 const order = () => `ord_${randomUUID()}`;
 
 describe('signed partner webhooks', () => {
   const stack = useDispatchStack('dispatch_main', () => ({ DISPATCH_TIMEOUT: '400ms' }));
-  const partners: Partner[] = [];
-  const partner = async () => {
-    const p = await Partner.start();
-    partners.push(p);
-    return p;
-  };
-  afterAll(async () => {
-    for (const p of partners) await p.close();
-  });
+  const partner = usePartners();
 
   /** The delivery of `eventId` to `subscriptionId`, once it satisfies `until`. */
   async function deliveryOf(subscriptionId: string, eventId: string, until: (d: Record<string, any>) => boolean = () => true) {

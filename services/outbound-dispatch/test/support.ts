@@ -133,6 +133,19 @@ export interface DispatchStack {
   restart(): Promise<void>;
 }
 
+/** For the enclosing describe: a function starting loopback partners, all closed after its tests. */
+export function usePartners(): () => Promise<Partner> {
+  const partners: Partner[] = [];
+  afterAll(async () => {
+    for (const p of partners) await p.close();
+  });
+  return async () => {
+    const p = await Partner.start();
+    partners.push(p);
+    return p;
+  };
+}
+
 export function useDispatchStack(database: string, env: () => Record<string, string> = () => ({})): DispatchStack {
   const stack = {} as { broker: RunningBroker; running: RunningDispatch; db: { url: string; drop(): Promise<void> }; env: Record<string, string>; bus: Bus; producer: BatchingProducer };
   beforeAll(async () => {
