@@ -2,11 +2,12 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, type PoolClient } from 'pg';
 import type { Database } from './database';
 import type { SqlExecutor, SqlSession } from './sql-executor';
+import { StatementNames } from './statement-names';
 
-function executor(target: Pool | PoolClient): SqlExecutor {
+function executor(target: Pool | PoolClient, names: StatementNames): SqlExecutor {
   return {
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
-      const result = await target.query<Row>(text, params as unknown[]);
+      const result = await target.query<Row>({ name: names.nameOf(text, params.length > 0), text, values: params as unknown[] });
       return result.rows;
     },
     async exec(script: string) {
@@ -16,8 +17,8 @@ function executor(target: Pool | PoolClient): SqlExecutor {
   };
 }
 
-function clientSession(client: PoolClient): SqlSession {
-  const base = executor(client);
+function clientSession(client: PoolClient, names: StatementNames): SqlSession {
+  const base = executor(client, names);
   return {
     ...base,
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -34,11 +35,11 @@ function clientSession(client: PoolClient): SqlSession {
   };
 }
 
-async function withClient<T>(pool: Pool, fn: (session: SqlSession) => Promise<T>): Promise<T> {
+async function withClient<T>(pool: Pool, names: StatementNames, fn: (session: SqlSession) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    return await fn(clientSession(client));
+    return await fn(clientSession(client, names));
   } catch (err) {
     // A connection whose query failed mid-protocol must not go back to the pool.
     broken = err instanceof Error ? err : new Error(String(err));
@@ -63,14 +64,16 @@ export function openPostgres(options: PostgresOptions): Database {
   const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   // An idle client that errors (server restart) would otherwise crash the process.
   pool.on('error', () => undefined);
+  // Shared by our statements and Prisma's: both are prepared once per connection.
+  const names = new StatementNames();
   return {
     kind: 'postgres',
-    adapter: new PrismaPg(pool),
+    adapter: new PrismaPg(pool, { statementNameGenerator: (query) => names.nameOf(query.sql, query.args.length > 0) ?? '' }),
     sql: {
-      ...executor(pool),
-      transaction: (fn) => withClient(pool, (session) => session.transaction(fn)),
+      ...executor(pool, names),
+      transaction: (fn) => withClient(pool, names, (session) => session.transaction(fn)),
     },
-    withConnection: (fn) => withClient(pool, fn),
+    withConnection: (fn) => withClient(pool, names, fn),
     close: () => pool.end(),
   };
 }
