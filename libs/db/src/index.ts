@@ -8,6 +8,7 @@ export type { RawQueryClient, RawSqlClient, TransactionalClient } from './prisma
 export { claimEvents, processOnce, type ProcessOnceKey, type ProcessOnceResult } from './process-once';
 export { enqueue, enqueueMany, type OutboxMessage, type OutboxRecord } from './outbox';
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+export { rawClient, type RawClient } from './raw-client';
 export { StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
 export { databaseOutage, isDatabaseUnavailable } from './unavailable';
 export { WorkLoop, type WorkLoopOptions } from './work-loop';

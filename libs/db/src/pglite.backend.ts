@@ -5,7 +5,7 @@ import { preparePgliteDataDir } from './pglite-data-dir';
 import type { SqlExecutor, SqlSession } from './sql-executor';
 
 interface PGliteQueryable {
-  query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[]; affectedRows?: number }>;
   exec(script: string): Promise<unknown>;
 }
 
@@ -14,6 +14,10 @@ function executor(target: PGliteQueryable): SqlExecutor {
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       const result = await target.query<Row>(text, [...params]);
       return result.rows;
+    },
+    async execute(text: string, params: readonly unknown[] = []) {
+      const result = await target.query(text, [...params]);
+      return result.affectedRows ?? 0;
     },
     async exec(script: string) {
       await target.exec(script);

@@ -10,6 +10,10 @@ function executor(target: Pool | PoolClient, names: StatementNames): SqlExecutor
       const result = await target.query<Row>({ name: names.nameOf(text, params.length > 0), text, values: params as unknown[] });
       return result.rows;
     },
+    async execute(text: string, params: readonly unknown[] = []) {
+      const result = await target.query({ name: names.nameOf(text, params.length > 0), text, values: params as unknown[] });
+      return result.rowCount ?? 0;
+    },
     async exec(script: string) {
       // No parameters: pg uses the simple query protocol, which accepts several statements.
       await target.query(script);

@@ -2,6 +2,8 @@
 export interface SqlExecutor {
   /** One parameterised statement (`$1`, `$2`, ...); returns its rows. */
   query<Row extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** One parameterised statement; returns how many rows it inserted, updated or deleted. */
+  execute(text: string, params?: readonly unknown[]): Promise<number>;
   /** A script of several statements without parameters, e.g. a migration file. */
   exec(script: string): Promise<void>;
 }

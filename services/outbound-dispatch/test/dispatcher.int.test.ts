@@ -68,6 +68,7 @@ describe('the dispatcher', () => {
     let dispatcher: Dispatcher | undefined;
     const sql: SqlExecutor = {
       exec: (script) => state.db.sql.exec(script),
+      execute: (text, params) => state.db.sql.execute(text, params),
       async query<Row extends object>(text: string, params?: readonly unknown[]) {
         if (!text.includes('WITH RECURSIVE pending')) return state.db.sql.query<Row>(text, params);
         const breaker = dispatcher?.breakerState(watched) ?? 'closed';
