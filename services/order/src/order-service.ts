@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { databaseOutage, openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
+import { databaseOutage, openDatabase, rawClient, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
@@ -104,7 +104,8 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
       });
       checkout = new CheckoutService({ prisma, book, places, payments, checkouts, stripe, relay, metrics, logger, lockTtlMs: config.CHECKOUT_LOCK_TTL });
       await bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }, { topic: Topics.fulfillment }, { topic: Topics.orders }], { withDeadLetters: true });
-      const consumerDeps: OrderConsumerDeps = { prisma: () => prisma!, book, stripe: new StripeHandler(book, payments), wix: new WixHandler(book, payments), relay: () => relay };
+      const sql = rawClient(database.sql);
+      const consumerDeps: OrderConsumerDeps = { sql: () => sql, book, stripe: new StripeHandler(book, payments), wix: new WixHandler(book, payments), relay: () => relay };
       consumer = await bus.runConsumer({
         // A database outage pauses the partition; the message waits instead of dead-lettering.
         unavailable: databaseOutage,

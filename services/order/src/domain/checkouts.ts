@@ -52,33 +52,46 @@ export class Checkouts {
     });
   }
 
-  /** Appends a phase to the lock's record and applies `changes`. */
-  async recordPhase(tx: Tx, lock: CheckoutLock, entry: PhaseEntry, changes: Prisma.CheckoutLockUpdateInput = {}): Promise<CheckoutLock> {
+  /** Appends a phase to the lock's record and applies `changes` (the checkout's own steps, in a Prisma transaction). */
+  async recordPhase(tx: Prisma.TransactionClient, lock: CheckoutLock, entry: PhaseEntry, changes: Prisma.CheckoutLockUpdateInput = {}): Promise<CheckoutLock> {
     const phases = [...((lock.phases as unknown as PhaseEntry[]) ?? []), entry];
     return tx.checkoutLock.update({ where: { id: lock.id }, data: { ...changes, phase: entry.phase, phases: phases as unknown as Prisma.InputJsonValue } });
   }
 
+  /** The lock's last phase: its end state, the time, and the phase appended to its record, in one statement. */
   private async end(
     tx: Tx,
     lock: CheckoutLock,
     end: { state: 'COMPLETED' | 'FAILED' | 'EXPIRED'; phase: string; outcome: PhaseEntry['outcome']; detail?: string; error?: string },
   ): Promise<CheckoutLock> {
-    return this.recordPhase(
-      tx,
-      lock,
-      { phase: end.phase, at: new Date().toISOString(), outcome: end.outcome, detail: end.detail ?? end.state.toLowerCase() },
-      { state: end.state, completedAt: new Date(), error: end.error ?? null },
+    const at = new Date();
+    const entry: PhaseEntry = { phase: end.phase, at: at.toISOString(), outcome: end.outcome, detail: end.detail ?? end.state.toLowerCase() };
+    const [ended] = await tx.$queryRawUnsafe<CheckoutLock[]>(
+      `UPDATE checkout_locks SET state = $2, completed_at = $3::timestamptz, error = $4, phase = $5, phases = phases || $6::jsonb
+       WHERE id = $1 RETURNING ${LOCK_COLUMNS}`,
+      lock.id,
+      end.state,
+      at.toISOString(),
+      end.error ?? null,
+      entry.phase,
+      JSON.stringify([entry]),
     );
+    if (!ended) throw new Error(`checkout lock ${lock.id} vanished while locked`);
+    return ended;
   }
 
   /** Only our own checkout (source `checkout`) ties a lock to an order: other orders have none to look for. */
   private async activeLockOf(tx: Tx, order: LoadedOrder): Promise<CheckoutLock | null> {
     if (order.source !== 'checkout') return null;
-    const orderId = order.id;
-    const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-      `SELECT id FROM checkout_locks WHERE order_id = $1 AND state IN ('LOCKED', 'AWAITING_PAYMENT') FOR UPDATE`,
-      orderId,
+    const [lock] = await tx.$queryRawUnsafe<CheckoutLock[]>(
+      `SELECT ${LOCK_COLUMNS} FROM checkout_locks WHERE order_id = $1 AND state IN ('LOCKED', 'AWAITING_PAYMENT') FOR UPDATE`,
+      order.id,
     );
-    return rows.length === 0 ? null : tx.checkoutLock.findUnique({ where: { id: rows[0].id } });
+    return lock ?? null;
   }
 }
+
+/** A checkout lock's columns under the client's field names. */
+const LOCK_COLUMNS = `id, instance_id AS "instanceId", cart_id AS "cartId", order_id AS "orderId", state, phase, phases,
+  payment_intent_id AS "paymentIntentId", checkout_session_id AS "checkoutSessionId", error, locked_at AS "lockedAt",
+  expires_at AS "expiresAt", completed_at AS "completedAt"`;

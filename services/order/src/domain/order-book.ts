@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { enqueueMany, type OutboxMessage } from '@orderflow/db';
+import { enqueueMany, type OutboxMessage, type RawQueryClient } from '@orderflow/db';
 import {
   encodeEvent,
   newEvent,
@@ -18,7 +18,13 @@ import { changedFields, insertOrder, loadOrder, lockOrderId, updateOrder, type O
 
 export type { OrderPatch } from './order-rows';
 
-export type Tx = Prisma.TransactionClient;
+/**
+ * What the domain needs of a transaction: raw statements. A Prisma transaction client fits (the
+ * checkout and admin routes pass one), and so does `rawClient`'s, which the consumers use: one pg
+ * query per statement, without the Prisma client around it. Statements here therefore read no
+ * int8 as a number and cast counts (`::int`), where the two differ.
+ */
+export type Tx = RawQueryClient;
 
 export const ORDER_INCLUDE = {
   lines: { orderBy: { position: 'asc' } },
@@ -162,9 +168,15 @@ export class OrderBook {
     if (decision !== 'apply') {
       if (decision === 'illegal') {
         this.metrics.illegalTransitions.inc({ from, to, cause: cause.kind });
-        await tx.orderTransition.create({
-          data: { orderId: order.id, fromStatus: from, toStatus: to, applied: false, cause: cause.kind, eventId: cause.eventId, reason: `refused: ${from} → ${to} is not allowed` },
-        });
+        await tx.$executeRawUnsafe(
+          'INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason) VALUES ($1, $2, $3, false, $4, $5, $6)',
+          order.id,
+          from,
+          to,
+          cause.kind,
+          cause.eventId,
+          `refused: ${from} → ${to} is not allowed`,
+        );
       }
       return { decision, order };
     }

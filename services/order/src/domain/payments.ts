@@ -1,4 +1,3 @@
-import type { Prisma } from '../generated/prisma/client';
 import type { Cause, LoadedOrder, OrderBook, Tx } from './order-book';
 import type { Places } from './places';
 import type { Checkouts } from './checkouts';
@@ -33,23 +32,28 @@ export class Payments {
   ) {}
 
   async record(tx: Tx, orderId: string | null, payment: PaymentRecord, cause: Cause): Promise<void> {
-    await tx.payment.create({
-      data: {
-        orderId,
-        provider: payment.provider,
-        providerPaymentRef: payment.providerPaymentRef,
-        status: orderId === null ? 'UNMATCHED' : payment.status,
-        amountCents: payment.amountCents,
-        currency: payment.currency.toLowerCase(),
-        eventId: cause.eventId ?? cause.kind,
-        rawPayload: (payment.raw ?? {}) as Prisma.InputJsonValue,
-      },
-    });
+    await tx.$executeRawUnsafe(
+      `INSERT INTO payments (order_id, provider, provider_payment_ref, status, amount_cents, currency, event_id, raw_payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+      orderId,
+      payment.provider,
+      payment.providerPaymentRef,
+      orderId === null ? 'UNMATCHED' : payment.status,
+      payment.amountCents,
+      payment.currency.toLowerCase(),
+      cause.eventId ?? cause.kind,
+      JSON.stringify(payment.raw ?? {}),
+    );
   }
 
   /** Whether the provider's payment `providerPaymentRef` is already recorded as succeeded for the order. */
   async succeeded(tx: Tx, orderId: string, providerPaymentRef: string): Promise<boolean> {
-    return (await tx.payment.count({ where: { orderId, providerPaymentRef, status: 'SUCCEEDED' } })) > 0;
+    const [row] = await tx.$queryRawUnsafe<Array<{ found: boolean }>>(
+      `SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = $1 AND provider_payment_ref = $2 AND status = 'SUCCEEDED') AS found`,
+      orderId,
+      providerPaymentRef,
+    );
+    return row?.found === true;
   }
 
   /** Money for an order we cannot find: kept, counted and visible to support, never dropped. */

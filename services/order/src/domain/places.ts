@@ -3,6 +3,16 @@ import type { OrderBook, Cause, LoadedOrder, Tx } from './order-book';
 import { snapshotOf } from './order-book';
 import { PAID_STATUSES } from './order-state';
 import type { OrderMetrics } from '../order.metrics';
+import type { Registration } from '../generated/prisma/client';
+
+/** A registration's columns under the client's field names. */
+const REGISTRATION = `r.id, r.order_id AS "orderId", r.line_id AS "lineId", r.capacity_key AS "capacityKey", r.quantity, r.status,
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
+
+/** The paid statuses as an SQL list (constants of ours, not input). */
+const PAID_LIST = PAID_STATUSES.map((status) => `'${status}'`).join(', ');
+
+type RegistrationStatus = 'PENDING' | 'ACTIVE' | 'CANCELLED' | 'WAITLISTED';
 
 /**
  * Places at events and sessions: each ticket line of an order holds one registration, which
@@ -24,9 +34,17 @@ export class Places {
       if (line.kind !== 'ticket' || !line.capacityKey || registered.has(line.id)) continue;
       const taken = await this.take(tx, line.capacityKey, line.quantity);
       if (!taken) waitlisted.push(line.id);
-      await tx.registration.create({
-        data: { id: `reg_${randomUUID()}`, orderId: order.id, lineId: line.id, capacityKey: line.capacityKey, quantity: line.quantity, status: taken ? status : 'WAITLISTED' },
-      });
+      // clock_timestamp(): the waitlist is first come, first served, also among the orders of one transaction.
+      await tx.$executeRawUnsafe(
+        `INSERT INTO registrations (id, order_id, line_id, capacity_key, quantity, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), clock_timestamp())`,
+        `reg_${randomUUID()}`,
+        order.id,
+        line.id,
+        line.capacityKey,
+        line.quantity,
+        taken ? status : 'WAITLISTED',
+      );
     }
     return waitlisted;
   }
@@ -43,14 +61,12 @@ export class Places {
     if (!hasPlaces) return false;
     const waitlistedNow = await this.reserve(tx, order, 'ACTIVE');
     if (order.registrations.some((r) => r.status === 'PENDING')) {
-      await tx.registration.updateMany({ where: { orderId: order.id, status: 'PENDING' }, data: { status: 'ACTIVE', updatedAt: new Date() } });
+      await tx.$executeRawUnsafe(`UPDATE registrations SET status = 'ACTIVE', updated_at = clock_timestamp() WHERE order_id = $1 AND status = 'PENDING'`, order.id);
     }
     if (waitlistedNow.length === 0 && !order.registrations.some((r) => r.status === 'WAITLISTED')) return true;
-    const waiting = await tx.registration.findMany({ where: { orderId: order.id, status: 'WAITLISTED' }, orderBy: { createdAt: 'asc' } });
+    const waiting = await registrations(tx, `r.order_id = $1 AND r.status = 'WAITLISTED' ORDER BY r.created_at`, order.id);
     for (const registration of waiting) {
-      if (await this.take(tx, registration.capacityKey, registration.quantity)) {
-        await tx.registration.update({ where: { id: registration.id }, data: { status: 'ACTIVE', updatedAt: new Date() } });
-      }
+      if (await this.take(tx, registration.capacityKey, registration.quantity)) await setStatus(tx, registration.id, 'ACTIVE');
     }
     return true;
   }
@@ -60,7 +76,7 @@ export class Places {
    * waitlisted registrations of paid orders into the places freed.
    */
   async release(tx: Tx, order: LoadedOrder, cause: Cause): Promise<void> {
-    const held = await tx.registration.findMany({ where: { orderId: order.id, status: { in: ['PENDING', 'ACTIVE', 'WAITLISTED'] } } });
+    const held = await registrations(tx, `r.order_id = $1 AND r.status IN ('PENDING', 'ACTIVE', 'WAITLISTED') ORDER BY r.created_at, r.id`, order.id);
     const freedKeys = new Set<string>();
     for (const registration of held) {
       if (registration.status !== 'WAITLISTED') {
@@ -71,20 +87,22 @@ export class Places {
         );
         freedKeys.add(registration.capacityKey);
       }
-      await tx.registration.update({ where: { id: registration.id }, data: { status: 'CANCELLED', updatedAt: new Date() } });
+      await setStatus(tx, registration.id, 'CANCELLED');
     }
     for (const key of freedKeys) await this.promote(tx, key, order.id, cause);
   }
 
   /** Strictly first come, first served: stops at the first waitlisted registration that does not fit. */
   private async promote(tx: Tx, capacityKey: string, freedBy: string, cause: Cause): Promise<void> {
-    const waiting = await tx.registration.findMany({
-      where: { capacityKey, status: 'WAITLISTED', order: { status: { in: [...PAID_STATUSES] } } },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
+    const waiting = await registrations(
+      tx,
+      `r.capacity_key = $1 AND r.status = 'WAITLISTED' AND EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id AND o.status IN (${PAID_LIST}))
+       ORDER BY r.created_at, r.id`,
+      capacityKey,
+    );
     for (const registration of waiting) {
       if (!(await this.take(tx, capacityKey, registration.quantity))) return;
-      await tx.registration.update({ where: { id: registration.id }, data: { status: 'ACTIVE', updatedAt: new Date() } });
+      await setStatus(tx, registration.id, 'ACTIVE');
       this.metrics.promotions.inc();
       const promoted = (await this.book.reload(tx, registration.orderId))!;
       await this.book.emit(tx, {
@@ -106,7 +124,15 @@ export class Places {
       quantity,
     );
     if (taken === 1) return true;
-    const limited = await tx.capacity.findUnique({ where: { key: capacityKey }, select: { key: true } });
-    return limited === null;
+    const limited = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM capacities WHERE key = $1', capacityKey);
+    return limited.length === 0;
   }
+}
+
+async function registrations(tx: Tx, where: string, ...values: unknown[]): Promise<Registration[]> {
+  return tx.$queryRawUnsafe<Registration[]>(`SELECT ${REGISTRATION} FROM registrations r WHERE ${where}`, ...values);
+}
+
+async function setStatus(tx: Tx, id: string, status: RegistrationStatus): Promise<void> {
+  await tx.$executeRawUnsafe('UPDATE registrations SET status = $2, updated_at = clock_timestamp() WHERE id = $1', id, status);
 }

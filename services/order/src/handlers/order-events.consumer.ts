@@ -1,13 +1,13 @@
-import { claimEvents, processOnce, type OutboxRelay } from '@orderflow/db';
+import { claimEvents, processOnce, type OutboxRelay, type RawClient } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
 import type { Cause, OrderBook, Tx } from '../domain/order-book';
-import type { PrismaClient } from '../generated/prisma/client';
 import type { StripeHandler } from './stripe.handler';
 import type { WixHandler } from './wix.handler';
 
 export interface OrderConsumerDeps {
-  prisma: () => PrismaClient;
+  /** Plain SQL on the service's database: consumed events cost no Prisma client work. */
+  sql: () => RawClient;
   book: OrderBook;
   stripe: StripeHandler;
   wix: WixHandler;
@@ -24,13 +24,11 @@ export const ORDER_CONSUMER = 'order';
  */
 export function orderEventHandler(deps: OrderConsumerDeps): EventHandler {
   return async (event) => {
-    await processOnce(deps.prisma(), { consumer: ORDER_CONSUMER, eventId: eventIdOf(event) }, (tx) => route(deps, tx, event, causeOf(event)));
+    await processOnce(deps.sql(), { consumer: ORDER_CONSUMER, eventId: eventIdOf(event) }, (tx) => route(deps, tx, event, causeOf(event)));
     deps.relay()?.notify();
   };
 }
 
-/** Most a run may take inside its one transaction before it is rolled back as stuck. */
-const RUN_TIMEOUT_MS = 30_000;
 /** Transactions one run is split into, each over its own orders, running side by side. */
 const RUN_SLICES = 4;
 
@@ -58,20 +56,18 @@ export function orderBatchHandler(deps: OrderConsumerDeps): BatchEventHandler {
 }
 
 async function handleSlice(deps: OrderConsumerDeps, events: readonly AnyEvent[]): Promise<void> {
-  await deps.prisma().$transaction(
-    async (tx) => {
-      const fresh = await claimEvents(tx, ORDER_CONSUMER, events.map(eventIdOf));
-      await deps.book.gatheringOutbox(tx, async () => {
-        for (const event of events) {
-          // Processed before, or a repeat of an event earlier in this run.
-          if (!fresh.delete(eventIdOf(event))) continue;
-          await route(deps, tx, event, causeOf(event));
-        }
-      });
-    },
-    // Slices of concurrent runs may wait for a pooled connection.
-    { timeout: RUN_TIMEOUT_MS, maxWait: RUN_TIMEOUT_MS },
-  );
+  // Slices of concurrent runs may wait for a pooled connection; inside, the transaction awaits
+  // only its own statements.
+  await deps.sql().$transaction(async (tx) => {
+    const fresh = await claimEvents(tx, ORDER_CONSUMER, events.map(eventIdOf));
+    await deps.book.gatheringOutbox(tx, async () => {
+      for (const event of events) {
+        // Processed before, or a repeat of an event earlier in this run.
+        if (!fresh.delete(eventIdOf(event))) continue;
+        await route(deps, tx, event, causeOf(event));
+      }
+    });
+  });
 }
 
 /** Up to RUN_SLICES consecutive slices of `sorted` of about equal size; no order spans two. */

@@ -109,21 +109,48 @@ export class WixHandler {
       updatedAt: new Date(),
     };
     // A checkout tracked before the order existed (trackExternalCheckout) is completed, not duplicated.
-    const pending = order.checkoutId
-      ? await tx.externalOrderRecord.findFirst({ where: { instanceId: order.instanceId, checkoutId: order.checkoutId, orderId: null } })
-      : null;
+    const [pending] = order.checkoutId
+      ? await tx.$queryRawUnsafe<Array<{ id: string; cartId: string | null; externalReference: string | null }>>(
+          `SELECT id::text AS id, cart_id AS "cartId", external_reference AS "externalReference" FROM external_order_records
+           WHERE instance_id = $1 AND checkout_id = $2 AND order_id IS NULL ORDER BY id LIMIT 1`,
+          order.instanceId,
+          order.checkoutId,
+        )
+      : [];
     if (pending) {
       const externalReference = pending.externalReference ?? data.externalReference;
-      await tx.externalOrderRecord.update({ where: { id: pending.id }, data: { ...data, orderId: order.id, cartId: data.cartId ?? pending.cartId, externalReference } });
+      await tx.$executeRawUnsafe(
+        `UPDATE external_order_records SET order_id = $2, cart_id = $3, checkout_id = $4, order_number = $5, external_reference = $6, status = $7,
+           updated_at = $8::timestamptz
+         WHERE id = $1::bigint`,
+        pending.id,
+        order.id,
+        data.cartId ?? pending.cartId,
+        data.checkoutId,
+        data.orderNumber,
+        externalReference,
+        data.status,
+        data.updatedAt.toISOString(),
+      );
       // The shop's reference, given when it tracked the checkout, now names the order too.
-      if (!order.externalReference && externalReference) await tx.order.update({ where: { id: order.id }, data: { externalReference } });
+      if (!order.externalReference && externalReference) await tx.$executeRawUnsafe('UPDATE orders SET external_reference = $2 WHERE id = $1', order.id, externalReference);
       return;
     }
-    await tx.externalOrderRecord.upsert({
-      where: { instanceId_orderId: { instanceId: order.instanceId, orderId: order.id } },
-      create: { instanceId: order.instanceId, orderId: order.id, ...data },
-      update: data,
-    });
+    await tx.$executeRawUnsafe(
+      `INSERT INTO external_order_records (instance_id, order_id, cart_id, checkout_id, order_number, external_reference, status, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)
+       ON CONFLICT (instance_id, order_id) DO UPDATE SET cart_id = EXCLUDED.cart_id, checkout_id = EXCLUDED.checkout_id,
+         order_number = EXCLUDED.order_number, external_reference = EXCLUDED.external_reference, status = EXCLUDED.status,
+         updated_at = EXCLUDED.updated_at`,
+      order.instanceId,
+      order.id,
+      data.cartId,
+      data.checkoutId,
+      data.orderNumber,
+      data.externalReference,
+      data.status,
+      data.updatedAt.toISOString(),
+    );
   }
 
   private linesOf(entity: Entity): NewLine[] {
