@@ -5,9 +5,22 @@ import type { OrderSnapshot } from '@orderflow/events';
  * Intl knows each currency's number of decimals, so 1234 is €12.34 but ¥1,234.
  */
 export function money(minor: number, currency: string): string {
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const { format, digits } = formatOf(currency.toUpperCase());
   return format.format(minor / 10 ** digits);
+}
+
+/** A formatter per currency, made once: making one costs far more than formatting with it. */
+const formats = new Map<string, { format: Intl.NumberFormat; digits: number }>();
+
+function formatOf(currency: string): { format: Intl.NumberFormat; digits: number } {
+  let known = formats.get(currency);
+  if (!known) {
+    const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    known = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    // Currencies come from orders; a bounded map whatever they say.
+    if (formats.size < 500) formats.set(currency, known);
+  }
+  return known;
 }
 
 /** What people call the order: Wix's number when there is one, else our ID. */
