@@ -19,7 +19,7 @@
 // process spent per delivery while the events were delivered (Linux: /proc): the service, the
 // broker, this process (the partner, after publishing) and, on Postgres, the server processes
 // serving the bench's database.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ import { newEvent } from '@orderflow/events';
 import pg from 'pg';
 import { startPartnerEndpoint } from './support/partner-endpoint.mjs';
 import { root, startBrokerProcess, startServiceProcess, stopProcesses } from './support/processes.mjs';
+import { cpuOf, postgresCpu } from './support/proc-cpu.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -86,44 +87,6 @@ async function whereTheTimeWent(url) {
     `service: partner round trip mean ${mean('dispatch_attempt_duration_seconds').toFixed(1)} ms over ${sum('dispatch_attempt_duration_seconds_count')} attempts; ` +
     `intake ${sum('orderflow_consumer_messages_processed_total')} events in ${sum('orderflow_consumer_handler_duration_seconds_count')} calls, mean ${mean('orderflow_consumer_handler_duration_seconds').toFixed(1)} ms per call`
   );
-}
-
-/** CPU time a process has used so far, in ms ({ user, system }); zeros once it is gone. */
-function cpuOf(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 }; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return { user: 0, system: 0 };
-  }
-}
-
-/**
- * The Postgres server processes serving `database` (their title is "postgres: [<cluster>: ]<user>
- * <database> <client> <state>"), and the CPU each has used: sampled while the bench runs, since the pool
- * closes idle connections and a closed one takes its count with it.
- */
-function postgresCpu(database) {
-  const seen = new Map();
-  const title = new RegExp(`^postgres: (?:[^:]+: )?\\S+ ${database} `);
-  const sample = () => {
-    if (!database) return;
-    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-      let cmdline;
-      try {
-        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!title.test(cmdline)) continue;
-      const { user, system } = cpuOf(pid);
-      if (user + system > 0) seen.set(pid, { user, system });
-    }
-  };
-  return {
-    sample,
-    total: () => [...seen.values()].reduce((sum, cpu) => ({ user: sum.user + cpu.user, system: sum.system + cpu.system }), { user: 0, system: 0 }),
-  };
 }
 
 /** What each process spent per delivery between `before` and now, in µs (of it in the kernel). */
@@ -190,7 +153,7 @@ async function main() {
     const expected = EVENTS * SUBSCRIPTIONS;
     const deliveredCount = () => routes.reduce((sum, route) => sum + route.firstSeen.size, 0);
     const database = process.env.DISPATCH_DATABASE_URL ? new URL(process.env.DISPATCH_DATABASE_URL).pathname.slice(1) : undefined;
-    const postgres = postgresCpu(database);
+    const postgres = postgresCpu([database]);
     postgres.sample();
     const cpuNow = () => {
       const self = process.cpuUsage();

@@ -35,6 +35,9 @@
 //               ("sent →"), like for like, as the baseline calls the partner inside its request
 //   mails       confirmation mails the relay received for the run's orders
 //   stages      the system's accepted → PAID → FULFILLED → partner (bench/support/order-stages.mjs)
+//   CPU/order   CPU time the side's process and (with --postgres) its databases' server processes
+//               used from the first request to the end of the drain, over the orders accepted: on
+//               a machine this small, what a side costs per order bounds the rate it can keep
 // A rate is sustained when every order was accepted, delivered and mailed, delivered/s ≥ 95 % of
 // the offered rate and the p99 sent → partner ≤ --p99-bound ms. The climb stops at the first
 // rate the system does not sustain; while climbing the baseline is not run past the first rate
@@ -54,6 +57,7 @@ import { root, stopProcesses, waitForLine } from './support/processes.mjs';
 import { startOneMachineProcess } from './support/one-machine-process.mjs';
 import { handlerTimes, orderStages } from './support/order-stages.mjs';
 import { startPartnerEndpoint } from './support/partner-endpoint.mjs';
+import { cpuOf, cpuSpent, postgresCpu } from './support/proc-cpu.mjs';
 import { startSmtpSink } from './support/smtp-sink.mjs';
 import { signedStripeWebhook } from './support/stripe-webhook.mjs';
 
@@ -140,6 +144,11 @@ async function measure(side, rate, seconds, sink) {
   const accepted = [];
   let next = 0;
   const handlersBefore = side.stages ? await handlerTimes(side.stages.urls) : undefined;
+  // CPU from the first request to the end of the drain: the side's process and its databases.
+  const postgres = postgresCpu(side.databases);
+  postgres.sample();
+  const sampler = setInterval(postgres.sample, 500);
+  const cpuBefore = { process: cpuOf(side.child.pid), postgres: postgres.total() };
   const load = await pacedRun({
     base: side.url,
     rate,
@@ -149,7 +158,9 @@ async function measure(side, rate, seconds, sink) {
       if (answer.status >= 200 && answer.status < 300) accepted.push({ orderId: order.orderId, email: order.email, ...answer });
     },
   });
-  const drained = await drain(side, accepted, sink);
+  const drained = await drain(side, accepted, sink).finally(() => clearInterval(sampler));
+  postgres.sample();
+  const cpuAfter = { process: cpuOf(side.child.pid), postgres: postgres.total() };
   const delivered = accepted.filter((o) => side.route.firstSeen.has(o.orderId)).map((o) => ({ ...o, at: side.route.firstSeen.get(o.orderId) }));
   const times = delivered.map((o) => o.at).sort((a, b) => a - b);
   const span = times.length > 1 ? (times[times.length - 1] - times[0]) / 1000 : seconds;
@@ -172,6 +183,9 @@ async function measure(side, rate, seconds, sink) {
     sentMaxMs: pct(fromSent, 1),
     mailed,
     errors: load.non2xx + load.errors,
+    cpuMsPerOrder: accepted.length
+      ? { process: +(cpuSpent(cpuBefore.process, cpuAfter.process) / accepted.length).toFixed(2), postgres: +(cpuSpent(cpuBefore.postgres, cpuAfter.postgres) / accepted.length).toFixed(2) }
+      : undefined,
     drained,
     stages: side.stages ? await orderStages({ orderUrl: side.stages.urls.order, adminToken: side.stages.adminToken, orders: delivered }) : undefined,
     handlers: side.stages ? (await handlerTimes(side.stages.urls)).since(handlersBefore) : undefined,
@@ -196,7 +210,7 @@ async function subscribe(system, partner) {
   return partner.watch('/system', (await res.json()).secret, 'order.fulfilled');
 }
 
-async function startBaseline({ sink, partner, databaseUrl }) {
+async function startBaseline({ sink, partner, database }) {
   const partnerSecret = `whsec_${randomBytes(32).toString('base64')}`;
   const stripeSecret = `whsec_${randomBytes(24).toString('base64url')}`;
   const child = spawn(process.execPath, [join(root, 'bench/support/seed001-baseline.mjs')], {
@@ -209,12 +223,12 @@ async function startBaseline({ sink, partner, databaseUrl }) {
       PARTNER_URL: `${partner.url}/baseline`,
       PARTNER_SECRET: partnerSecret,
       TICKET_SIGNING_KEY: randomBytes(32).toString('base64url'),
-      ...(databaseUrl ? { BASELINE_DATABASE_URL: databaseUrl } : { BASELINE_DATA_DIR: join(dataDir, 'baseline') }),
+      ...(database ? { BASELINE_DATABASE_URL: database.url } : { BASELINE_DATA_DIR: join(dataDir, 'baseline') }),
     },
   });
   const m = await waitForLine(child, /baseline listening on ([^:\s]+):(\d+)/, 'baseline');
   child.stderr.on('data', (chunk) => process.stderr.write(chunk));
-  return { name: 'baseline', child, url: `http://${m[1]}:${m[2]}`, stripeSecret, instanceId: 'local', route: partner.watch('/baseline', partnerSecret, 'order.fulfilled') };
+  return { name: 'baseline', child, url: `http://${m[1]}:${m[2]}`, stripeSecret, instanceId: 'local', route: partner.watch('/baseline', partnerSecret, 'order.fulfilled'), databases: [database?.name] };
 }
 
 const loads = () => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -237,6 +251,9 @@ function print(rows, context) {
     const base = b ? `${col(ms(b.sentMaxMs), 26)} ${col(`${b.mailed}/${b.offered}`, 6)} ${col(b.errors + b.offered - b.delivered, 7)} ${col(b.sustained ? 'yes' : 'no', 10)}` : '';
     console.log(`${col(rate, 8)} | ${sys} | ${base}`);
   }
+  const cpu = (x) => (x?.cpuMsPerOrder ? `${x.cpuMsPerOrder.process} + ${x.cpuMsPerOrder.postgres}` : '—');
+  console.log('\n  rate/s | CPU per order, ms (Linux /proc, from the first request to the end of the drain): process + Postgres');
+  for (const { rate, system: s, baseline: b } of rows) console.log(`${col(rate, 8)} | system ${col(cpu(s), 13)} | baseline ${col(cpu(b), 13)}`);
   console.log("\n  rate/s | where the system's time went, p50/p99 ms: sampled  accepted → PAID  PAID → FULFILLED  FULFILLED → partner");
   for (const { rate, system: s } of rows) {
     const st = s.stages;
@@ -285,8 +302,10 @@ async function main() {
       instanceId: system.instanceId,
       route: await subscribe(system, partner),
       stages: { urls: system.urls, adminToken: system.adminToken },
+      child: system.child,
+      databases: databases.slice(0, SERVICES.length).map((db) => db.name),
     };
-    const baseline = await startBaseline({ sink, partner, databaseUrl: databases[SERVICES.length]?.url });
+    const baseline = await startBaseline({ sink, partner, database: databases[SERVICES.length] });
     children.unshift(baseline.child);
 
     // Untimed: JIT, pools, topic metadata, prepared statements and caches warm up first.
