@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { databaseOutage, openDatabase, type Database } from '@orderflow/db';
+import { databaseOutage, openDatabase, rawClient, type Database, type RawClient } from '@orderflow/db';
 import { deadLetterTopic, Topics } from '@orderflow/events';
 import { createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
@@ -69,9 +69,10 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
   let consumer: ConsumerRunner | undefined;
   let stopping: Promise<void> | undefined;
 
+  let raw: RawClient | undefined;
   const log = new NotificationLog(() => {
-    if (!prisma) throw new Error('notification service not started');
-    return prisma;
+    if (!raw) throw new Error('notification service not started');
+    return raw;
   });
   const workers = channels.map(
     (channel) =>
@@ -118,6 +119,7 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
     async start() {
       database = await openDatabase({ url: config.NOTIFICATION_DATABASE_URL, dataDir: config.DATA_DIR, name: 'notification', migrationsDir: MIGRATIONS_DIR, logger });
       prisma = new PrismaClient({ adapter: database.adapter });
+      raw = rawClient(database.sql);
       for (const channel of channels) logger.info({ channel: channel.name, target: channel.target }, `${channel.name} notifications on`);
       const off = (['email', 'discord', 'slack'] as const).filter((name) => !enabled.has(name));
       if (off.length > 0) logger.warn({ channels: off }, 'channels not configured; nothing is sent through them');

@@ -1,5 +1,6 @@
 import type { ChannelName } from '../channels/channel';
-import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import type { RawQueryClient } from '@orderflow/db';
+import type { Prisma } from '../generated/prisma/client';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -66,7 +67,8 @@ const CLAIMED = 'id, recipient, kind, message, attempts, resends';
  * replicas with drifting clocks agree on what is due.
  */
 export class NotificationLog {
-  constructor(private readonly prisma: () => PrismaClient) {}
+  /** `sql`: raw statements on the service's database (`rawClient`: one pg query each, no Prisma client). */
+  constructor(private readonly sql: () => RawQueryClient) {}
 
   /**
    * Claims the channel's most overdue notification: its next attempt moves `leaseMs` ahead and
@@ -79,7 +81,7 @@ export class NotificationLog {
    * Discord never shows "refunded" above "paid" after an outage. Other orders are not held up.
    */
   async claim(channel: ChannelName, leaseMs: number): Promise<Claimed | null> {
-    return this.claimed(channel, await this.prisma().$queryRawUnsafe<ClaimedRow[]>(`${CLAIM} RETURNING ${CLAIMED}`, channel, Math.ceil(leaseMs), null));
+    return this.claimed(channel, await this.sql().$queryRawUnsafe<ClaimedRow[]>(`${CLAIM} RETURNING ${CLAIMED}`, channel, Math.ceil(leaseMs), null));
   }
 
   /**
@@ -88,17 +90,17 @@ export class NotificationLog {
    * order, although this statement still sees it pending.
    */
   async sentAndClaimNext(sentId: string, channel: ChannelName, leaseMs: number): Promise<Claimed | null> {
-    const rows = await this.prisma().$queryRawUnsafe<ClaimedRow[]>(`WITH sent AS (${markSent('$3')}) ${CLAIM} RETURNING ${CLAIMED}`, channel, Math.ceil(leaseMs), sentId);
+    const rows = await this.sql().$queryRawUnsafe<ClaimedRow[]>(`WITH sent AS (${markSent('$3')}) ${CLAIM} RETURNING ${CLAIMED}`, channel, Math.ceil(leaseMs), sentId);
     return this.claimed(channel, rows);
   }
 
   async sent(id: string): Promise<void> {
-    await this.prisma().$executeRawUnsafe(markSent('$1'), id);
+    await this.sql().$executeRawUnsafe(markSent('$1'), id);
   }
 
   /** Due again in `delayMs`; a rate-limited or refused-unsent attempt is given back. */
   async retryLater(id: string, delayMs: number, error: string | null, options: { giveBackAttempt?: boolean } = {}): Promise<void> {
-    await this.prisma().$executeRawUnsafe(
+    await this.sql().$executeRawUnsafe(
       `UPDATE notifications SET next_attempt_at = now() + ($2::int * interval '1 millisecond'), last_error = $3, updated_at = now(),
               attempts = attempts - $4::int
        WHERE id = $1::bigint AND status = 'PENDING'`,
@@ -110,7 +112,7 @@ export class NotificationLog {
   }
 
   async fail(id: string, error: string): Promise<void> {
-    await this.prisma().notification.updateMany({ where: { id: BigInt(id), status: 'PENDING' }, data: { status: 'FAILED', lastError: error, updatedAt: new Date() } });
+    await this.sql().$executeRawUnsafe(`UPDATE notifications SET status = 'FAILED', last_error = $2, updated_at = now() WHERE id = $1::bigint AND status = 'PENDING'`, id, error);
   }
 
   private claimed(channel: ChannelName, rows: ClaimedRow[]): Claimed | null {
