@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 /**
  * Names for parameterised statements, so that Postgres parses and plans each statement text once
  * per connection instead of on every execution (pg and the Prisma adapter send an unnamed
- * statement otherwise: Parse, Bind and Execute each time). Measured on the order service: an
- * unnamed statement cost the server 0.46 ms (parse 0.12, bind and plan 0.15, execute 0.20), a
- * named one of similar shape 0.08.
+ * statement otherwise: Parse, Bind and Execute each time). Measured on the order service's
+ * statements: 0.46 ms of server time each unnamed (parse 0.12, bind and plan 0.15, execute 0.20),
+ * 0.27 ms prepared (bind 0.07, execute 0.20); Postgres' CPU per order fell by about a third.
  *
  * Every connection keeps the statements it prepared for its life, so only the first `limit`
  * distinct texts get a name; any later text (a query built with a varying number of
