@@ -14,7 +14,7 @@ import {
 import type { Prisma } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
 import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
-import { changedFields, insertOrder, loadOrder, lockOrderId, updateOrder, type OrderPatch, type OrderReference } from './order-rows';
+import { changedFields, insertOrder, loadOrder, lockAndLoad, updateOrder, type OrderPatch, type OrderReference } from './order-rows';
 
 export type { OrderPatch } from './order-rows';
 
@@ -110,8 +110,7 @@ export class OrderBook {
   /** Finds the order by one unique reference and locks it. */
   async lockBy(tx: Tx, where: Partial<Record<OrderReference, string>>): Promise<LoadedOrder | null> {
     const [reference, value] = Object.entries(where)[0] as [OrderReference, string];
-    const id = await lockOrderId(tx, reference, value);
-    return id === null ? null : loadOrder(tx, id);
+    return lockAndLoad(tx, reference, value);
   }
 
   /** A new PENDING order with its lines; announces order.created and order.pending. */

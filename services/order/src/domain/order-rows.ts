@@ -80,14 +80,22 @@ function loadedOf(row: OrderRow): LoadedOrder {
 }
 
 /**
- * Locks the order found by `reference` (`FOR UPDATE`) and returns its ID, or null. The order is
- * read by a later statement: in READ COMMITTED a statement that waited for the lock still sees
- * its own snapshot in subqueries, so reading in the locking statement could miss registrations
- * the previous holder committed.
+ * Locks the order found by `reference` (`FOR UPDATE`) and reads it with its lines and
+ * registrations, or returns null: one statement for an order without ticket lines, two for one
+ * with them. In READ COMMITTED a statement that waited for the lock re-reads the locked row, but
+ * its subqueries keep the snapshot from before the wait, so the registrations the previous holder
+ * committed could be missing; an order's registrations (only ticket lines have any) are therefore
+ * read again by a statement of their own once the lock is held. Its lines never change, and its
+ * own columns are the re-read row's.
  */
-export async function lockOrderId(tx: Tx, reference: OrderReference, value: string): Promise<string | null> {
-  const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id FROM orders WHERE ${ORDER_FIELDS[reference]} = $1 FOR UPDATE`, value);
-  return rows[0]?.id ?? null;
+export async function lockAndLoad(tx: Tx, reference: OrderReference, value: string): Promise<LoadedOrder | null> {
+  const rows = await tx.$queryRawUnsafe<OrderRow[]>(
+    `SELECT ${orderColumns('o.')}, ${LINES} AS lines, ${REGISTRATIONS} AS registrations FROM orders o WHERE o.${ORDER_FIELDS[reference]} = $1 FOR UPDATE OF o`,
+    value,
+  );
+  if (!rows[0]) return null;
+  const order = loadedOf(rows[0]);
+  return order.lines.some((line) => line.kind === 'ticket') ? loadOrder(tx, order.id) : order;
 }
 
 /** The order with its lines (by position) and registrations (oldest first), in one statement. */
