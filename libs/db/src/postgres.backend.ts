@@ -5,14 +5,15 @@ import type { SqlExecutor, SqlSession } from './sql-executor';
 import { StatementNames } from './statement-names';
 
 function executor(target: Pool | PoolClient, names: StatementNames): SqlExecutor {
+  // A parameterised statement goes under its name: prepared on first use per connection.
+  const run = <Row extends object>(text: string, params: readonly unknown[]) =>
+    target.query<Row>({ name: names.nameOf(text, params.length > 0), text, values: params as unknown[] });
   return {
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
-      const result = await target.query<Row>({ name: names.nameOf(text, params.length > 0), text, values: params as unknown[] });
-      return result.rows;
+      return (await run<Row>(text, params)).rows;
     },
     async execute(text: string, params: readonly unknown[] = []) {
-      const result = await target.query({ name: names.nameOf(text, params.length > 0), text, values: params as unknown[] });
-      return result.rowCount ?? 0;
+      return (await run(text, params)).rowCount ?? 0;
     },
     async exec(script: string) {
       // No parameters: pg uses the simple query protocol, which accepts several statements.
