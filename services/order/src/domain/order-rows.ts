@@ -52,6 +52,9 @@ const REGISTRATIONS = `COALESCE((SELECT json_agg(json_build_object(
     'status', r.status, 'createdAt', r.created_at, 'updatedAt', r.updated_at
   ) ORDER BY r.created_at, r.id) FROM registrations r WHERE r.order_id = o.id), '[]'::json)`;
 
+/** An order (`o`) with its lines and registrations, for a WHERE clause to follow. */
+const SELECT_LOADED = `SELECT ${orderColumns('o.')}, ${LINES} AS lines, ${REGISTRATIONS} AS registrations FROM orders o`;
+
 /** The unique references an order can be found and locked by. */
 export type OrderReference = 'id' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderId';
 
@@ -90,7 +93,7 @@ function loadedOf(row: OrderRow): LoadedOrder {
  */
 export async function lockAndLoad(tx: Tx, reference: OrderReference, value: string): Promise<LoadedOrder | null> {
   const rows = await tx.$queryRawUnsafe<OrderRow[]>(
-    `SELECT ${orderColumns('o.')}, ${LINES} AS lines, ${REGISTRATIONS} AS registrations FROM orders o WHERE o.${ORDER_FIELDS[reference]} = $1 FOR UPDATE OF o`,
+    `${SELECT_LOADED} WHERE o.${ORDER_FIELDS[reference]} = $1 FOR UPDATE OF o`,
     value,
   );
   if (!rows[0]) return null;
@@ -100,7 +103,7 @@ export async function lockAndLoad(tx: Tx, reference: OrderReference, value: stri
 
 /** The order with its lines (by position) and registrations (oldest first), in one statement. */
 export async function loadOrder(tx: Tx, id: string): Promise<LoadedOrder | null> {
-  const rows = await tx.$queryRawUnsafe<OrderRow[]>(`SELECT ${orderColumns('o.')}, ${LINES} AS lines, ${REGISTRATIONS} AS registrations FROM orders o WHERE o.id = $1`, id);
+  const rows = await tx.$queryRawUnsafe<OrderRow[]>(`${SELECT_LOADED} WHERE o.id = $1`, id);
   return rows[0] ? loadedOf(rows[0]) : null;
 }
 
