@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { databaseOutage, openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
+import { databaseOutage, openDatabase, rawClient, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
@@ -73,8 +73,10 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
         logger,
         publish: (records) => sendAll(producer, records),
       });
+      const sql = rawClient(database.sql);
       runner = new JobRunner({
         prisma,
+        sql,
         fulfiller,
         relay,
         metrics,
@@ -88,7 +90,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
       runner.start();
       await bus.ensureTopics([{ topic: Topics.orders }, { topic: Topics.fulfillment }], { withDeadLetters: true });
       const orders: OrdersConsumerDeps = {
-        prisma: () => prisma!,
+        sql: () => sql,
         fulfiller,
         metrics,
         logger,

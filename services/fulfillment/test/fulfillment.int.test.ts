@@ -107,7 +107,12 @@ describe('fulfillment (seeds 001, 003)', () => {
 
     const voided = await outcome(stack, order.orderId, 'fulfillment.voided');
     expect(voided.payload).toMatchObject({ reason: 'refunded' });
-    expect((voided.payload as { tickets: unknown[]; licenses: unknown[] }).tickets).toHaveLength(1);
+    const [ticketLine, licenseLine] = order.lines;
+    expect(voided.eventId).toBe(`fulfillment.voided:${order.orderId}:2`);
+    expect(voided.payload).toMatchObject({
+      tickets: [{ ticketId: expect.stringMatching(/^tkt_/), lineId: ticketLine.lineId, seat: 0, code: expect.any(String) }],
+      licenses: [{ licenseId: expect.stringMatching(/^\d+$/), lineId: licenseLine.lineId, productId, unit: 0, keyHint: expect.any(String) }],
+    });
     const view = await api(stack.running.url, `/api/orders/${order.orderId}/fulfillment`, { key: SHOP_A.key });
     expect(view.body.tickets[0].status).toBe('VOIDED');
     expect(view.body.licenses[0]).toMatchObject({ status: 'REVOKED', key: null });

@@ -1,14 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { FulfillmentOutcome, OrderSnapshot } from '@orderflow/events';
-import type { Prisma } from '../generated/prisma/client';
+import type { RawQueryClient } from '@orderflow/db';
 import { TicketSigner } from '../crypto/ticket-signer';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
 
-export type Tx = Prisma.TransactionClient;
+/** Raw statements only: the consumer's plain SQL transaction, or a Prisma transaction (the job runner, admin routes). */
+export type Tx = RawQueryClient;
 
 type Line = OrderSnapshot['lines'][number];
 
 export type Issued = Required<Pick<FulfillmentOutcome, 'tickets' | 'licenses' | 'externalLineIds'>> & { waitlistedLineIds: string[] };
+
+interface TicketRow {
+  id: string;
+  orderId: string;
+  lineId: string;
+  seat: number;
+  capacityKey: string | null;
+  code: string;
+}
+
+/** The tickets of the lines in $1 (a JSON array of line IDs), by line and seat. */
+const TICKETS_OF_LINES = `
+SELECT id, order_id AS "orderId", line_id AS "lineId", seat, capacity_key AS "capacityKey", code
+FROM tickets WHERE line_id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY line_id, seat`;
+
+/** The license keys of line $1, by unit, as an outcome lists them (IDs as text: int8 reads differ between drivers). */
+const LICENSES_OF_LINE = `
+SELECT id::text AS "licenseId", line_id AS "lineId", product_id AS "productId", coalesce(unit, 0) AS unit, key_hint AS "keyHint"
+FROM license_keys WHERE line_id = $1 ORDER BY unit`;
 
 /** A product's pool has no key left: the fulfillment fails until someone adds keys and retries. */
 export class PoolExhaustedError extends Error {
@@ -83,7 +103,7 @@ export class Fulfiller {
       JSON.stringify(seats),
     );
     if (created > 0) this.metrics.fulfillments.inc({ kind: 'ticket', outcome: 'issued' }, created);
-    const rows = await tx.ticket.findMany({ where: { lineId: { in: lines.map(({ line }) => line.lineId) } }, orderBy: [{ lineId: 'asc' }, { seat: 'asc' }] });
+    const rows = await tx.$queryRawUnsafe<TicketRow[]>(TICKETS_OF_LINES, JSON.stringify(lines.map(({ line }) => line.lineId)));
     const byLine = new Map(lines.map(({ line }): [string, Issued['tickets']] => [line.lineId, []]));
     for (const t of rows) {
       byLine.get(t.lineId)!.push({
@@ -99,7 +119,7 @@ export class Fulfiller {
   }
 
   private async licenses(tx: Tx, order: OrderSnapshot, line: Line): Promise<Issued['licenses']> {
-    const held = new Set((await tx.licenseKey.findMany({ where: { lineId: line.lineId }, select: { unit: true } })).map((k) => k.unit));
+    const held = new Set((await tx.$queryRawUnsafe<Array<{ unit: number }>>('SELECT unit FROM license_keys WHERE line_id = $1', line.lineId)).map((k) => k.unit));
     for (let unit = 0; unit < line.quantity; unit++) {
       if (held.has(unit)) continue;
       // The oldest free key; SKIP LOCKED lets concurrent fulfillments take different keys.
@@ -116,7 +136,6 @@ export class Fulfiller {
       if (taken.length === 0) throw new PoolExhaustedError(line.productId);
       this.metrics.fulfillments.inc({ kind: 'license', outcome: 'issued' });
     }
-    const rows = await tx.licenseKey.findMany({ where: { lineId: line.lineId }, orderBy: { unit: 'asc' } });
-    return rows.map((k) => ({ licenseId: String(k.id), lineId: line.lineId, productId: k.productId, unit: k.unit ?? 0, keyHint: k.keyHint }));
+    return tx.$queryRawUnsafe<Issued['licenses']>(LICENSES_OF_LINE, line.lineId);
   }
 }

@@ -1,4 +1,4 @@
-import { enqueue, isDatabaseUnavailable, WorkLoop, type OutboxMessage, type OutboxRelay } from '@orderflow/db';
+import { enqueue, isDatabaseUnavailable, WorkLoop, type OutboxMessage, type OutboxRelay, type RawClient } from '@orderflow/db';
 import { encodeEvent, newEvent, type AnyEvent, type FulfillmentEventType, type FulfillmentOutcome, type OrderSnapshot } from '@orderflow/events';
 import type { Logger } from '@orderflow/logging';
 import type { FulfillmentJob, Prisma, PrismaClient } from '../generated/prisma/client';
@@ -7,6 +7,8 @@ import { PoolExhaustedError, type Fulfiller, type Issued, type Tx } from './fulf
 
 export interface JobRunnerOptions {
   prisma: PrismaClient;
+  /** Plain SQL (`rawClient`) for claiming and running jobs; failures are recorded through `prisma`. */
+  sql: RawClient;
   fulfiller: Fulfiller;
   relay: OutboxRelay;
   metrics: FulfillmentMetrics;
@@ -61,6 +63,8 @@ WHERE order_id = (
   ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
 RETURNING order_id AS "orderId", instance_id AS "instanceId", round, snapshot, created_at AS "createdAt"`;
 
+const ANY_DUE = `SELECT 1 FROM fulfillment_jobs WHERE status = 'PENDING' AND next_attempt_at <= now() LIMIT 1`;
+
 /**
  * Runs the due jobs the orders consumer left PENDING (license lines, restarted rounds, whatever
  * failed there) and retries, one transaction each: claim the job as COMPLETED, issue, publish
@@ -98,13 +102,13 @@ export class JobRunner {
 
   /** Runs the most overdue job; false when none was due (or every due one is another replica's). */
   private async runOne(): Promise<boolean> {
-    const { prisma, fulfiller, metrics, lockTimeoutMs } = this.options;
+    const { sql, fulfiller, metrics, lockTimeoutMs } = this.options;
     // One indexed read first, so an idle poll costs a statement rather than a transaction.
-    const due = await prisma.fulfillmentJob.findFirst({ where: { status: 'PENDING', nextAttemptAt: { lte: new Date() } }, select: { orderId: true } });
-    if (!due) return false;
+    const due = await sql.$queryRawUnsafe<unknown[]>(ANY_DUE);
+    if (due.length === 0) return false;
     let job: ClaimedJob | undefined;
     try {
-      await prisma.$transaction(async (tx) => {
+      await sql.$transaction(async (tx) => {
         await setLockTimeout(tx, lockTimeoutMs);
         [job] = await tx.$queryRawUnsafe<ClaimedJob[]>(CLAIM_AND_COMPLETE);
         if (!job) return;

@@ -1,14 +1,14 @@
-import { claimEvents, enqueueMany, isDatabaseUnavailable } from '@orderflow/db';
-import type { AnyEvent, OrderSnapshot } from '@orderflow/events';
+import { claimEvents, enqueueMany, isDatabaseUnavailable, type RawClient } from '@orderflow/db';
+import type { AnyEvent, FulfillmentOutcome, OrderSnapshot } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
-import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
 import type { Fulfiller, Tx } from './fulfiller';
-import { completion, emit, outcomeMessage, setLockTimeout, snapshotOf, type JobRef } from './jobs';
+import { completion, emit, outcomeMessage, setLockTimeout, type JobRef } from './jobs';
 
 export interface OrdersConsumerDeps {
-  prisma: () => PrismaClient;
+  /** Plain SQL transactions (`rawClient`): the consumer runs raw statements only. */
+  sql: () => RawClient;
   fulfiller: Fulfiller;
   metrics: FulfillmentMetrics;
   logger: Logger;
@@ -92,7 +92,7 @@ function fulfilledHere(order: OrderSnapshot): boolean {
  * startJob or voidOrder one at a time, in order, exactly as if it came alone.
  */
 async function applyRun(deps: OrdersConsumerDeps, work: readonly Work[], options: { fulfill: boolean }): Promise<RunOutcome> {
-  return deps.prisma().$transaction(async (tx) => {
+  return deps.sql().$transaction(async (tx) => {
     const fresh = await claimEvents(tx, 'fulfillment', work.map((w) => w.eventId));
     // `delete` is true once per ID: an event delivered twice in the run is handled the first time.
     const todo = work.filter((w) => fresh.delete(w.eventId));
@@ -131,20 +131,20 @@ function soleStarts(todo: readonly Work[]): Work[] {
  */
 async function insertNewJobs(tx: Tx, starts: readonly Work[], completes: (w: Work) => boolean): Promise<Work[]> {
   if (starts.length === 0) return [];
-  const now = new Date();
-  const inserted = await tx.fulfillmentJob.createManyAndReturn({
-    data: starts.map((w) => ({
-      ...firstRound(w.order),
-      snapshot: w.order as unknown as Prisma.InputJsonValue,
-      status: completes(w) ? 'COMPLETED' : 'PENDING',
-      completedAt: completes(w) ? now : null,
-    })),
-    skipDuplicates: true,
-    select: { orderId: true },
-  });
+  const jobs = starts.map((w) => ({ orderId: w.order.orderId, instanceId: w.order.instanceId, completed: completes(w), snapshot: w.order }));
+  const inserted = await tx.$queryRawUnsafe<Array<{ orderId: string }>>(INSERT_NEW_JOBS, JSON.stringify(jobs));
   const orderIds = new Set(inserted.map((job) => job.orderId));
   return starts.filter((w) => orderIds.has(w.order.orderId));
 }
+
+/** The jobs in $1 (a JSON array), round 1, but for orders that have one; returns the ones inserted. */
+const INSERT_NEW_JOBS = `
+INSERT INTO fulfillment_jobs (order_id, instance_id, status, snapshot, completed_at)
+SELECT j->>'orderId', j->>'instanceId', CASE WHEN (j->>'completed')::boolean THEN 'COMPLETED' ELSE 'PENDING' END, j->'snapshot',
+       CASE WHEN (j->>'completed')::boolean THEN now() END
+FROM jsonb_array_elements($1::jsonb) AS jobs(j)
+ON CONFLICT (order_id) DO NOTHING
+RETURNING order_id AS "orderId"`;
 
 /** Issues the items of new jobs and puts their `fulfillment.completed` in the outbox, in one statement. */
 async function fulfillNewJobs(deps: OrdersConsumerDeps, tx: Tx, fulfilled: readonly Work[]): Promise<void> {
@@ -191,23 +191,27 @@ function intentOf(event: AnyEvent): Pick<Work, 'kind' | 'order'> | null {
  * promotion) with the latest snapshot. A voided order stays voided, whatever arrives later.
  */
 async function startJob(tx: Tx, order: OrderSnapshot): Promise<boolean> {
-  const snapshot = order as unknown as Prisma.InputJsonValue;
-  const existing = await tx.fulfillmentJob.findUnique({ where: { orderId: order.orderId } });
-  if (!existing) {
-    await tx.fulfillmentJob.create({ data: { orderId: order.orderId, instanceId: order.instanceId, status: 'PENDING', snapshot } });
-    return true;
-  }
-  if (existing.status === 'VOIDED') return false;
-  if (existing.status === 'PENDING') {
-    await tx.fulfillmentJob.update({ where: { orderId: order.orderId }, data: { snapshot, updatedAt: new Date() } });
-    return true;
-  }
-  await tx.fulfillmentJob.update({
-    where: { orderId: order.orderId },
-    data: { status: 'PENDING', snapshot, round: { increment: 1 }, attempts: 0, nextAttemptAt: new Date(), lastError: null, updatedAt: new Date() },
-  });
-  return true;
+  const started = await tx.$queryRawUnsafe<unknown[]>(START_JOB, order.orderId, order.instanceId, JSON.stringify(order));
+  return started.length > 0;
 }
+
+/**
+ * startJob in one statement: a new PENDING job; a PENDING one keeps its round, attempts and
+ * schedule and takes the snapshot; a COMPLETED or FAILED one starts its next round, due now; a
+ * VOIDED one is left alone (no row returned).
+ */
+const START_JOB = `
+INSERT INTO fulfillment_jobs AS job (order_id, instance_id, status, snapshot) VALUES ($1, $2, 'PENDING', $3::jsonb)
+ON CONFLICT (order_id) DO UPDATE SET
+  snapshot = EXCLUDED.snapshot,
+  updated_at = now(),
+  status = 'PENDING',
+  round = CASE WHEN job.status = 'PENDING' THEN job.round ELSE job.round + 1 END,
+  attempts = CASE WHEN job.status = 'PENDING' THEN job.attempts ELSE 0 END,
+  next_attempt_at = CASE WHEN job.status = 'PENDING' THEN job.next_attempt_at ELSE now() END,
+  last_error = CASE WHEN job.status = 'PENDING' THEN job.last_error ELSE NULL END
+WHERE job.status <> 'VOIDED'
+RETURNING order_id`;
 
 /**
  * Refunded or cancelled: tickets voided, licenses revoked (their keys never go back to the pool),
@@ -215,24 +219,43 @@ async function startJob(tx: Tx, order: OrderSnapshot): Promise<boolean> {
  * leaves a VOIDED job behind, so a late or replayed ready_to_fulfill issues nothing.
  */
 export async function voidOrder(tx: Tx, order: OrderSnapshot, traceId: string, metrics: FulfillmentMetrics): Promise<void> {
-  const now = new Date();
-  const existing = await tx.fulfillmentJob.findUnique({ where: { orderId: order.orderId } });
-  if (existing?.status === 'VOIDED') return;
-  const job = existing
-    ? await tx.fulfillmentJob.update({ where: { orderId: order.orderId }, data: { status: 'VOIDED', voidedAt: now, updatedAt: now, round: { increment: 1 } } })
-    : await tx.fulfillmentJob.create({ data: { orderId: order.orderId, instanceId: order.instanceId, status: 'VOIDED', snapshot: order as unknown as Prisma.InputJsonValue, voidedAt: now } });
-  const tickets = await tx.ticket.findMany({ where: { orderId: order.orderId, status: 'ISSUED' }, orderBy: [{ lineId: 'asc' }, { seat: 'asc' }] });
-  const licenses = await tx.licenseKey.findMany({ where: { orderId: order.orderId, status: 'ASSIGNED' }, orderBy: { id: 'asc' } });
-  await tx.ticket.updateMany({ where: { orderId: order.orderId, status: 'ISSUED' }, data: { status: 'VOIDED', voidedAt: now } });
-  await tx.licenseKey.updateMany({ where: { orderId: order.orderId, status: 'ASSIGNED' }, data: { status: 'REVOKED', revokedAt: now } });
+  const [job] = await tx.$queryRawUnsafe<Array<JobRef & { snapshot: OrderSnapshot }>>(VOID_JOB, order.orderId, order.instanceId, JSON.stringify(order));
+  if (!job) return;
+  const tickets = await tx.$queryRawUnsafe<NonNullable<FulfillmentOutcome['tickets']>>(VOID_TICKETS, order.orderId);
+  const licenses = await tx.$queryRawUnsafe<NonNullable<FulfillmentOutcome['licenses']>>(REVOKE_LICENSES, order.orderId);
   if (tickets.length) metrics.voids.inc({ kind: 'ticket' }, tickets.length);
   if (licenses.length) metrics.voids.inc({ kind: 'license' }, licenses.length);
   await emit(tx, 'fulfillment.voided', job, traceId, {
     orderId: order.orderId,
     instanceId: order.instanceId,
-    customer: snapshotOf(job).customer,
+    customer: job.snapshot.customer,
     reason: order.status === 'REFUNDED' ? 'refunded' : 'cancelled',
-    tickets: tickets.map((t) => ({ ticketId: t.id, lineId: t.lineId, seat: t.seat, capacityKey: t.capacityKey, code: t.code })),
-    licenses: licenses.map((k) => ({ licenseId: String(k.id), lineId: k.lineId ?? '', productId: k.productId, unit: k.unit ?? 0, keyHint: k.keyHint })),
+    tickets,
+    licenses,
   });
 }
+
+/**
+ * The job of order $1 VOIDED in its next round, or a new one VOIDED from the start (snapshot $3);
+ * no row if it already was. The snapshot returned is the job's (the one its items were issued for).
+ */
+const VOID_JOB = `
+INSERT INTO fulfillment_jobs AS job (order_id, instance_id, status, snapshot, voided_at) VALUES ($1, $2, 'VOIDED', $3::jsonb, now())
+ON CONFLICT (order_id) DO UPDATE SET status = 'VOIDED', voided_at = now(), updated_at = now(), round = job.round + 1
+WHERE job.status <> 'VOIDED'
+RETURNING order_id AS "orderId", instance_id AS "instanceId", round, snapshot`;
+
+/** Voids the issued tickets of order $1; returns them by line and seat, as `fulfillment.voided` lists them. */
+const VOID_TICKETS = `
+WITH voided AS (
+  UPDATE tickets SET status = 'VOIDED', voided_at = now() WHERE order_id = $1 AND status = 'ISSUED'
+  RETURNING id, line_id, seat, capacity_key, code)
+SELECT id AS "ticketId", line_id AS "lineId", seat, capacity_key AS "capacityKey", code FROM voided ORDER BY line_id, seat`;
+
+/** Revokes the assigned license keys of order $1 (they never go back to the pool); returns them by ID. */
+const REVOKE_LICENSES = `
+WITH revoked AS (
+  UPDATE license_keys SET status = 'REVOKED', revoked_at = now() WHERE order_id = $1 AND status = 'ASSIGNED'
+  RETURNING id, line_id, product_id, unit, key_hint)
+SELECT id::text AS "licenseId", coalesce(line_id, '') AS "lineId", product_id AS "productId", coalesce(unit, 0) AS unit, key_hint AS "keyHint"
+FROM revoked ORDER BY id`;
