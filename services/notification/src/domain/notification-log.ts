@@ -56,9 +56,9 @@ const CLAIM = `
 UPDATE notifications SET attempts = attempts + 1, next_attempt_at = now() + ($2::int * interval '1 millisecond'), updated_at = now()
 WHERE id = (SELECT n.id FROM notifications n
             WHERE n.channel = $1 AND n.status = 'PENDING' AND n.next_attempt_at <= now() AND n.id IS DISTINCT FROM $3::bigint
-              AND NOT EXISTS (SELECT 1 FROM notifications earlier
-                              WHERE earlier.order_id = n.order_id AND earlier.channel = n.channel
-                                AND earlier.status = 'PENDING' AND earlier.id < n.id AND earlier.id IS DISTINCT FROM $3::bigint)
+              AND (n.order_id IS NULL OR n.id = (SELECT min(first.id) FROM notifications first
+                                                 WHERE first.order_id = n.order_id AND first.channel = n.channel
+                                                   AND first.status = 'PENDING' AND first.id IS DISTINCT FROM $3::bigint))
             ORDER BY n.next_attempt_at, n.id LIMIT 1 FOR UPDATE SKIP LOCKED)`;
 const CLAIMED = 'id, recipient, kind, message, attempts, resends';
 
