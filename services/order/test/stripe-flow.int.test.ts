@@ -138,6 +138,20 @@ describe('the Stripe path (seed 001)', () => {
     const created = await orderWhen(stack.running.url, orderId, (o) => o.status === 'APPROVED');
     expect(created).toMatchObject({ source: 'stripe', totalCents: 4_200, customer: { email: 'grace@example.com', name: null } });
     expect(created.lines).toEqual([expect.objectContaining({ productId: 'course', kind: 'license' })]);
+    // Paid and approved in one change of the row, still recorded and announced as two steps.
+    expect(created.history.map((h: { fromStatus: string | null; toStatus: string }) => [h.fromStatus, h.toStatus])).toEqual([
+      [null, 'PENDING'],
+      ['PENDING', 'PAID'],
+      ['PAID', 'APPROVED'],
+    ]);
+    await waitFor(() => stack.orders.typesOf(orderId).includes('order.ready_to_fulfill'));
+    expect(stack.orders.of(orderId).map((e) => [e.eventId, e.payload.status, e.payload.previousStatus])).toEqual([
+      [`order.created:${orderId}:0`, 'PENDING', null],
+      [`order.pending:${orderId}:0`, 'PENDING', null],
+      [`order.paid:${orderId}:1`, 'PAID', 'PENDING'],
+      [`order.approved:${orderId}:2`, 'APPROVED', 'PAID'],
+      [`order.ready_to_fulfill:${orderId}:2`, 'APPROVED', 'PAID'],
+    ]);
 
     const stray = { ...pi, id: `pi_${randomUUID().replace(/-/g, '')}`, metadata: {} };
     await stack.publish(fromStripe(stack.stripe.event('payment_intent.succeeded', stray), stray.id));

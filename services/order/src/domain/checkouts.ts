@@ -13,6 +13,11 @@ export interface PhaseEntry {
   detail?: string;
 }
 
+/** Whether the order came from our checkout, the only orders with a checkout lock to complete or fail. */
+export function fromCheckout(order: LoadedOrder): boolean {
+  return order.source === 'checkout';
+}
+
 /**
  * The checkout locks' side of order changes: a paid order completes its checkout, a failed one
  * fails it. Each end is announced once (checkout.completed / checkout.failed), because only
@@ -82,7 +87,7 @@ export class Checkouts {
 
   /** Only our own checkout (source `checkout`) ties a lock to an order: other orders have none to look for. */
   private async activeLockOf(tx: Tx, order: LoadedOrder): Promise<CheckoutLock | null> {
-    if (order.source !== 'checkout') return null;
+    if (!fromCheckout(order)) return null;
     const [lock] = await tx.$queryRawUnsafe<CheckoutLock[]>(
       `SELECT ${LOCK_COLUMNS} FROM checkout_locks WHERE order_id = $1 AND state IN ('LOCKED', 'AWAITING_PAYMENT') FOR UPDATE`,
       order.id,

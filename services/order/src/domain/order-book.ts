@@ -164,31 +164,58 @@ export class OrderBook {
   ): Promise<{ decision: TransitionDecision; order: LoadedOrder }> {
     const from = order.status as OrderStatus;
     const decision = decide(from, to);
-    if (decision !== 'apply') {
-      if (decision === 'illegal') {
-        this.metrics.illegalTransitions.inc({ from, to, cause: cause.kind });
-        await tx.$executeRawUnsafe(
-          'INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason) VALUES ($1, $2, $3, false, $4, $5, $6)',
-          order.id,
-          from,
-          to,
-          cause.kind,
-          cause.eventId,
-          `refused: ${from} → ${to} is not allowed`,
-        );
-      }
-      return { decision, order };
+    if (decision === 'apply') return { decision, order: await this.apply(tx, order, [to], cause, options) };
+    if (decision === 'illegal') {
+      this.metrics.illegalTransitions.inc({ from, to, cause: cause.kind });
+      await tx.$executeRawUnsafe(
+        'INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason) VALUES ($1, $2, $3, false, $4, $5, $6)',
+        order.id,
+        from,
+        to,
+        cause.kind,
+        cause.eventId,
+        `refused: ${from} → ${to} is not allowed`,
+      );
     }
-    const updated = await updateOrder(tx, order, changedFields(order, options.patch ?? {}), {
-      from,
+    return { decision, order };
+  }
+
+  /**
+   * Moves `order` through `path` (PAID, then APPROVED) as that many transitions would: a
+   * transition record and the events of each step, each step's events with its own status and
+   * version. When the state machine allows every step, that is one update of the order; otherwise
+   * the steps go one at a time and stop at the first not applied, whose decision is returned.
+   */
+  async advance(tx: Tx, order: LoadedOrder, path: readonly OrderStatus[], cause: Cause): Promise<{ decision: TransitionDecision; order: LoadedOrder }> {
+    let from = order.status as OrderStatus;
+    const allowed = path.every((to) => decide(from, (from = to)) === 'apply');
+    if (allowed) return { decision: 'apply', order: await this.apply(tx, order, path, cause, {}) };
+    let current = order;
+    for (const to of path) {
+      const step = await this.transition(tx, current, to, cause);
+      if (step.decision !== 'apply') return step;
+      current = step.order;
+    }
+    return { decision: 'apply', order: current };
+  }
+
+  /** The allowed steps `path` in one update; `options.reason` is the last step's. */
+  private async apply(tx: Tx, order: LoadedOrder, path: readonly OrderStatus[], cause: Cause, options: { reason?: string | null; patch?: OrderPatch }): Promise<LoadedOrder> {
+    const steps = path.map((to, i) => ({
+      from: i === 0 ? (order.status as OrderStatus) : path[i - 1]!,
       to,
-      reason: options.reason ?? null,
+      reason: i === path.length - 1 ? (options.reason ?? null) : null,
       cause: cause.kind,
       eventId: cause.eventId,
-    });
-    this.metrics.transitions.inc({ from, to });
-    await this.announce(tx, eventsOnEntering(to), updated, from, cause);
-    return { decision, order: updated };
+    }));
+    const updated = await updateOrder(tx, order, changedFields(order, options.patch ?? {}), steps);
+    for (const [i, step] of steps.entries()) {
+      this.metrics.transitions.inc({ from: step.from, to: step.to });
+      // A step before the last is announced as the order stood after it.
+      const state = i === steps.length - 1 ? updated : { ...updated, status: step.to, reason: step.reason, version: updated.version - (steps.length - 1 - i) };
+      await this.announce(tx, eventsOnEntering(step.to), state, step.from, cause);
+    }
+    return updated;
   }
 
   /** Updates fields without a status change (a linked session, a Wix order number); nothing when none differs. */

@@ -125,11 +125,12 @@ export interface StatusChange {
 }
 
 /**
- * Updates the order's fields (and, with `status`, its status, reason and version, recording the
- * transition in the same statement). Returns the order with the new row and the lines and
- * registrations of `order`, which an update of the order row does not touch.
+ * Updates the order's fields and, with `steps`, moves it through them: the status and reason of
+ * the last, the version up by one a step, and a transition record for each step (in order), in
+ * the same statement. Returns the order with the new row and the lines and registrations of
+ * `order`, which an update of the order row does not touch.
  */
-export async function updateOrder(tx: Tx, order: LoadedOrder, patch: OrderPatch, status?: StatusChange): Promise<LoadedOrder> {
+export async function updateOrder(tx: Tx, order: LoadedOrder, patch: OrderPatch, steps: readonly StatusChange[] = []): Promise<LoadedOrder> {
   const at = new Date();
   const values: unknown[] = [order.id, at.toISOString()];
   const sets = ['updated_at = $2::timestamptz'];
@@ -137,17 +138,19 @@ export async function updateOrder(tx: Tx, order: LoadedOrder, patch: OrderPatch,
     values.push(value);
     sets.push(`${ORDER_FIELDS[field as keyof Order]} = $${values.length}`);
   }
-  let transition = '';
-  if (status) {
-    values.push(status.to, status.reason, status.from, status.cause, status.eventId);
+  let transitions = '';
+  const last = steps.at(-1);
+  if (last) {
+    values.push(last.to, last.reason, steps.length, JSON.stringify(steps));
     const n = values.length;
-    sets.push(`status = $${n - 4}`, `reason = $${n - 3}`, 'version = version + 1');
-    transition = `, logged AS (
+    sets.push(`status = $${n - 3}`, `reason = $${n - 2}`, `version = version + $${n - 1}::int`);
+    transitions = `, logged AS (
       INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason, at)
-      SELECT id, $${n - 2}, $${n - 4}, true, $${n - 1}, $${n}, $${n - 3}, $2::timestamptz FROM updated)`;
+      SELECT id, s->>'from', s->>'to', true, s->>'cause', s->>'eventId', s->>'reason', $2::timestamptz
+      FROM updated, jsonb_array_elements($${n}::jsonb) WITH ORDINALITY AS steps (s, n) ORDER BY steps.n)`;
   }
   const rows = await tx.$queryRawUnsafe<OrderRow[]>(
-    `WITH updated AS (UPDATE orders SET ${sets.join(', ')} WHERE id = $1 RETURNING ${orderColumns()})${transition} SELECT * FROM updated`,
+    `WITH updated AS (UPDATE orders SET ${sets.join(', ')} WHERE id = $1 RETURNING ${orderColumns()})${transitions} SELECT * FROM updated`,
     ...values,
   );
   if (!rows[0]) throw new Error(`order ${order.id} vanished while locked`);

@@ -1,6 +1,6 @@
 import type { Cause, LoadedOrder, OrderBook, Tx } from './order-book';
-import type { Places } from './places';
-import type { Checkouts } from './checkouts';
+import { takesPlaces, type Places } from './places';
+import { fromCheckout, type Checkouts } from './checkouts';
 import type { OrderMetrics } from '../order.metrics';
 
 export interface PaymentRecord {
@@ -83,6 +83,9 @@ export class Payments {
    * auto-approves (Wix).
    */
   async paid(tx: Tx, order: LoadedOrder, cause: Cause): Promise<LoadedOrder> {
+    // No places to take and no checkout to complete: nothing happens between PAID and APPROVED,
+    // so one update of the order makes both (announced as two changes, as always).
+    if (this.approvesAtOnce(order) && !takesPlaces(order) && !fromCheckout(order)) return (await this.book.advance(tx, order, ['PAID', 'APPROVED'], cause)).order;
     const { decision, order: paid } = await this.book.transition(tx, order, 'PAID', cause);
     if (decision !== 'apply') return paid;
     let current = (await this.places.activate(tx, paid)) ? (await this.book.reload(tx, paid.id))! : paid;

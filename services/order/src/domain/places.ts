@@ -14,6 +14,11 @@ const PAID_LIST = PAID_STATUSES.map((status) => `'${status}'`).join(', ');
 
 type RegistrationStatus = 'PENDING' | 'ACTIVE' | 'CANCELLED' | 'WAITLISTED';
 
+/** Whether paying for the order takes places: a ticket line with a capacity, or registrations already made. */
+export function takesPlaces(order: LoadedOrder): boolean {
+  return order.lines.some((line) => line.kind === 'ticket' && line.capacityKey) || order.registrations.length > 0;
+}
+
 /**
  * Places at events and sessions: each ticket line of an order holds one registration, which
  * either reserved its places (PENDING, ACTIVE once paid) or waits for them (WAITLISTED).
@@ -57,8 +62,7 @@ export class Places {
    * waitlisted one).
    */
   async activate(tx: Tx, order: LoadedOrder): Promise<boolean> {
-    const hasPlaces = order.lines.some((line) => line.kind === 'ticket' && line.capacityKey) || order.registrations.length > 0;
-    if (!hasPlaces) return false;
+    if (!takesPlaces(order)) return false;
     const waitlistedNow = await this.reserve(tx, order, 'ACTIVE');
     if (order.registrations.some((r) => r.status === 'PENDING')) {
       await tx.$executeRawUnsafe(`UPDATE registrations SET status = 'ACTIVE', updated_at = clock_timestamp() WHERE order_id = $1 AND status = 'PENDING'`, order.id);
