@@ -55,13 +55,18 @@ describe('locking an order another transaction holds (Postgres)', () => {
     return { release, holder };
   }
 
-  /** Starts `book.lock` in a transaction of its own; resolves once Postgres shows it waiting for the lock. */
-  async function lockWhenFree(id: string): Promise<{ waiter: ReturnType<OrderBook['lock']> }> {
-    const waiter = sql.$transaction((tx) => book.lock(tx, id));
+  /** Resolves once Postgres shows one transaction of this database waiting for a lock. */
+  async function untilOneWaitsForALock(): Promise<void> {
     await waitFor(async () => {
       const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
       return row!.n === 1;
     });
+  }
+
+  /** Starts `book.lock` in a transaction of its own; resolves once Postgres shows it waiting for the lock. */
+  async function lockWhenFree(id: string): Promise<{ waiter: ReturnType<OrderBook['lock']> }> {
+    const waiter = sql.$transaction((tx) => book.lock(tx, id));
+    await untilOneWaitsForALock();
     return { waiter };
   }
 
@@ -93,5 +98,30 @@ describe('locking an order another transaction holds (Postgres)', () => {
     const seen = await waiter;
     expect(seen).toMatchObject({ status: 'PAID', version: 1 });
     expect(seen?.lines).toHaveLength(1);
+  });
+
+  it('locks the order of the first reference that finds one, in the order given', async () => {
+    await sql.$transaction(async (tx) => {
+      await book.create(tx, { ...order('ord_first_by_intent', 'external'), providerCheckoutRef: 'pi_first' }, cause);
+      await book.create(tx, order('ord_first_by_id', 'ticket'), cause);
+    });
+    const first = (...references: Array<readonly ['id' | 'providerCheckoutRef', string | null]>) =>
+      sql.$transaction(async (tx) => (await book.lockFirst(tx, references))?.id ?? null);
+
+    expect(await first(['providerCheckoutRef', 'pi_first'], ['id', 'ord_first_by_id'])).toBe('ord_first_by_intent');
+    expect(await first(['id', 'ord_first_by_id'], ['providerCheckoutRef', 'pi_first'])).toBe('ord_first_by_id');
+    expect(await first(['providerCheckoutRef', 'pi_none'], ['id', null], ['id', 'ord_first_by_id'])).toBe('ord_first_by_id');
+    expect(await first(['providerCheckoutRef', 'pi_none'], ['id', 'ord_none'])).toBeNull();
+    expect(await first(['providerCheckoutRef', null])).toBeNull();
+  });
+
+  it('holds the lock of the order it found by any reference', async () => {
+    const created = await sql.$transaction((tx) => book.create(tx, { ...order('ord_first_locked', 'external'), providerCheckoutRef: 'pi_locked' }, cause));
+    const { release, holder } = await holdWhile(created.id, async () => undefined);
+    const waiter = sql.$transaction((tx) => book.lockFirst(tx, [['providerCheckoutRef', 'pi_nothing'], ['providerCheckoutRef', 'pi_locked']]));
+    await untilOneWaitsForALock();
+    release();
+    await holder;
+    expect((await waiter)?.id).toBe(created.id);
   });
 });

@@ -145,7 +145,7 @@ describe('the Stripe path (seed 001)', () => {
       ['PAID', 'APPROVED'],
     ]);
     await waitFor(() => stack.orders.typesOf(orderId).includes('order.ready_to_fulfill'));
-    expect(stack.orders.of(orderId).map((e) => [e.eventId, e.payload.status, e.payload.previousStatus])).toEqual([
+    expect(stack.orders.of(orderId).map(({ eventId, payload }) => [eventId, ...['status', 'previousStatus'].map((field) => (payload as Record<string, unknown>)[field])])).toEqual([
       [`order.created:${orderId}:0`, 'PENDING', null],
       [`order.pending:${orderId}:0`, 'PENDING', null],
       [`order.paid:${orderId}:1`, 'PAID', 'PENDING'],

@@ -14,7 +14,7 @@ import {
 import type { Prisma } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
 import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
-import { changedFields, insertOrder, loadOrder, lockAndLoad, updateOrder, type OrderPatch, type OrderReference } from './order-rows';
+import { changedFields, insertOrder, loadOrder, lockAndLoad, lockAndLoadFirst, updateOrder, type OrderPatch, type OrderReference } from './order-rows';
 
 export type { OrderPatch } from './order-rows';
 
@@ -111,6 +111,11 @@ export class OrderBook {
   async lockBy(tx: Tx, where: Partial<Record<OrderReference, string>>): Promise<LoadedOrder | null> {
     const [reference, value] = Object.entries(where)[0] as [OrderReference, string];
     return lockAndLoad(tx, reference, value);
+  }
+
+  /** The order found by the first of `references` that finds one, locked; null when none does. */
+  async lockFirst(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string | null]>): Promise<LoadedOrder | null> {
+    return lockAndLoadFirst(tx, references);
   }
 
   /** A new PENDING order with its lines; announces order.created and order.pending. */

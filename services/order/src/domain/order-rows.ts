@@ -96,9 +96,28 @@ export async function lockAndLoad(tx: Tx, reference: OrderReference, value: stri
     `${SELECT_LOADED} WHERE o.${ORDER_FIELDS[reference]} = $1 FOR UPDATE OF o`,
     value,
   );
-  if (!rows[0]) return null;
-  const order = loadedOf(rows[0]);
+  return rows[0] ? reloadedIfTicketed(tx, loadedOf(rows[0])) : null;
+}
+
+/** An order just locked, read again if it has ticket lines (see `lockAndLoad`). */
+function reloadedIfTicketed(tx: Tx, order: LoadedOrder): Promise<LoadedOrder | null> | LoadedOrder {
   return order.lines.some((line) => line.kind === 'ticket') ? loadOrder(tx, order.id) : order;
+}
+
+/**
+ * `lockAndLoad` of the first of `references` (in their order) that finds an order, in one
+ * statement however many there are: a payment looks its order up by the PaymentIntent, then by
+ * the IDs its metadata names, and a new order misses them all.
+ */
+export async function lockAndLoadFirst(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string | null]>): Promise<LoadedOrder | null> {
+  const given = references.filter((reference): reference is [OrderReference, string] => reference[1] !== null);
+  if (given.length <= 1) return given[0] ? lockAndLoad(tx, ...given[0]) : null;
+  const candidates = given.map(([reference], i) => `SELECT id, ${i} AS rank FROM orders WHERE ${ORDER_FIELDS[reference]} = $${i + 1}`).join(' UNION ALL ');
+  const rows = await tx.$queryRawUnsafe<OrderRow[]>(
+    `${SELECT_LOADED} WHERE o.id = (SELECT id FROM (${candidates}) AS candidates ORDER BY rank LIMIT 1) FOR UPDATE OF o`,
+    ...given.map(([, value]) => value),
+  );
+  return rows[0] ? reloadedIfTicketed(tx, loadedOf(rows[0])) : null;
 }
 
 /** The order with its lines (by position) and registrations (oldest first), in one statement. */

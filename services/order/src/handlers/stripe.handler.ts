@@ -99,9 +99,7 @@ export class StripeHandler {
 
   private async sessionCompleted(tx: Tx, session: StripeObject, cause: Cause): Promise<void> {
     const paymentIntentId = str(session.payment_intent);
-    let order =
-      (await this.book.lockBy(tx, { checkoutSessionId: session.id })) ??
-      (await this.find(tx, { paymentIntentId, metadata: session.metadata, reference: str(session.client_reference_id) }));
+    let order = await this.find(tx, { checkoutSessionId: session.id, paymentIntentId, metadata: session.metadata, reference: str(session.client_reference_id) });
     const paid = session.payment_status === 'paid';
     const currency = str(session.currency) ?? 'usd';
     const payment = this.paymentOf(session, 'SUCCEEDED', int(session.amount_total), paymentIntentId ?? session.id);
@@ -123,27 +121,27 @@ export class StripeHandler {
   }
 
   private async sessionExpired(tx: Tx, session: StripeObject, cause: Cause): Promise<void> {
-    const order =
-      (await this.book.lockBy(tx, { checkoutSessionId: session.id })) ??
-      (await this.find(tx, { paymentIntentId: str(session.payment_intent), metadata: session.metadata, reference: str(session.client_reference_id) }));
+    const order = await this.find(tx, {
+      checkoutSessionId: session.id,
+      paymentIntentId: str(session.payment_intent),
+      metadata: session.metadata,
+      reference: str(session.client_reference_id),
+    });
     if (!order) return;
     await this.payments.ended(tx, order, 'FAILED', 'checkout session expired', cause, { expired: true });
   }
 
+  /** The order, locked: by its Checkout Session, else its PaymentIntent, else the order IDs the object names. */
   private async find(
     tx: Tx,
-    refs: { paymentIntentId: string | null; metadata: Record<string, string> | null; reference?: string | null },
+    refs: { checkoutSessionId?: string; paymentIntentId: string | null; metadata: Record<string, string> | null; reference?: string | null },
   ): Promise<LoadedOrder | null> {
-    if (refs.paymentIntentId) {
-      const byIntent = await this.book.lockBy(tx, { providerCheckoutRef: refs.paymentIntentId });
-      if (byIntent) return byIntent;
-    }
-    for (const id of [str(refs.metadata?.orderId), refs.reference ?? null]) {
-      if (!id) continue;
-      const byId = await this.book.lock(tx, id);
-      if (byId) return byId;
-    }
-    return null;
+    return this.book.lockFirst(tx, [
+      ['checkoutSessionId', refs.checkoutSessionId ?? null],
+      ['providerCheckoutRef', refs.paymentIntentId],
+      ['id', str(refs.metadata?.orderId)],
+      ['id', refs.reference ?? null],
+    ]);
   }
 
   /**
