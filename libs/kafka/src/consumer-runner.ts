@@ -63,9 +63,11 @@ export interface ConsumerOptions {
    */
   unavailable?: (err: unknown) => string | null;
   /**
-   * Longest time handled offsets wait to be committed within a batch; the batch's end, a stop
-   * and a pause always commit. Default 100 ms: one commit per message (a broker round trip each)
-   * would cost more than most handlers. A crash re-delivers at most this much, to idempotent handlers.
+   * Longest time handled offsets wait to be committed; a stop and a pause always commit. What
+   * every partition handled in that time goes in one request. Default 100 ms: one commit per
+   * message or batch (a broker round trip each) would cost more than most handlers; a quiet
+   * topic's batches are one message each. A crash re-delivers at most this much, to idempotent
+   * handlers.
    */
   commitIntervalMs?: number;
 }
@@ -90,16 +92,18 @@ export interface RunnerDeps {
 }
 
 const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
+const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /**
  * Runs a handler over a consumer group with Kafka's at-least-once contract made explicit:
  *
  * - Ordering: kafkajs hands each partition's batches to one worker at a time, and this loop
  *   handles a batch's messages one after another, so one order key's events are handled in order.
- * - Commits: auto-commit is off. A message's offset is committed (and awaited) only after its
- *   handler resolved or its dead-letter copy was acknowledged, at most `commitIntervalMs` later
- *   and always at the batch's end, a stop or a pause. A crash in between re-delivers it;
- *   handlers are idempotent on `eventId`.
+ * - Commits: auto-commit is off. A message's offset is committed only after its handler
+ *   resolved or its dead-letter copy was acknowledged, at most `commitIntervalMs` later: the
+ *   handled offsets of all the group's partitions go in one request per interval, and a stop or
+ *   a pause commits at once. A crash in between re-delivers them; handlers are idempotent on
+ *   `eventId`.
  * - Retriable errors: retried in place with backoff up to `maxAttempts`, then dead-lettered.
  *   Retrying in place (not via a retry topic) keeps later events of the same order behind it.
  * - Non-retriable errors and undecodable messages: dead-lettered at once.
@@ -114,6 +118,11 @@ export class KafkaConsumerRunner implements ConsumerRunner {
   private readonly stopped = new Promise<void>((resolve) => (this.wake = resolve));
   private paused = false;
   private assigned: Array<{ topic: string; partitions: number[] }> = [];
+  /** Offsets handled and not yet committed, by partition: the next offset to read. */
+  private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
+  private committing: Promise<void> = Promise.resolve();
+  private committedAt = performance.now();
+  private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -122,6 +131,10 @@ export class KafkaConsumerRunner implements ConsumerRunner {
     const { consumer } = deps;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.assigned = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
+      // Offsets handled for partitions another member has now are that member's to redo; kept,
+      // they could later be committed over its progress if the partition came back.
+      const kept = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p))));
+      for (const key of this.uncommitted.keys()) if (!kept.has(key)) this.uncommitted.delete(key);
     });
   }
 
@@ -162,6 +175,11 @@ export class KafkaConsumerRunner implements ConsumerRunner {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.wake();
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+      // While the consumer still runs: what earlier batches handled. The batches in flight
+      // commit their own as they finish.
+      await this.flush().catch((err: unknown) => this.deps.logger.warn({ groupId: this.groupId, err }, 'offsets not committed before stopping; those messages are delivered again'));
       // kafkajs's stop waits for the batch in progress, which commits what it finished.
       await this.deps.consumer.stop();
       await this.deps.consumer.disconnect();
@@ -173,25 +191,18 @@ export class KafkaConsumerRunner implements ConsumerRunner {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary } = payload;
     const { topic, partition } = batch;
-    const interval = this.options.commitIntervalMs ?? 100;
-    let handled: string | null = null;
-    let committedAt = performance.now();
-    // Not `consumer.commitOffsets`: kafkajs turns that into a silent no-op once `stop()` has begun,
-    // which would lose the commit of the message a graceful stop just waited for. This commits
-    // the explicit offset and throws on failure (kafkajs then restarts the consumer and the
-    // messages since the last commit are delivered again: at-least-once, handlers idempotent).
-    const commit = async () => {
-      if (handled === null) return;
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: handled }] }] });
-      handled = null;
-      committedAt = performance.now();
-    };
+    // Not `consumer.commitOffsets` here: kafkajs turns that into a silent no-op once `stop()` has
+    // begun, which would lose the commit of the message a graceful stop just waited for. This
+    // commits the explicit offset and throws on failure (kafkajs then restarts the consumer and
+    // the messages since the last commit are delivered again: at-least-once, handlers idempotent).
+    const commit = () => this.commitNow(topic, partition, (offsets) => commitOffsetsIfNecessary({ topics: [{ topic, partitions: offsets }] }));
     const done = async (message: KafkaMessage) => {
-      handled = nextOffset(message.offset);
+      const handled = nextOffset(message.offset);
+      this.uncommitted.set(partitionKey(topic, partition), { topic, partition, offset: handled });
       resolveOffset(message.offset);
       const lag = BigInt(batch.highWatermark) - BigInt(handled);
       this.deps.metrics.lag.set({ topic, partition: String(partition), group: this.groupId }, Number(lag > 0n ? lag : 0n));
-      if (performance.now() - committedAt >= interval) await commit();
+      if (this.commitDue()) await commit();
       await heartbeat();
     };
     const messages = batch.messages;
@@ -199,7 +210,7 @@ export class KafkaConsumerRunner implements ConsumerRunner {
     let singlyUntil = 0;
     for (let i = 0; i < messages.length; ) {
       // A stale batch's partition belongs to another member now: its commit would be refused.
-      if (isStale()) return;
+      if (isStale()) return this.forget(topic, partition);
       if (!isRunning() || this.stopping || this.paused) return commit();
       if (this.options.batchHandler && i >= singlyUntil) {
         const run = await this.handleRun(batch, i);
@@ -215,7 +226,68 @@ export class KafkaConsumerRunner implements ConsumerRunner {
       await done(messages[i]!);
       i += 1;
     }
-    await commit();
+    // The batch's end: committed now if the interval is up, else with whatever else is handled by
+    // then, every partition of the group in one request. A quiet partition's batches are one
+    // message each; a commit each was most of what a message cost the broker and the client.
+    if (this.commitDue() || this.stopping || this.paused) await commit();
+    else this.scheduleFlush();
+  }
+
+  private commitDue(): boolean {
+    return performance.now() - this.committedAt >= (this.options.commitIntervalMs ?? 100);
+  }
+
+  /**
+   * Commits what is handled and not yet committed of one partition, after any commit under way
+   * (so two commits of a partition never pass each other), through `send` (the batch's own commit).
+   */
+  private commitNow(topic: string, partition: number, send: (offsets: Array<{ partition: number; offset: string }>) => Promise<void>): Promise<void> {
+    const key = partitionKey(topic, partition);
+    return this.serially(async () => {
+      const pending = this.uncommitted.get(key);
+      if (!pending) return;
+      await send([{ partition, offset: pending.offset }]);
+      if (this.uncommitted.get(key) === pending) this.uncommitted.delete(key);
+    });
+  }
+
+  /** A partition another member owns now: what it handled here is that member's to redo. */
+  private forget(topic: string, partition: number): void {
+    this.uncommitted.delete(partitionKey(topic, partition));
+  }
+
+  /** Commits every partition's handled offsets in one request once the interval is up. */
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    const wait = Math.max(0, (this.options.commitIntervalMs ?? 100) - (performance.now() - this.committedAt));
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flush().catch((err: unknown) => {
+        this.deps.logger.warn({ groupId: this.groupId, err }, 'offset commit failed; trying again');
+        if (!this.stopping) this.scheduleFlush();
+      });
+    }, wait);
+  }
+
+  /**
+   * Commits the handled offsets of every partition still assigned, in one request. The consumer
+   * must still be running: `stop` calls this before stopping it.
+   */
+  private flush(): Promise<void> {
+    return this.serially(async () => {
+      const assigned = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p))));
+      const pending = [...this.uncommitted.entries()].filter(([key]) => assigned.has(key));
+      if (pending.length === 0) return;
+      await this.deps.consumer.commitOffsets(pending.map(([, offset]) => offset));
+      for (const [key, offset] of pending) if (this.uncommitted.get(key) === offset) this.uncommitted.delete(key);
+    });
+  }
+
+  /** Runs commits one after another, and marks when the last one went out. */
+  private serially(commit: () => Promise<void>): Promise<void> {
+    const next = this.committing.then(commit).finally(() => (this.committedAt = performance.now()));
+    this.committing = next.catch(() => undefined);
+    return next;
   }
 
   /**

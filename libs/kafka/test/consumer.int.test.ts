@@ -1,8 +1,9 @@
 import type { RunningBroker } from '@orderflow/kafka-broker';
 import { startTestBroker, uniqueName, waitFor } from '@orderflow/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createBus, type BatchingProducer, type Bus } from '../src';
-import { metricValue, nOf, paymentEvent, sendEventTo } from './support';
+import { brokerRequests, metricValue, nOf, paymentEvent, sendEventTo } from './support';
 
 let broker: RunningBroker;
 let bus: Bus;
@@ -109,6 +110,30 @@ describe('consumer runner', () => {
 
     expect(second[0]).toBe(15);
     expect([...new Set([...first, ...second])].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+  });
+
+  it('commits the handled messages of a quiet partition together, and without being stopped', async () => {
+    const topic = uniqueName('quiet');
+    const groupId = uniqueName('quiet');
+    const handled: number[] = [];
+    const runner = await bus.runConsumer({ groupId, topics: [topic], handler: async (event) => void handled.push(nOf(event)) });
+    const commitsBefore = await brokerRequests(broker, 'OffsetCommit');
+    // One message at a time, each sent once the one before is handled: every batch is one message.
+    for (let n = 0; n < 20; n += 1) {
+      await sendEventTo(producer, topic, paymentEvent('quiet-order', n));
+      await waitFor(() => handled.length === n + 1, { description: `message ${n} handled` });
+    }
+    const admin = new Kafka({ clientId: 'offsets-reader', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const committed = async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    await waitFor(async () => (await committed()) === 20, { description: 'all 20 committed while the consumer runs' });
+    await admin.disconnect();
+    const commits = (await brokerRequests(broker, 'OffsetCommit')) - commitsBefore;
+    // One each was 20; at most one per 100 ms interval now (and never more than the batches).
+    expect(commits).toBeGreaterThan(0);
+    expect(commits).toBeLessThan(20);
+    await runner.stop();
+    expect(handled).toEqual(Array.from({ length: 20 }, (_, n) => n));
   });
 
   it('stops gracefully: waits for the handler in flight, commits it, and it is not delivered again', async () => {

@@ -27,11 +27,13 @@ export function paymentEvent(orderKey: string, n = 0, eventId = `evt_${randomUUI
   };
 }
 
-/** Produce requests the broker has handled so far, from its own request counter. */
-export async function produceRequests(broker: RunningBroker): Promise<number> {
+/** Requests of one API (`Produce`, `OffsetCommit`, …) the broker has handled so far, from its own request counter. */
+export async function brokerRequests(broker: RunningBroker, api: string): Promise<number> {
   const metric = await broker.metrics.requests.get();
-  return metric.values.filter((v) => v.labels.api === 'Produce').reduce((sum, v) => sum + v.value, 0);
+  return metric.values.filter((v) => v.labels.api === api).reduce((sum, v) => sum + v.value, 0);
 }
+
+export const produceRequests = (broker: RunningBroker): Promise<number> => brokerRequests(broker, 'Produce');
 
 export interface RawRecord {
   partition: number;
