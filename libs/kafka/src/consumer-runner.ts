@@ -133,7 +133,7 @@ export class KafkaConsumerRunner implements ConsumerRunner {
       this.assigned = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
       // Offsets handled for partitions another member has now are that member's to redo; kept,
       // they could later be committed over its progress if the partition came back.
-      const kept = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p))));
+      const kept = this.assignedKeys();
       for (const key of this.uncommitted.keys()) if (!kept.has(key)) this.uncommitted.delete(key);
     });
   }
@@ -275,12 +275,16 @@ export class KafkaConsumerRunner implements ConsumerRunner {
    */
   private flush(): Promise<void> {
     return this.serially(async () => {
-      const assigned = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p))));
+      const assigned = this.assignedKeys();
       const pending = [...this.uncommitted.entries()].filter(([key]) => assigned.has(key));
       if (pending.length === 0) return;
       await this.deps.consumer.commitOffsets(pending.map(([, offset]) => offset));
       for (const [key, offset] of pending) if (this.uncommitted.get(key) === offset) this.uncommitted.delete(key);
     });
+  }
+
+  private assignedKeys(): Set<string> {
+    return new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p))));
   }
 
   /** Runs commits one after another, and marks when the last one went out. */

@@ -192,8 +192,7 @@ export class OrderBook {
    * the steps go one at a time and stop at the first not applied, whose decision is returned.
    */
   async advance(tx: Tx, order: LoadedOrder, path: readonly OrderStatus[], cause: Cause): Promise<{ decision: TransitionDecision; order: LoadedOrder }> {
-    let from = order.status as OrderStatus;
-    const allowed = path.every((to) => decide(from, (from = to)) === 'apply');
+    const allowed = path.every((to, i) => decide(i === 0 ? (order.status as OrderStatus) : path[i - 1]!, to) === 'apply');
     if (allowed) return { decision: 'apply', order: await this.apply(tx, order, path, cause, {}) };
     let current = order;
     for (const to of path) {
