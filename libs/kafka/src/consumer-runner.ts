@@ -233,8 +233,12 @@ export class KafkaConsumerRunner implements ConsumerRunner {
     else this.scheduleFlush();
   }
 
+  private get commitIntervalMs(): number {
+    return this.options.commitIntervalMs ?? 100;
+  }
+
   private commitDue(): boolean {
-    return performance.now() - this.committedAt >= (this.options.commitIntervalMs ?? 100);
+    return performance.now() - this.committedAt >= this.commitIntervalMs;
   }
 
   /**
@@ -259,7 +263,7 @@ export class KafkaConsumerRunner implements ConsumerRunner {
   /** Commits every partition's handled offsets in one request once the interval is up. */
   private scheduleFlush(): void {
     if (this.flushTimer) return;
-    const wait = Math.max(0, (this.options.commitIntervalMs ?? 100) - (performance.now() - this.committedAt));
+    const wait = Math.max(0, this.commitIntervalMs - (performance.now() - this.committedAt));
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
       this.flush().catch((err: unknown) => {

@@ -192,7 +192,7 @@ export class OrderBook {
    * the steps go one at a time and stop at the first not applied, whose decision is returned.
    */
   async advance(tx: Tx, order: LoadedOrder, path: readonly OrderStatus[], cause: Cause): Promise<{ decision: TransitionDecision; order: LoadedOrder }> {
-    const allowed = path.every((to, i) => decide(i === 0 ? (order.status as OrderStatus) : path[i - 1]!, to) === 'apply');
+    const allowed = stepsOf(order, path).every(({ from, to }) => decide(from, to) === 'apply');
     if (allowed) return { decision: 'apply', order: await this.apply(tx, order, path, cause, {}) };
     let current = order;
     for (const to of path) {
@@ -205,8 +205,8 @@ export class OrderBook {
 
   /** The allowed steps `path` in one update; `options.reason` is the last step's. */
   private async apply(tx: Tx, order: LoadedOrder, path: readonly OrderStatus[], cause: Cause, options: { reason?: string | null; patch?: OrderPatch }): Promise<LoadedOrder> {
-    const steps = path.map((to, i) => ({
-      from: i === 0 ? (order.status as OrderStatus) : path[i - 1]!,
+    const steps = stepsOf(order, path).map(({ from, to }, i) => ({
+      from,
       to,
       reason: i === path.length - 1 ? (options.reason ?? null) : null,
       cause: cause.kind,
@@ -257,6 +257,11 @@ export class OrderBook {
     if (gathering) gathering.push(...messages);
     else await enqueueMany(tx, messages);
   }
+}
+
+/** `path` as steps from the order's status: each from the status before it. */
+function stepsOf(order: LoadedOrder, path: readonly OrderStatus[]): Array<{ from: OrderStatus; to: OrderStatus }> {
+  return path.map((to, i) => ({ from: i === 0 ? (order.status as OrderStatus) : path[i - 1]!, to }));
 }
 
 export function snapshotOf(order: LoadedOrder, previousStatus: OrderStatus | null, cause: Cause | null, reason?: string | null): OrderSnapshot {
