@@ -17,6 +17,13 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Backoff after a failed publish: doubles from `initialMs` up to `maxMs`. Default 100 ms to 30 s. */
   backoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * Published rows are kept this long, a record of what went out for as long as Kafka's default
+   * retention (7 days) keeps the messages themselves, then deleted. Default 7 days.
+   */
+  keepPublishedMs?: number;
+  /** How often the relay deletes published rows past `keepPublishedMs`. Default 10 minutes. */
+  pruneIntervalMs?: number;
 }
 
 export interface OutboxRelay {
@@ -46,6 +53,21 @@ SELECT o.id::text AS id, o.topic, o.key, o.value, o.headers, o.created_at, o.att
   ) AS deferred
 FROM outbox o JOIN batch b ON b.id = o.id
 ORDER BY o.id`;
+
+/**
+ * Deletes up to $2 published rows older than $1 ms, oldest first: they sit at the start of the
+ * primary key, so the scan finds them without reading the rows still kept.
+ */
+const PRUNE = `
+WITH gone AS (
+  DELETE FROM outbox WHERE id IN (
+    SELECT id FROM outbox WHERE published_at < now() - $1::float8 * interval '1 millisecond' ORDER BY id LIMIT $2
+  ) RETURNING 1
+)
+SELECT count(*)::int AS deleted FROM gone`;
+
+/** Rows per prune statement: a short transaction, however much has piled up. */
+const PRUNE_BATCH = 1_000;
 
 /**
  * How soon to look again when rows were deferred behind another relay's batch: that relay
@@ -79,6 +101,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const initialBackoffMs = options.backoff?.initialMs ?? 100;
   const maxBackoffMs = options.backoff?.maxMs ?? 30_000;
+  const keepPublishedMs = options.keepPublishedMs ?? 7 * 24 * 3_600_000;
+  const pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
   if (db.kind === 'pglite') {
     if (pgliteRelays.has(db)) throw new Error('an outbox relay is already running on this PGlite database');
     pgliteRelays.add(db);
@@ -131,6 +155,22 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return outcome;
   };
 
+  // Due at start: a relay that was down a while has the most to delete.
+  let nextPruneAt = 0;
+  /** One prune statement when one is due; true when it filled a batch, so more are waiting. */
+  const pruneIfDue = async (): Promise<boolean> => {
+    if (Date.now() < nextPruneAt) return false;
+    try {
+      const [{ deleted }] = await db.sql.query<{ deleted: number }>(PRUNE, [keepPublishedMs, PRUNE_BATCH]);
+      if (deleted === PRUNE_BATCH) return true;
+    } catch (err) {
+      // Publishing goes on; the rows wait for the next round.
+      logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'deleting published outbox rows failed');
+    }
+    nextPruneAt = Date.now() + pruneIntervalMs;
+    return false;
+  };
+
   const loop = async () => {
     let failures = 0;
     while (!stopping) {
@@ -138,12 +178,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       try {
         const outcome = await relayBatch();
         failures = 0;
+        const morePrunable = await pruneIfDue();
         // A full batch means more are probably waiting: go again without pausing.
         if (outcome.claimed === batchSize && outcome.published > 0) continue;
         if (outcome.deferred > 0) {
           if (!stopping) await pause(Math.min(DEFERRED_RETRY_MS, pollIntervalMs), 'idle');
           continue;
         }
+        if (morePrunable) continue;
       } catch (err) {
         failures += 1;
         const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (failures - 1));

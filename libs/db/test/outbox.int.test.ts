@@ -22,10 +22,18 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     await Promise.all(relays.splice(0).map((relay) => relay.stop()));
   });
 
-  const start = (publish: (messages: OutboxRecord[]) => Promise<void>, batchSize = 10) => {
+  const start = (publish: (messages: OutboxRecord[]) => Promise<void>, batchSize = 10, keepPublishedMs?: number) => {
     // A long poll interval: only notify() makes these relays look promptly, so a test that
     // passes proves notify works rather than polling luck.
-    const relay = startOutboxRelay({ db: opened.db, publish, batchSize, pollIntervalMs: 60_000, backoff: { initialMs: 5, maxMs: 20 }, logger: silentLogger });
+    const relay = startOutboxRelay({
+      db: opened.db,
+      publish,
+      batchSize,
+      pollIntervalMs: 60_000,
+      backoff: { initialMs: 5, maxMs: 20 },
+      keepPublishedMs,
+      logger: silentLogger,
+    });
     relays.push(relay);
     return relay;
   };
@@ -95,6 +103,26 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     expect(published[4]).toMatchObject({ topic: 'orders', key: 'order-1', headers: { seq: '3' } });
     expect(published[13]).toMatchObject({ topic: 'raw', key: null, headers: {} });
     expect(published[13].value.equals(binary)).toBe(true);
+  });
+
+  it('deletes published rows older than keepPublishedMs, however many, and keeps recent and unpublished ones', async () => {
+    await opened.db.sql.exec(`
+      INSERT INTO outbox (topic, key, value, published_at)
+      SELECT 'old', 'k-' || (i % 7), '\\x00'::bytea, now() - interval '2 days' FROM generate_series(1, 2500) AS i;
+      INSERT INTO outbox (topic, key, value, published_at)
+      SELECT 'recent', 'k-' || i, '\\x00'::bytea, now() - interval '1 hour' FROM generate_series(1, 3) AS i`);
+    await opened.prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: 'k-1', value: 'unpublished' }));
+    const published: OutboxRecord[] = [];
+    start(async (messages) => void published.push(...messages), 10, 24 * 3_600_000);
+
+    // 2,500 rows take three prune statements; the relay goes on to the next without its idle poll.
+    const count = async (topic: string) =>
+      (await opened.db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE topic = $1', [topic]))[0].n;
+    await waitFor(async () => (await count('old')) === 0, { description: 'every published row older than a day deleted' });
+    expect(await count('recent')).toBe(3);
+    await waitFor(() => published.length === 1, { description: 'the unpublished row published' });
+    expect(published[0].value.toString()).toBe('unpublished');
+    expect(await count('orders')).toBe(1);
   });
 
   it('retries a failing publish with backoff and leaves rows unpublished until it succeeds', async () => {
