@@ -37,7 +37,8 @@
 //   stages      the system's accepted → PAID → FULFILLED → partner (bench/support/order-stages.mjs)
 //   CPU/order   CPU time the side's process and (with --postgres) its databases' server processes
 //               used from the first request to the end of the drain, over the orders accepted: on
-//               a machine this small, what a side costs per order bounds the rate it can keep
+//               a machine this small, what a side costs per order bounds the rate it can keep,
+//               printed as "≤ N/s" (cores × 1,000 ms over the CPU ms per order)
 // A rate is sustained when every order was accepted, delivered and mailed, delivered/s ≥ 95 % of
 // the offered rate and the p99 sent → partner ≤ --p99-bound ms. The climb stops at the first
 // rate the system does not sustain; while climbing the baseline is not run past the first rate
@@ -190,6 +191,7 @@ async function measure(side, rate, seconds, sink) {
     stages: side.stages ? await orderStages({ orderUrl: side.stages.urls.order, adminToken: side.stages.adminToken, orders: delivered }) : undefined,
     handlers: side.stages ? (await handlerTimes(side.stages.urls)).since(handlersBefore) : undefined,
   };
+  result.cpuBoundPerSecond = cpuBound(result.cpuMsPerOrder);
   result.sustained =
     result.errors === 0 &&
     result.delivered === result.offered &&
@@ -251,9 +253,10 @@ function print(rows, context) {
     const base = b ? `${col(ms(b.sentMaxMs), 26)} ${col(`${b.mailed}/${b.offered}`, 6)} ${col(b.errors + b.offered - b.delivered, 7)} ${col(b.sustained ? 'yes' : 'no', 10)}` : '';
     console.log(`${col(rate, 8)} | ${sys} | ${base}`);
   }
-  const cpu = (x) => (x?.cpuMsPerOrder ? `${x.cpuMsPerOrder.process} + ${x.cpuMsPerOrder.postgres}` : '—');
-  console.log('\n  rate/s | CPU per order, ms (Linux /proc, from the first request to the end of the drain): process + Postgres');
-  for (const { rate, system: s, baseline: b } of rows) console.log(`${col(rate, 8)} | system ${col(cpu(s), 13)} | baseline ${col(cpu(b), 13)}`);
+  const cpu = (x) => (x?.cpuMsPerOrder ? `${x.cpuMsPerOrder.process} + ${x.cpuMsPerOrder.postgres}, ≤ ${x.cpuBoundPerSecond}/s` : '—');
+  console.log('\n  rate/s | CPU per order, ms (Linux /proc, from the first request to the end of the drain): process + Postgres, and the most orders/s');
+  console.log(`         | ${cpus().length} cores could take at that cost with nothing else running (the load, partner and mail sink here run too)`);
+  for (const { rate, system: s, baseline: b } of rows) console.log(`${col(rate, 8)} | system ${col(cpu(s), 22)} | baseline ${col(cpu(b), 22)}`);
   console.log("\n  rate/s | where the system's time went, p50/p99 ms: sampled  accepted → PAID  PAID → FULFILLED  FULFILLED → partner");
   for (const { rate, system: s } of rows) {
     const st = s.stages;
@@ -269,6 +272,16 @@ function print(rows, context) {
   console.log(`system log: ${context.problems.warn} warnings, ${context.problems.error} errors; partner signatures verified ${context.partner.verified}, refused ${context.partner.refused}`);
   for (const line of context.problems.last) console.log(`  ${line.slice(0, 400)}`);
   for (const note of context.notes) console.log(note);
+}
+
+/**
+ * The rate the machine's cores could sustain if a side's CPU per order were all they did: an
+ * upper bound, since the load generator, the partner and the mail sink share the cores.
+ */
+function cpuBound(perOrder) {
+  if (!perOrder) return undefined;
+  const ms = perOrder.process + perOrder.postgres;
+  return ms > 0 ? Math.floor((cpus().length * 1000) / ms) : undefined;
 }
 
 async function main() {
