@@ -115,7 +115,7 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     const published: OutboxRecord[] = [];
     start(async (messages) => void published.push(...messages), 10, 24 * 3_600_000);
 
-    // 2,500 rows take three prune statements; the relay goes on to the next without its idle poll.
+    // 2,500 rows take three deleting statements; the relay goes on to each next one without its idle poll.
     const count = async (topic: string) =>
       (await opened.db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE topic = $1', [topic]))[0].n;
     await waitFor(async () => (await count('old')) === 0, { description: 'every published row older than a day deleted' });
