@@ -1,6 +1,7 @@
 import type { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { encodeEvent, type AnyEvent } from '@orderflow/events';
+import type { ClientMetrics } from './client-metrics';
 import { NonRetriableError } from './errors';
 import { mapKafkaError } from './kafkajs-errors';
 import type { Logger } from './logger';
@@ -83,6 +84,7 @@ export class KafkaBatchingProducer implements BatchingProducer {
     private readonly kafka: Kafka,
     private readonly logger: Logger,
     private readonly options: ProducerOptions = {},
+    private readonly metrics?: ClientMetrics,
   ) {
     this.lingerMs = options.lingerMs ?? 2;
     this.maxMessages = options.maxBatchMessages ?? 1000;
@@ -224,6 +226,7 @@ export class KafkaBatchingProducer implements BatchingProducer {
           return partition;
         },
       });
+      this.metrics?.observe(producer);
       try {
         await producer.connect();
       } finally {

@@ -1,7 +1,8 @@
 import { deadLetterTopic } from '@orderflow/events';
-import { Kafka } from 'kafkajs';
+import { Kafka, type RetryOptions } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { KafkaBatchingProducer, type BatchingProducer, type ProducerOptions } from './batching-producer';
+import { ClientMetrics } from './client-metrics';
 import { ConsumerMetrics } from './consumer-metrics';
 import { KafkaConsumerRunner, type ConsumerOptions, type ConsumerRunner } from './consumer-runner';
 import { kafkaLogLevel, kafkajsLogCreator, type BusLogLevel } from './kafkajs-logger';
@@ -22,12 +23,24 @@ export interface BusOptions {
   connectionTimeoutMs?: number;
   /** Default 30 s, Kafka's own request timeout. */
   requestTimeoutMs?: number;
+  /** The shape of the topics `ensureTopics` creates. */
+  topics?: TopicDefaults;
 }
 
 export interface TopicSpec {
   topic: string;
-  /** Default 3, the broker's default for auto-created topics. */
+  /** Default: the bus's `topics.partitions`. */
   partitions?: number;
+}
+
+/** How the topics `ensureTopics` creates are shaped; existing topics are never changed. */
+export interface TopicDefaults {
+  /** Default 3, the embedded broker's default for auto-created topics. */
+  partitions?: number;
+  /** Default: the cluster's `default.replication.factor`. */
+  replicationFactor?: number;
+  /** Default: the cluster's `min.insync.replicas`. With acks=all, a write needs this many replicas. */
+  minInsyncReplicas?: number;
 }
 
 /** Our Kafka client: the only thing services hold. kafkajs stays behind it. */
@@ -44,25 +57,34 @@ export interface Bus {
 
 export function createBus(options: BusOptions): Bus {
   const logger = options.logger ?? silentLogger;
-  const kafka = new Kafka({
-    clientId: options.clientId,
-    brokers: options.brokers,
-    socketFactory: noDelaySocketFactory,
-    logLevel: kafkaLogLevel[options.logLevel ?? 'warn'],
-    logCreator: kafkajsLogCreator(logger),
-    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
-    // kafkajs's default (5 retries from 300 ms) gives up after ~10 s; these cover a broker restart
-    // of a few seconds while still failing a produce fast enough for a webhook to answer 503.
-    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2_000 },
-  });
-  const metrics = new ConsumerMetrics(options.registry ?? new Registry());
+  const client = (retry: RetryOptions) =>
+    new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      socketFactory: noDelaySocketFactory,
+      logLevel: kafkaLogLevel[options.logLevel ?? 'warn'],
+      logCreator: kafkajsLogCreator(logger),
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      retry,
+    });
+  // kafkajs's default (5 retries from 300 ms) gives up after ~10 s; these cover a broker restart
+  // of a few seconds while still failing a produce fast enough for a webhook to answer 503.
+  const kafka = client({ retries: 8, initialRetryTime: 100, maxRetryTime: 2_000 });
+  // A consumer has no caller waiting on it, so it rides out a longer outage: a single Apache Kafka
+  // node restarted after kill -9 took ~12 s to serve again on two loaded cores. With the ~10 s
+  // above, kafkajs gave up, restarted the consumer as a new group member, and that member then
+  // waited for the old one's session to expire: 30 s more without consuming (measured).
+  const consumerKafka = client({ retries: 18, initialRetryTime: 100, maxRetryTime: 2_000 });
+  const registry = options.registry ?? new Registry();
+  const metrics = new ConsumerMetrics(registry);
+  const clientMetrics = new ClientMetrics(registry);
   const producers = new Set<BatchingProducer>();
   const runners = new Set<ConsumerRunner>();
   let deadLetters: BatchingProducer | null = null;
 
   const createProducer = (producerOptions?: ProducerOptions): BatchingProducer => {
-    const producer = new KafkaBatchingProducer(kafka, logger, producerOptions);
+    const producer = new KafkaBatchingProducer(kafka, logger, producerOptions, clientMetrics);
     producers.add(producer);
     return producer;
   };
@@ -72,15 +94,24 @@ export function createBus(options: BusOptions): Bus {
 
     async runConsumer(consumerOptions) {
       deadLetters ??= createProducer();
-      const consumer = kafka.consumer({
+      let runner: KafkaConsumerRunner | undefined;
+      const consumer = consumerKafka.consumer({
         groupId: consumerOptions.groupId,
         sessionTimeout: consumerOptions.sessionTimeoutMs ?? 30_000,
         // Kafka's fetch.max.wait.ms. kafkajs defaults to 5 s, and stopping waits for the fetch in
         // progress, so every graceful shutdown took ~5 s (measured); 500 ms costs two idle fetches a second.
         maxWaitTimeInMs: 500,
         allowAutoTopicCreation: true,
+        // kafkajs restarts a consumer whose retries ran out (its broker away that long) even when
+        // stop() came meanwhile: the crash handler waits for that stop, then sets the restart timer
+        // the stop already cleared. Nobody stops that consumer: a runner stopped 3 s into a broker
+        // outage saw stop() resolve, then its consumer reconnected every 2 s for good, kept the
+        // process alive and would have rejoined the group once the broker was back (measured, on
+        // both brokers). A stopping runner's consumer stays down.
+        retry: { restartOnFailure: async () => !runner?.isStopping() },
       });
-      const runner = new KafkaConsumerRunner(consumerOptions, { consumer, deadLetters, metrics, logger });
+      clientMetrics.observe(consumer);
+      runner = new KafkaConsumerRunner(consumerOptions, { consumer, deadLetters, metrics, logger });
       try {
         await runner.start();
       } catch (err) {
@@ -93,13 +124,23 @@ export function createBus(options: BusOptions): Bus {
 
     async ensureTopics(topics, ensureOptions) {
       const admin = kafka.admin();
+      clientMetrics.observe(admin);
       try {
         await admin.connect();
         const existing = new Set(await admin.listTopics());
         const wanted = topics.flatMap((t) => (ensureOptions?.withDeadLetters ? [t, { ...t, topic: deadLetterTopic(t.topic) }] : [t]));
         const missing = wanted.filter((t) => !existing.has(t.topic));
         if (missing.length > 0) {
-          await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 3 })) });
+          const { partitions = 3, replicationFactor, minInsyncReplicas } = options.topics ?? {};
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((t) => ({
+              topic: t.topic,
+              numPartitions: t.partitions ?? partitions,
+              replicationFactor: replicationFactor ?? -1,
+              configEntries: minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
+            })),
+          });
         }
       } catch (err) {
         throw mapKafkaError(err, 'ensuring topics');

@@ -4,7 +4,8 @@ import { backoffDelay, type BackoffOptions } from './backoff';
 import type { BatchingProducer } from './batching-producer';
 import type { ConsumerMetrics } from './consumer-metrics';
 import { deadLetterMessage, type DeadLetterReason } from './dead-letter';
-import { isDependencyUnavailable, isRetriable } from './errors';
+import { isDependencyUnavailable, isRetriable, RetriableError } from './errors';
+import { mapKafkaError } from './kafkajs-errors';
 import type { Logger } from './logger';
 
 export interface EventContext {
@@ -145,7 +146,7 @@ export class KafkaConsumerRunner implements ConsumerRunner {
   async start(): Promise<void> {
     const { consumer } = this.deps;
     await consumer.connect();
-    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await subscribeWhenReady(() => consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true }));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -170,6 +171,11 @@ export class KafkaConsumerRunner implements ConsumerRunner {
 
   assignments(): Array<{ topic: string; partitions: number[] }> {
     return this.assigned;
+  }
+
+  /** True once `stop` was called. */
+  isStopping(): boolean {
+    return this.stopping !== null;
   }
 
   stop(): Promise<void> {
@@ -428,4 +434,22 @@ function headersOf(message: KafkaMessage): Record<string, string> {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * Subscribes, retrying while the topics are being created. A consumer may be first to name a topic:
+ * Apache Kafka creates it on that Metadata request but answers UNKNOWN_TOPIC_OR_PARTITION or
+ * LEADER_NOT_AVAILABLE until its partitions have leaders (~100 ms on one node), and kafkajs's
+ * subscribe does not retry that. Errors that are not transient fail at once.
+ */
+async function subscribeWhenReady(subscribe: () => Promise<void>, deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await subscribe();
+    } catch (err) {
+      if (!(mapKafkaError(err, 'subscribing') instanceof RetriableError) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { initialMs: 50, maxMs: 1_000 })));
+    }
+  }
 }

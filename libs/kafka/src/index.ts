@@ -1,4 +1,4 @@
-export { createBus, type Bus, type BusOptions, type TopicSpec } from './bus';
+export { createBus, type Bus, type BusOptions, type TopicDefaults, type TopicSpec } from './bus';
 export type { BatchingProducer, ProducerOptions } from './batching-producer';
 export { sendAll } from './batching-producer';
 export type { BatchEventHandler, ConsumerOptions, ConsumerRunner, EventContext, EventHandler } from './consumer-runner';

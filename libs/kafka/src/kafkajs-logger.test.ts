@@ -15,4 +15,18 @@ describe('kafkajsLogCreator', () => {
       ['info', { groupId: 'g', component: 'kafkajs', namespace: 'Consumer' }, 'Starting'],
     ]);
   });
+
+  it('logs an answer kafkajs retries by itself (a coordinator still loading) at debug, and other protocol errors at error', () => {
+    const lines: Array<[string, string]> = [];
+    const at = (level: string) => (_fields: object, msg: string) => void lines.push([level, msg]);
+    const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const log = kafkajsLogCreator(logger)(logLevel.DEBUG);
+    const response = (error: string) => ({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: { message: 'Response GroupCoordinator(key: 10, version: 2)', timestamp: 't', error } });
+    log(response('The group coordinator is not available'));
+    log(response('Not authorized to access topics: [Topic authorization failed.]'));
+    expect(lines).toEqual([
+      ['debug', 'Response GroupCoordinator(key: 10, version: 2)'],
+      ['error', 'Response GroupCoordinator(key: 10, version: 2)'],
+    ]);
+  });
 });

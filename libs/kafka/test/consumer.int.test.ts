@@ -1,11 +1,10 @@
-import type { RunningBroker } from '@orderflow/kafka-broker';
-import { startTestBroker, uniqueName, waitFor } from '@orderflow/testing';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createBus, type BatchingProducer, type Bus } from '../src';
-import { brokerRequests, metricValue, nOf, paymentEvent, sendEventTo } from './support';
+import { clientRequests, metricValue, nOf, paymentEvent, sendEventTo } from './support';
 
-let broker: RunningBroker;
+let broker: TestBroker;
 let bus: Bus;
 let producer: BatchingProducer;
 const registry = new Registry();
@@ -112,12 +111,52 @@ describe('consumer runner', () => {
     expect([...new Set([...first, ...second])].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n));
   });
 
+  it('replays from an offset or a point in time once the group is reset there, with the original event IDs', async () => {
+    const topic = uniqueName('replay');
+    const groupId = uniqueName('replay');
+    const sent: string[] = [];
+    let partition = -1;
+    const send = async (n: number) => {
+      const event = paymentEvent('one-order', n);
+      sent.push(event.eventId);
+      partition = (await sendEventTo(producer, topic, event)).partition;
+    };
+    for (let n = 0; n < 10; n += 1) await send(n);
+    // Record timestamps are the producer's clock in milliseconds: the second half is stamped from `middle` on.
+    const middle = Date.now() + 1;
+    await waitFor(() => Date.now() >= middle);
+    for (let n = 10; n < 20; n += 1) await send(n);
+
+    const handle = async (): Promise<string[]> => {
+      const handled: string[] = [];
+      const runner = await bus.runConsumer({ groupId, topics: [topic], handler: async (event) => void handled.push(event.eventId) });
+      await waitFor(() => handled.at(-1) === sent[19], { description: 'the last message handled' });
+      await runner.stop();
+      return handled;
+    };
+    expect(await handle()).toEqual(sent);
+
+    // What `kafka-consumer-groups --reset-offsets --to-datetime` (or `--to-offset`) does, through the admin API.
+    const admin = new Kafka({ clientId: 'replay-admin', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const atMiddle = (await admin.fetchTopicOffsetsByTimestamp(topic, middle)).find((p) => p.partition === partition)!.offset;
+      expect(atMiddle).toBe('10');
+      await admin.setOffsets({ groupId, topic, partitions: [{ partition, offset: atMiddle }] });
+      expect(await handle()).toEqual(sent.slice(10));
+      await admin.setOffsets({ groupId, topic, partitions: [{ partition, offset: '4' }] });
+      expect(await handle()).toEqual(sent.slice(4));
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('commits the handled messages of a quiet partition together, and without being stopped', async () => {
     const topic = uniqueName('quiet');
     const groupId = uniqueName('quiet');
     const handled: number[] = [];
     const runner = await bus.runConsumer({ groupId, topics: [topic], handler: async (event) => void handled.push(nOf(event)) });
-    const commitsBefore = await brokerRequests(broker, 'OffsetCommit');
+    const commitsBefore = await clientRequests(registry, 'OffsetCommit');
     // One message at a time, each sent once the one before is handled: every batch is one message.
     for (let n = 0; n < 20; n += 1) {
       await sendEventTo(producer, topic, paymentEvent('quiet-order', n));
@@ -128,7 +167,7 @@ describe('consumer runner', () => {
     const committed = async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
     await waitFor(async () => (await committed()) === 20, { description: 'all 20 committed while the consumer runs' });
     await admin.disconnect();
-    const commits = (await brokerRequests(broker, 'OffsetCommit')) - commitsBefore;
+    const commits = (await clientRequests(registry, 'OffsetCommit')) - commitsBefore;
     // One each was 20; at most one per 100 ms interval now (and never more than the batches).
     expect(commits).toBeGreaterThan(0);
     expect(commits).toBeLessThan(20);
@@ -175,7 +214,7 @@ describe('consumer runner', () => {
     const runner = await bus.runConsumer({ groupId: uniqueName('dropped'), topics: [topic], handler: async (event) => void handled.add(nOf(event)) });
     for (let n = 0; n < 20; n += 1) await sendEventTo(producer, topic, paymentEvent(`k${n % 4}`, n));
     await waitFor(() => handled.size >= 5, { description: 'some messages handled' });
-    broker.faults.closeAllConnections();
+    await broker.dropConnections();
     for (let n = 20; n < 40; n += 1) await sendEventTo(producer, topic, paymentEvent(`k${n % 4}`, n));
     await waitFor(() => handled.size === 40, { timeoutMs: 30_000, description: 'every message handled after the drop' });
     await runner.stop();

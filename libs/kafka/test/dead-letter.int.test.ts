@@ -1,6 +1,5 @@
 import { deadLetterTopic } from '@orderflow/events';
-import type { RunningBroker } from '@orderflow/kafka-broker';
-import { startTestBroker, uniqueName, waitFor } from '@orderflow/testing';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
 import { Registry } from 'prom-client';
 import {
   createBus,
@@ -14,7 +13,7 @@ import {
 } from '../src';
 import { metricValue, nOf, paymentEvent, produceRaw, readTopic, sendEventTo, type RawRecord } from './support';
 
-let broker: RunningBroker;
+let broker: TestBroker;
 let bus: Bus;
 let producer: BatchingProducer;
 const registry = new Registry();

@@ -1,15 +1,17 @@
-import { ErrorCode, type RunningBroker } from '@orderflow/kafka-broker';
-import { startTestBroker, uniqueName, waitFor } from '@orderflow/testing';
+import { ErrorCode } from '@orderflow/kafka-broker';
+import { describeOnEmbeddedBroker, startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
 import { EventValidationError } from '@orderflow/events';
+import { Registry } from 'prom-client';
 import { createBus, NonRetriableError, RetriableError, type Bus } from '../src';
-import { paymentEvent, produceRequests, readTopic, type RawRecord } from './support';
+import { clientRequests, paymentEvent, readTopic, type RawRecord } from './support';
 
-let broker: RunningBroker;
+let broker: TestBroker;
 let bus: Bus;
+const registry = new Registry();
 
 beforeAll(async () => {
   broker = await startTestBroker();
-  bus = createBus({ brokers: broker.brokers, clientId: 'producer-test', requestTimeoutMs: 5_000 });
+  bus = createBus({ brokers: broker.brokers, clientId: 'producer-test', requestTimeoutMs: 5_000, registry });
 });
 
 afterAll(async () => {
@@ -17,17 +19,17 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-afterEach(() => broker.faults.reset());
+afterEach(() => broker.embedded?.faults.reset());
 
 describe('batching producer', () => {
   it('groups concurrent sends into few Produce requests and gives every caller its own partition and offset', async () => {
     const producer = bus.createProducer();
     const topic = uniqueName('batching');
     await producer.send(topic, { key: 'warm-up', value: 'x' });
-    const before = await produceRequests(broker);
+    const before = await clientRequests(registry, 'Produce');
 
     const sent = await Promise.all(Array.from({ length: 500 }, (_, i) => producer.send(topic, { key: `order-${i % 20}`, value: `m-${i}` })));
-    const requests = (await produceRequests(broker)) - before;
+    const requests = (await clientRequests(registry, 'Produce')) - before;
 
     expect(requests).toBeLessThanOrEqual(10);
     const positions = new Set(sent.map((r) => `${r.partition}/${r.offset}`));
@@ -57,31 +59,19 @@ describe('batching producer', () => {
     await expect(producer.sendEvent({ ...paymentEvent('order-7'), orderKey: '' })).rejects.toBeInstanceOf(EventValidationError);
   });
 
-  it('rejects every caller of a batch the broker refused, with a mapped error, and recovers for the next', async () => {
+  it("rejects a message over the broker's size limit as non-retriable, delivers its neighbours, and goes on", async () => {
     const producer = bus.createProducer();
-    const topic = uniqueName('refused');
+    const topic = uniqueName('too-large');
     await producer.send(topic, { key: 'k', value: 'warm-up' });
-    broker.faults.failNext('Produce', 1, ErrorCode.MESSAGE_TOO_LARGE);
-    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => producer.send(topic, { key: `k${i}`, value: 'v' })));
-    expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof NonRetriableError)).toBe(true);
-
-    const after = await producer.send(topic, { key: 'k', value: 'after' });
-    expect(after.topic).toBe(topic);
-  });
-
-  it('retries a transient broker error internally without duplicating the message', async () => {
-    const producer = bus.createProducer();
-    const topic = uniqueName('transient');
-    await producer.send(topic, { key: 'k', value: 'warm-up' });
-    broker.faults.dropResponseNext('Produce', 1);
-    const record = await producer.send(topic, { key: 'k', value: 'once' });
-
-    const read: RawRecord[] = [];
-    const stopReading = await readTopic(broker, topic, read);
-    await waitFor(() => read.length >= 2, { description: 'the message to be readable' });
-    await stopReading();
-    expect(read.filter((r) => r.value === 'once')).toHaveLength(1);
-    expect(read.find((r) => r.value === 'once')?.offset).toBe(record.offset);
+    // Both brokers refuse a record batch over 1 MiB (Kafka's message.max.bytes default).
+    const outcomes = await Promise.allSettled([
+      producer.send(topic, { key: 'k', value: 'before' }),
+      producer.send(topic, { key: 'k', value: 'x'.repeat(1_100_000) }),
+      producer.send(topic, { key: 'k', value: 'after' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(NonRetriableError);
+    expect((await producer.send(topic, { key: 'k', value: 'next' })).topic).toBe(topic);
   });
 
   it('does not resolve while the broker is silent, and rejects as retriable when it never answers', async () => {
@@ -92,7 +82,7 @@ describe('batching producer', () => {
     await producer.send(topic, { key: 'k', value: 'warm-up' });
     let settled: 'resolved' | 'rejected' | null = null;
     let error: unknown;
-    broker.faults.stopAnswering(60_000);
+    const resume = broker.stopAnswering();
     const send = producer.send(topic, { key: 'k', value: 'during silence' }).then(
       () => (settled = 'resolved'),
       (err: unknown) => {
@@ -104,15 +94,15 @@ describe('batching producer', () => {
     await send;
     expect(settled).toBe('rejected');
     expect(error).toBeInstanceOf(RetriableError);
-    broker.faults.resumeAnswering();
+    resume();
     await impatient.close();
   });
 
-  it('survives dropped connections: sends after closeAllConnections still become durable', async () => {
+  it('survives dropped connections: sends after every connection is cut still become durable', async () => {
     const producer = bus.createProducer();
     const topic = uniqueName('dropped');
     await producer.send(topic, { key: 'k', value: 'before' });
-    broker.faults.closeAllConnections();
+    await broker.dropConnections();
     const records = await Promise.all([1, 2, 3].map((i) => producer.send(topic, { key: 'k', value: `after-${i}` })));
     expect(records).toHaveLength(3);
   });
@@ -124,5 +114,34 @@ describe('batching producer', () => {
     await producer.close();
     await expect(Promise.all(pending)).resolves.toHaveLength(10);
     await expect(producer.send(topic, { key: 'k', value: 'late' })).rejects.toBeInstanceOf(NonRetriableError);
+  });
+});
+
+describeOnEmbeddedBroker('needs a broker that refuses or loses one answer on request: fault injection Apache Kafka has no switch for', 'batching producer, under injected broker faults', () => {
+  it('rejects every caller of a batch the broker refused, with a mapped error, and recovers for the next', async () => {
+    const producer = bus.createProducer();
+    const topic = uniqueName('refused');
+    await producer.send(topic, { key: 'k', value: 'warm-up' });
+    broker.embedded!.faults.failNext('Produce', 1, ErrorCode.MESSAGE_TOO_LARGE);
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => producer.send(topic, { key: `k${i}`, value: 'v' })));
+    expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof NonRetriableError)).toBe(true);
+
+    const after = await producer.send(topic, { key: 'k', value: 'after' });
+    expect(after.topic).toBe(topic);
+  });
+
+  it('retries a transient broker error internally without duplicating the message', async () => {
+    const producer = bus.createProducer();
+    const topic = uniqueName('transient');
+    await producer.send(topic, { key: 'k', value: 'warm-up' });
+    broker.embedded!.faults.dropResponseNext('Produce', 1);
+    const record = await producer.send(topic, { key: 'k', value: 'once' });
+
+    const read: RawRecord[] = [];
+    const stopReading = await readTopic(broker, topic, read);
+    await waitFor(() => read.length >= 2, { description: 'the message to be readable' });
+    await stopReading();
+    expect(read.filter((r) => r.value === 'once')).toHaveLength(1);
+    expect(read.find((r) => r.value === 'once')?.offset).toBe(record.offset);
   });
 });
