@@ -122,6 +122,11 @@ export function secret() {
   return schema;
 }
 
+/** A whole number of at least 1. */
+export function positiveInt() {
+  return z.string().regex(/^[1-9]\d*$/, { message: 'must be a positive integer' }).transform(Number);
+}
+
 /** `host:port` pairs, comma-separated: Kafka bootstrap brokers. */
 export function brokers() {
   return list().pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { message: 'must be host:port' })).min(1));
@@ -138,6 +143,12 @@ export function serviceFields(defaults: { port: number }) {
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Defaults to the embedded broker of the one-machine mode. */
     KAFKA_BROKERS: brokers().default(['127.0.0.1:9092']),
+    /** Partitions of each topic a service creates at start; a topic that exists keeps its own. */
+    KAFKA_TOPIC_PARTITIONS: positiveInt().default(3),
+    /** Replicas of each topic a service creates; unset, the cluster's `default.replication.factor`. */
+    KAFKA_REPLICATION_FACTOR: positiveInt().optional(),
+    /** `min.insync.replicas` of each topic a service creates; unset, the cluster's default. */
+    KAFKA_MIN_INSYNC_REPLICAS: positiveInt().optional(),
     /** Where PGlite databases and other local state live when no external store is configured. */
     DATA_DIR: z.string().default('./data'),
     /** The proxies in front of the service that may name the client; default none. */
@@ -161,4 +172,20 @@ export function instanceKeys() {
         }),
     ),
   );
+}
+
+/**
+ * The bus options a service's Kafka settings give (`createBus({ ...kafkaOptions(config), clientId })`):
+ * where the brokers are, and how the topics it creates are shaped.
+ */
+export function kafkaOptions(config: {
+  KAFKA_BROKERS: readonly string[];
+  KAFKA_TOPIC_PARTITIONS: number;
+  KAFKA_REPLICATION_FACTOR?: number;
+  KAFKA_MIN_INSYNC_REPLICAS?: number;
+}): { brokers: string[]; topics: { partitions: number; replicationFactor?: number; minInsyncReplicas?: number } } {
+  return {
+    brokers: [...config.KAFKA_BROKERS],
+    topics: { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR, minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS },
+  };
 }

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
@@ -36,7 +37,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
   const registry = deps.registry ?? createMetricsRegistry({ service: 'fulfillment' });
   const metrics = new FulfillmentMetrics(registry);
   const ownBus = !deps.bus;
-  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'fulfillment', logger, registry });
+  const bus = deps.bus ?? createBus({ ...kafkaOptions(config), clientId: 'fulfillment', logger, registry });
   const producer = bus.createProducer();
   const signer = new TicketSigner(config.TICKET_SIGNING_KEY);
   const cipher = new LicenseCipher(config.LICENSE_ENCRYPTION_KEY);

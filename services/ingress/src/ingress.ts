@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { kafkaOptions } from '@orderflow/config';
 import { createDedupeStore, type DedupeStore } from '@orderflow/dedupe';
 import { openDatabase, type Database } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
@@ -43,7 +44,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
   const registry = deps.registry ?? createMetricsRegistry({ service: 'ingress' });
   const metrics = new IngressMetrics(registry);
   const ownBus = !deps.bus;
-  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'ingress', logger, registry });
+  const bus = deps.bus ?? createBus({ ...kafkaOptions(config), clientId: 'ingress', logger, registry });
   const producer = bus.createProducer();
   const signatureFailures = new SignatureFailureReporter(producer, logger, config.SIGNATURE_ALERT_WINDOW);
   const redisError = (err: Error) => logger.warn({ err: err.message }, 'redis error');

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, type Database, type RawClient } from '@orderflow/db';
 import { deadLetterTopic, Topics } from '@orderflow/events';
 import { createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
@@ -56,7 +57,7 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
   const registry = deps.registry ?? createMetricsRegistry({ service: 'notification' });
   const metrics = new NotificationMetrics(registry);
   const ownBus = !deps.bus;
-  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'notification', logger, registry });
+  const bus = deps.bus ?? createBus({ ...kafkaOptions(config), clientId: 'notification', logger, registry });
   const templates = new EmailTemplates(deps.templatesDir);
   const channels = channelsOf(config);
   const enabled = new Set(channels.map((c) => c.name));

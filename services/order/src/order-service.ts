@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
@@ -47,7 +48,7 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
   const registry = deps.registry ?? createMetricsRegistry({ service: 'order' });
   const metrics = new OrderMetrics(registry);
   const ownBus = !deps.bus;
-  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'order', logger, registry });
+  const bus = deps.bus ?? createBus({ ...kafkaOptions(config), clientId: 'order', logger, registry });
   const producer = bus.createProducer();
   const stripe = config.STRIPE_SECRET_KEY
     ? new StripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT }, registry)

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
@@ -35,7 +36,7 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
   const logger = deps.logger ?? createLogger({ name: 'outbound-dispatch', level: config.LOG_LEVEL });
   const registry = deps.registry ?? createMetricsRegistry({ service: 'outbound-dispatch' });
   const ownBus = !deps.bus;
-  const bus = deps.bus ?? createBus({ brokers: [...config.KAFKA_BROKERS], clientId: 'outbound-dispatch', logger, registry });
+  const bus = deps.bus ?? createBus({ ...kafkaOptions(config), clientId: 'outbound-dispatch', logger, registry });
   const policy = new OutboundPolicy(config.OUTBOUND_ALLOWED_HOSTS);
   const sender = new Sender(policy, config.DISPATCH_TIMEOUT);
 

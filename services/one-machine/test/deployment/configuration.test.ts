@@ -43,6 +43,12 @@ const K8S_KEEPS_DEFAULT: Record<string, string> = {
       'DISPATCH_RETRY_SCHEDULE', 'DISPATCH_RETRY_JITTER', 'DISPATCH_TIMEOUT', 'DISPATCH_CONCURRENCY', 'DISPATCH_ENDPOINT_CONCURRENCY', 'DISPATCH_DISABLE_AFTER', 'DISPATCH_BREAKER_RESET',
     ].map((name) => [name, 'a tunable whose code default suits production (documented in .env.example and the service README); add it to the ConfigMap to change it']),
   ),
+  ...Object.fromEntries(
+    ['KAFKA_TOPIC_PARTITIONS', 'KAFKA_REPLICATION_FACTOR', 'KAFKA_MIN_INSYNC_REPLICAS'].map((name) => [
+      name,
+      "the topics' shape: 3 partitions and the Kafka cluster's own replication defaults, which a production cluster sets (3 and 2); set them in orderflow-common to override",
+    ]),
+  ),
 };
 
 /** Variables a Deployment or Compose service may set although no schema reads them. */

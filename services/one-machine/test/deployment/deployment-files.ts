@@ -71,6 +71,29 @@ export function interpolatedNames(value: string): string[] {
   return [...value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]);
 }
 
+/**
+ * A Compose value with its `${NAME}`, `${NAME:-default}`, `${NAME-default}` and `${NAME:?message}`
+ * filled from `env` as Compose fills them from .env: `:-` also replaces an empty value, `:?`
+ * refuses an unset or empty one with its message.
+ */
+export function interpolate(value: string, env: Readonly<Record<string, string | undefined>>): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (_match, name: string, operator: string | undefined, argument: string) => {
+    const set = env[name];
+    switch (operator) {
+      case ':-':
+        return set ? set : argument;
+      case '-':
+        return set ?? argument;
+      case ':?':
+      case '?':
+        if (set === undefined || (operator === ':?' && set === '')) throw new Error(`${name}: ${argument}`);
+        return set;
+      default:
+        return set ?? '';
+    }
+  });
+}
+
 // ---- Kubernetes ---------------------------------------------------------------------------------
 
 export interface K8sObject {

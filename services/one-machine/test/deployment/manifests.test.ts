@@ -74,6 +74,14 @@ describe('docker-compose.yml', () => {
     expect(compose.services.ingress.depends_on).toMatchObject({ redis: { condition: 'service_healthy' } });
   });
 
+  it('runs the Apache Kafka version CI tests (libs/apache-kafka/pom.xml), in Compose and in the Kubernetes dev overlay', () => {
+    const tested = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readRepoFile('libs/apache-kafka/pom.xml'))?.[1];
+    expect(tested).toMatch(/^4\.\d+\.\d+$/);
+    expect(compose.services.kafka.image).toBe(`apache/kafka:${tested}`);
+    const images = readRepoFile('deploy/k8s/overlays/dev/infra.yaml').match(/image: apache\/kafka:\S+/g);
+    expect(images).toEqual([`image: apache/kafka:${tested}`]);
+  });
+
   it('has the infrastructure: Kafka (apache/kafka, KRaft), Postgres, Redis, Prometheus, Grafana, Mailpit', () => {
     expect(compose.services.kafka.image).toMatch(/^apache\/kafka:/);
     expect(compose.services.kafka.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
