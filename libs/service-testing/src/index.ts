@@ -66,3 +66,4 @@ export async function callApi(url: string, path: string, options: { bearer?: str
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
 export { startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp-capture';
+export { refuseProduces } from './refuse-produces';

@@ -2,7 +2,7 @@ export { waitFor, type WaitForOptions } from './wait-for';
 export { uniqueName } from './names';
 export { tempDir } from './temp-dir';
 export { createTestDatabase, type TestDatabase } from './database';
-export { startTestBroker } from './broker';
+export { describeOnEmbeddedBroker, startEmbeddedBroker, startTestBroker, TEST_KAFKA, type TestBroker, type TestKafkaKind } from './broker';
 export {
   startFakeStripe,
   type FakeStripe,

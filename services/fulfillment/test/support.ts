@@ -3,9 +3,8 @@ import { Client } from 'pg';
 import { newEvent, Topics, type AnyEvent, type EventType, type OrderSnapshot } from '@orderflow/events';
 import { callApi, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
-import type { RunningBroker } from '@orderflow/kafka-broker';
 import { createLogger } from '@orderflow/logging';
-import { createTestDatabase, startTestBroker, waitFor, type WaitForOptions } from '@orderflow/testing';
+import { createTestDatabase, startTestBroker, waitFor, type TestBroker, type WaitForOptions } from '@orderflow/testing';
 import { buildFulfillmentService, loadFulfillmentConfig, type FulfillmentService } from '../src';
 
 export const ADMIN_TOKEN = 'fulfillment-admin-token-0123';
@@ -31,12 +30,12 @@ export async function startFulfillment(env: Record<string, string | undefined>):
 /** Everything on the fulfillment topic, keyed by order ID. */
 export type OutcomeReader = TopicReader;
 
-export function readOutcomes(broker: RunningBroker): Promise<OutcomeReader> {
+export function readOutcomes(broker: { brokers: string[] }): Promise<OutcomeReader> {
   return readTopics(broker.brokers, [Topics.fulfillment]);
 }
 
 export interface FulfillmentStack {
-  readonly broker: RunningBroker;
+  readonly broker: TestBroker;
   readonly running: RunningFulfillment;
   readonly outcomes: OutcomeReader;
   readonly databaseUrl: string;
@@ -53,7 +52,7 @@ export interface FulfillmentStack {
 
 export function useFulfillmentStack(database: string, env: () => Record<string, string> = () => ({})): FulfillmentStack {
   const stack = {} as {
-    broker: RunningBroker;
+    broker: TestBroker;
     running: RunningFulfillment;
     outcomes: OutcomeReader;
     db: { url: string; drop(): Promise<void> };

@@ -1,6 +1,6 @@
-import { ErrorCode } from '@orderflow/kafka-broker';
 import { Topics } from '@orderflow/events';
 import { createTestDatabase, startTestBroker, waitFor } from '@orderflow/testing';
+import { refuseProduces } from '@orderflow/service-testing';
 import { ADMIN_TOKEN, collect, countOf, metricValue, paymentIntent, postStripe, startIngress, stripeEvent, useIngressStack } from './support';
 
 describe('durable before 2xx', () => {
@@ -13,7 +13,7 @@ describe('durable before 2xx', () => {
 
   it('answers 503 with Retry-After while the broker is silent, then publishes the retried webhook once', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('order-silent'));
-    const resume = stack.broker.faults.stopAnswering(60_000);
+    const resume = stack.broker.stopAnswering();
     const first = await postStripe(stack.running.url, event);
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('5');
@@ -36,12 +36,14 @@ describe('durable before 2xx', () => {
 
   it('answers 503 when the broker refuses the produce, records the event as failed, and publishes the retry once', async () => {
     const event = stripeEvent('charge.refunded', { id: 'ch_fail', object: 'charge', payment_intent: 'pi_fail', metadata: { orderId: 'order-fail' } });
-    stack.broker.faults.failNext('Produce', 1, ErrorCode.MESSAGE_TOO_LARGE);
+    const restore = await refuseProduces(stack.broker, Topics.stripeIngress);
     const first = await postStripe(stack.running.url, event);
+    await restore();
     expect(first.status).toBe(503);
     const rows = await fetch(`${stack.running.url}/admin/events?status=failed`, { headers: { authorization: 'Bearer admin-token-for-tests-0123456789' } });
     const { items } = (await rows.json()) as { items: Array<{ eventId: string; error: string | null }> };
     expect(items.find((i) => i.eventId === event.id)?.error).toBeTruthy();
+    expect(await metricValue(stack.running.ingress, 'ingress_publish_failures_total', { source: 'stripe', reason: 'error' })).toBeGreaterThanOrEqual(1);
 
     const retry = await postStripe(stack.running.url, event);
     expect(retry.status).toBe(200);
@@ -82,7 +84,7 @@ describe('graceful shutdown', () => {
       await postStripe(running.url, stripeEvent('payment_intent.succeeded', paymentIntent('warm-up')));
       const events = Array.from({ length: 5 }, (_, i) => stripeEvent('payment_intent.succeeded', paymentIntent(`order-stopping-${i}`)));
       // Kafka holds their acknowledgement, so they are in flight when the stop begins.
-      const resume = broker.faults.stopAnswering(30_000);
+      const resume = broker.stopAnswering();
       const answers = events.map((event) => postStripe(running.url, event));
       await waitFor(async () => {
         const res = await fetch(`${running.url}/admin/events?status=received`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -97,7 +99,7 @@ describe('graceful shutdown', () => {
       await stopped;
       await waitFor(() => events.every((event) => countOf(reader.received, event.id) === 1));
     } finally {
-      broker.faults.reset();
+      broker.embedded?.faults.reset();
       await running.close();
       await reader.stop();
       await db.drop();

@@ -1,6 +1,5 @@
 import { Topics } from '@orderflow/events';
-import type { RunningBroker } from '@orderflow/kafka-broker';
-import { startTestBroker, tempDir, waitFor } from '@orderflow/testing';
+import { startTestBroker, tempDir, waitFor, type TestBroker } from '@orderflow/testing';
 import {
   countOf,
   metricValue,
@@ -140,7 +139,7 @@ describe('POST /api/webhooks/stripe', () => {
 });
 
 describe('rate limiting of webhooks', () => {
-  let broker: RunningBroker;
+  let broker: TestBroker;
   const dirs: ReturnType<typeof tempDir>[] = [];
   beforeAll(async () => {
     broker = await startTestBroker();

@@ -3,8 +3,7 @@ import { Topics, type AnyEvent } from '@orderflow/events';
 import { createBus, type Bus } from '@orderflow/kafka';
 import { startHttpServer, type HttpServer } from '@orderflow/http';
 import { createLogger } from '@orderflow/logging';
-import type { RunningBroker } from '@orderflow/kafka-broker';
-import { createTestDatabase, startTestBroker, uniqueName } from '@orderflow/testing';
+import { createTestDatabase, startTestBroker, uniqueName, type TestBroker } from '@orderflow/testing';
 import Stripe from 'stripe';
 import { buildIngress, loadIngressConfig, type Ingress, type IngressConfig } from '../src';
 
@@ -52,7 +51,7 @@ export interface Received {
 }
 
 /** Every event on `topics`, read with our own consumer runner (so envelopes are validated too). */
-export async function collect(broker: RunningBroker, topics: string[]): Promise<{ received: Received[]; stop(): Promise<void> }> {
+export async function collect(broker: { brokers: string[] }, topics: string[]): Promise<{ received: Received[]; stop(): Promise<void> }> {
   const bus: Bus = createBus({ brokers: broker.brokers, clientId: 'test-reader' });
   const received: Received[] = [];
   await bus.runConsumer({
@@ -67,13 +66,13 @@ export async function collect(broker: RunningBroker, topics: string[]): Promise<
 }
 
 export interface IngressStack {
-  readonly broker: RunningBroker;
+  readonly broker: TestBroker;
   readonly running: Running;
   readonly reader: { received: Received[]; stop(): Promise<void> };
 }
 
 /**
- * Registers, for the enclosing describe, an embedded broker, a throwaway Postgres database, an
+ * Registers, for the enclosing describe, a test broker (embedded or Apache Kafka), a throwaway Postgres database, an
  * ingress on both and a reader of `topic`, torn down in reverse. `env` runs inside the
  * beforeAll, so keys it generates reach the ingress; it may override any variable.
  */
@@ -81,7 +80,7 @@ export function useIngressStack(
   database: string,
   options: { env?: () => Record<string, string | undefined> | Promise<Record<string, string | undefined>>; topic?: string } = {},
 ): IngressStack {
-  const stack = {} as { broker: RunningBroker; running: Running; reader: IngressStack['reader']; db: { url: string; drop(): Promise<void> } };
+  const stack = {} as { broker: TestBroker; running: Running; reader: IngressStack['reader']; db: { url: string; drop(): Promise<void> } };
   beforeAll(async () => {
     stack.broker = await startTestBroker();
     stack.db = await createTestDatabase(database);
@@ -93,7 +92,7 @@ export function useIngressStack(
     stack.reader = await collect(stack.broker, [options.topic ?? Topics.stripeIngress]);
   });
   afterAll(async () => {
-    stack.broker?.faults.reset();
+    stack.broker?.embedded?.faults.reset();
     await stack.reader?.stop();
     await stack.running?.close();
     await stack.db?.drop();

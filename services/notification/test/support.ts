@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopic, encodeEvent, newEvent, Topics, type AnyEvent, type EventType, type FulfillmentOutcome, type OrderSnapshot } from '@orderflow/events';
 import { createBus, DeadLetterHeaders, type BatchingProducer, type Bus } from '@orderflow/kafka';
-import type { RunningBroker } from '@orderflow/kafka-broker';
 import { createLogger } from '@orderflow/logging';
 import { callApi, serveOnLoopback, type ApiAnswer, type Served } from '@orderflow/service-testing';
-import { createTestDatabase, startTestBroker, waitFor } from '@orderflow/testing';
+import { createTestDatabase, startTestBroker, waitFor, type TestBroker } from '@orderflow/testing';
 import { buildNotificationService, loadNotificationConfig, type NotificationService } from '../src';
 import { startSmtpCapture, startWebhookReceiver, type SmtpCapture, type WebhookReceiver } from './fakes';
 
@@ -35,7 +34,7 @@ export interface NotificationStack {
   readonly smtp: SmtpCapture;
   readonly discord: WebhookReceiver;
   readonly slack: WebhookReceiver;
-  readonly broker: RunningBroker;
+  readonly broker: TestBroker;
   /** Publishes a catalog event about an order (its key); returns the event ID. */
   publish<T extends EventType>(type: T, payload: AnyEvent['payload'], options: { orderKey: string; eventId?: string; occurredAt?: Date }): Promise<string>;
   /** Puts `event` on `<topic>.dlq` as the consumer runner does when it gives up on it. */
@@ -47,7 +46,7 @@ export interface NotificationStack {
 /** A broker, a database, SMTP, Discord and Slack fakes, and the service, for one describe block. */
 export function useNotificationStack(database: string, env: () => Record<string, string> = () => ({})): NotificationStack {
   const stack = {} as {
-    broker: RunningBroker;
+    broker: TestBroker;
     db: { url: string; drop(): Promise<void> };
     smtp: SmtpCapture;
     discord: WebhookReceiver;

@@ -10,13 +10,15 @@ import { api, fromStripe, orderWhen, SHOP_A, useOrderStack, type ProviderEvent }
  * together, and check that a run has exactly the effects the same events have one at a time.
  */
 describe('runs of events in one transaction', () => {
-  const stack = useOrderStack('order_batch');
   let deadLetters: TopicReader;
+  // Declared before the stack, so it runs before the stack's teardown stops the broker: a reader
+  // stopped after its broker waits out its consumer's retries (~30 s) first.
+  afterAll(() => deadLetters?.stop());
+  const stack = useOrderStack('order_batch');
 
   beforeAll(async () => {
     deadLetters = await readTopics(stack.broker.brokers, [deadLetterTopic(Topics.stripeIngress)]);
   });
-  afterAll(() => deadLetters?.stop());
 
   /** A PaymentIntent for an order Orderflow did not start, as Stripe sends it (metadata names the order). */
   function paymentIntent(orderId: string, extra: { customerName?: string } = {}) {

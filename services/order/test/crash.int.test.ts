@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { ErrorCode, type RunningBroker } from '@orderflow/kafka-broker';
-import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe } from '@orderflow/testing';
+import { Topics } from '@orderflow/events';
+import { ErrorCode } from '@orderflow/kafka-broker';
+import { refuseProduces } from '@orderflow/service-testing';
+import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe, type TestBroker } from '@orderflow/testing';
 import { ADMIN_TOKEN, api, checkoutBody, readOrders, SHOP_A, startOrderService, type OrdersReader } from './support';
 
 const MAIN = path.join(__dirname, '..', 'dist', 'main.js');
 
 /** The order service as its own process (dist/main.js, built before the tests), so it can be killed -9. */
-async function spawnOrderService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+async function spawnOrderService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output(): string }> {
   const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -21,11 +23,11 @@ async function spawnOrderService(env: Record<string, string>): Promise<{ child: 
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`order service exited with ${code}:\n${output}`)));
   });
-  return { child, url };
+  return { child, url, output: () => output };
 }
 
 describe('killed between commit and publish', () => {
-  let broker: RunningBroker;
+  let broker: TestBroker;
   let stripe: FakeStripe;
   let db: { url: string; drop(): Promise<void> };
   let orders: OrdersReader;
@@ -37,7 +39,7 @@ describe('killed between commit and publish', () => {
     orders = await readOrders(broker);
   });
   afterAll(async () => {
-    broker.faults.reset();
+    broker.embedded?.faults.reset();
     await orders.stop();
     await db.drop();
     await stripe.close();
@@ -65,15 +67,19 @@ describe('killed between commit and publish', () => {
     const orderId = started.body.orderId as string;
     await waitFor(() => orders.typesOf(orderId).includes('checkout.started'));
 
-    // Kafka refuses every produce: the completion commits, but its events cannot leave.
-    broker.faults.failNext('Produce', 1_000_000, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // Kafka refuses every produce to the orders topic: the completion commits, but its events cannot
+    // leave. Refused, not merely unanswered: a produce sent to a hung broker before the kill is
+    // written once it answers again, and the successor's relay then publishes the events a second
+    // time (measured on Apache Kafka with stopAnswering(): the four events twice).
+    const accept = await refuseProduces(broker, Topics.orders, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     const completed = await api(first.url, `/admin/orders/${orderId}/complete`, { admin: true, method: 'POST' });
     expect(completed.status).toBe(200);
     expect(completed.body.status).toBe('APPROVED');
+    await waitFor(() => first.output().includes('outbox publish failed'), { timeoutMs: 30_000, description: 'the relay to try to publish and be refused' });
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     expect(orders.typesOf(orderId)).not.toContain('order.paid');
-    broker.faults.reset();
+    await accept();
 
     const second = await startOrderService(env);
     try {

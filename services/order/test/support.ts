@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Topics, type AnyEvent, type EventSource } from '@orderflow/events';
 import { callApi, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
-import type { RunningBroker } from '@orderflow/kafka-broker';
 import { createLogger } from '@orderflow/logging';
-import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe, type WaitForOptions } from '@orderflow/testing';
+import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe, type TestBroker, type WaitForOptions } from '@orderflow/testing';
 import { buildOrderService, loadOrderConfig, type OrderService } from '../src';
 
 export const ADMIN_TOKEN = 'order-admin-token-0123456789';
@@ -26,12 +25,12 @@ export async function startOrderService(env: Record<string, string | undefined>)
 /** Everything published on the orders topic, keyed by order ID. */
 export type OrdersReader = TopicReader;
 
-export function readOrders(broker: RunningBroker): Promise<OrdersReader> {
+export function readOrders(broker: { brokers: string[] }): Promise<OrdersReader> {
   return readTopics(broker.brokers, [Topics.orders]);
 }
 
 export interface OrderStack {
-  readonly broker: RunningBroker;
+  readonly broker: TestBroker;
   readonly stripe: FakeStripe;
   readonly running: RunningOrderService;
   readonly orders: OrdersReader;
@@ -50,12 +49,12 @@ export interface ProviderEvent {
 }
 
 /**
- * For the enclosing describe: an embedded broker, a fake Stripe API, a throwaway Postgres
+ * For the enclosing describe: a test broker (embedded or Apache Kafka), a fake Stripe API, a throwaway Postgres
  * database, the order service on all three, and a reader of the orders topic.
  */
 export function useOrderStack(database: string, env: () => Record<string, string | undefined> = () => ({})): OrderStack {
   const stack = {} as {
-    broker: RunningBroker;
+    broker: TestBroker;
     stripe: FakeStripe;
     running: RunningOrderService;
     orders: OrdersReader;
@@ -81,7 +80,7 @@ export function useOrderStack(database: string, env: () => Record<string, string
     stack.producer = stack.bus.createProducer();
   });
   afterAll(async () => {
-    stack.broker?.faults.reset();
+    stack.broker?.embedded?.faults.reset();
     await stack.bus?.close();
     await stack.orders?.stop();
     await stack.running?.close();

@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { newEvent, type AnyEvent, type EventType } from '@orderflow/events';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
-import type { RunningBroker } from '@orderflow/kafka-broker';
 import { createLogger } from '@orderflow/logging';
 import { callApi, serveOnLoopback, type ApiAnswer, type Served } from '@orderflow/service-testing';
-import { createTestDatabase, startTestBroker } from '@orderflow/testing';
+import { createTestDatabase, startTestBroker, type TestBroker } from '@orderflow/testing';
 import { Webhook } from 'standardwebhooks';
 import { buildDispatchService, loadDispatchConfig, type DispatchService } from '../src';
 
@@ -122,7 +121,7 @@ export class Partner {
 }
 
 export interface DispatchStack {
-  readonly broker: RunningBroker;
+  readonly broker: TestBroker;
   readonly running: RunningDispatch;
   readonly databaseUrl: string;
   /** Publishes an order-service event for `orderId` of `instanceId`. */
@@ -147,7 +146,7 @@ export function usePartners(): () => Promise<Partner> {
 }
 
 export function useDispatchStack(database: string, env: () => Record<string, string> = () => ({})): DispatchStack {
-  const stack = {} as { broker: RunningBroker; running: RunningDispatch; db: { url: string; drop(): Promise<void> }; env: Record<string, string>; bus: Bus; producer: BatchingProducer };
+  const stack = {} as { broker: TestBroker; running: RunningDispatch; db: { url: string; drop(): Promise<void> }; env: Record<string, string>; bus: Bus; producer: BatchingProducer };
   beforeAll(async () => {
     stack.broker = await startTestBroker();
     stack.db = await createTestDatabase(database);
