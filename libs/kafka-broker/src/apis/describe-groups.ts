@@ -1,4 +1,5 @@
 import type { GroupDescription } from '../groups/results';
+import { ErrorCode } from '../protocol/error-codes';
 import { arrayOf, field, message, struct } from '../protocol/schema';
 import { defineApi } from './api';
 
@@ -8,6 +9,7 @@ interface DescribeGroupsRequest {
 }
 
 interface DescribedGroup extends GroupDescription {
+  errorMessage: string | null;
   authorizedOperations: number;
 }
 
@@ -24,12 +26,16 @@ const OPERATIONS_NOT_REQUESTED = -2147483648;
  */
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 
-/** DescribeGroups v0-v4. An unknown group is described as "Dead" with no error, as Kafka does. */
+/**
+ * DescribeGroups v0-v6. An unknown group is described as "Dead", with no error before v6 and with
+ * GROUP_ID_NOT_FOUND from v6 on (KIP-1043), as Kafka does: Kafka 4's tools then report
+ * "Group G not found." as they do against Apache Kafka.
+ */
 export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroupsResponse>({
   key: 15,
   name: 'DescribeGroups',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 6,
   request: message('5+', field('groups', arrayOf('string'), '0+'), field('includeAuthorizedOperations', 'bool', '3+')),
   response: message(
     '5+',
@@ -39,6 +45,7 @@ export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroups
       arrayOf(
         struct(
           field('errorCode', 'int16', '0+'),
+          field('errorMessage', 'string', '6+', { nullable: '6+', default: null }),
           field('groupId', 'string', '0+'),
           field('groupState', 'string', '0+'),
           field('protocolType', 'string', '0+'),
@@ -67,14 +74,18 @@ export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroups
     throttleTimeMs: 0,
     groups: req.groups.map((id) => {
       const d = ctx.broker.groups.describe(id);
+      if (version >= 6 && d.errorCode === ErrorCode.NONE && d.groupState === 'Dead') {
+        return { ...d, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${id} not found.`, authorizedOperations: OPERATIONS_NOT_REQUESTED };
+      }
       const withOps = version >= 3 && req.includeAuthorizedOperations && d.errorCode === 0;
-      return { ...d, authorizedOperations: withOps ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED };
+      return { ...d, errorMessage: null, authorizedOperations: withOps ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED };
     }),
   }),
   errorResponse: (req, _version, errorCode) => ({
     throttleTimeMs: 0,
     groups: req.groups.map((groupId) => ({
       errorCode,
+      errorMessage: null,
       groupId,
       groupState: '',
       protocolType: '',

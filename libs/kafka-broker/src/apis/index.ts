@@ -1,8 +1,11 @@
 import type { AnyApi } from './api';
 import { apiVersionsApi } from './api-versions';
 import { createTopicsApi } from './create-topics';
+import { deleteGroupsApi } from './delete-groups';
 import { deleteTopicsApi } from './delete-topics';
+import { describeConfigsApi } from './describe-configs';
 import { describeGroupsApi } from './describe-groups';
+import { describeTopicPartitionsApi } from './describe-topic-partitions';
 import { fetchApi } from './fetch';
 import { findCoordinatorApi } from './find-coordinator';
 import { heartbeatApi } from './heartbeat';
@@ -36,6 +39,9 @@ export function allApis(): Map<number, AnyApi> {
     createTopicsApi,
     deleteTopicsApi,
     initProducerIdApi,
+    describeConfigsApi,
+    deleteGroupsApi,
+    describeTopicPartitionsApi,
   ];
   const byKey = new Map<number, AnyApi>(apis.map((a) => [a.key, a]));
   const versions = apiVersionsApi(() => [...byKey.values()]);

@@ -109,6 +109,11 @@ function defaultFor(f: Field): unknown {
   return 'array' in t ? [] : {};
 }
 
+/** A struct that may be null is preceded by one byte, -1 for null and 1 for present, as Kafka writes it. */
+function isNullableStruct(f: Field, version: number): boolean {
+  return typeof f.type !== 'string' && 'struct' in f.type && inRange(f.nullable, version);
+}
+
 function readType(r: Reader, t: FieldType, version: number, flexible: boolean): unknown {
   if (typeof t === 'string') {
     switch (t) {
@@ -150,6 +155,10 @@ function readFields(r: Reader, fields: readonly Field[], version: number, flexib
   for (const f of fields) {
     if (!inRange(f.versions, version)) {
       out[f.name] = defaultFor(f);
+      continue;
+    }
+    if (isNullableStruct(f, version) && r.int8() < 0) {
+      out[f.name] = null;
       continue;
     }
     const v = readType(r, f.type, version, flexible);
@@ -219,8 +228,12 @@ function writeType(w: Writer, t: FieldType, value: unknown, version: number, fle
 function writeFields(w: Writer, fields: readonly Field[], values: Values, version: number, flexible: boolean): void {
   for (const f of fields) {
     if (!inRange(f.versions, version)) continue;
-    const v = values[f.name];
-    writeType(w, f.type, v === undefined ? defaultFor(f) : v, version, flexible);
+    const v = values[f.name] === undefined ? defaultFor(f) : values[f.name];
+    if (isNullableStruct(f, version)) {
+      w.int8(v === null ? -1 : 1);
+      if (v === null) continue;
+    }
+    writeType(w, f.type, v, version, flexible);
   }
   if (flexible) w.emptyTaggedFields();
 }

@@ -86,6 +86,11 @@ export class TopicManager {
     return topic;
   }
 
+  /** The log settings of a topic without overrides (the broker's segment and retention options). */
+  get defaultLogConfig(): LogConfig {
+    return this.opts.defaultLogConfig;
+  }
+
   get(name: string): Topic | undefined {
     return this.topics.get(name);
   }
