@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { tempDir } from '@orderflow/testing';
+import { startTestBroker, tempDir, TEST_KAFKA, type TestBroker } from '@orderflow/testing';
 import { startContainers, startOnInfrastructure } from './support/container-system';
 import { startDiscordReceiver } from './support/discord-receiver';
 import { assertBuilt, startOneMachineProcess, type OneMachineProcess } from './support/one-machine-process';
@@ -123,22 +123,33 @@ async function orderFromCheckoutToRefund(system: System, parties: ThirdParties):
   return p;
 }
 
-describe('end to end: npm start (one process, embedded broker, PGlite)', () => {
+/**
+ * `npm start` as users run it: on its embedded broker, or (the Apache Kafka lane) with
+ * `KAFKA_BROKERS` naming a real Apache Kafka node, which outlives the process's kill -9 as a
+ * real broker would.
+ */
+const ON = TEST_KAFKA === 'apache' ? 'KAFKA_BROKERS=Apache Kafka' : 'embedded broker';
+
+describe(`end to end: npm start (one process, ${ON}, PGlite)`, () => {
   let dir: ReturnType<typeof tempDir>;
+  let kafka: TestBroker | undefined;
   let system: OneMachineProcess | undefined;
   let refunded: Purchase | undefined;
-  beforeAll(() => {
+  beforeAll(async () => {
     assertBuilt();
     dir = tempDir('orderflow-e2e-');
+    if (TEST_KAFKA === 'apache') kafka = await startTestBroker();
   });
   // Declared before the third parties: after-all hooks run in order, and the system stops first.
   afterAll(async () => {
     await system?.stop();
+    await kafka?.stop();
     dir?.remove();
   }, 40_000);
   const parties = useThirdParties();
   const env = () => ({
     ...thirdPartyEnv(parties),
+    ...(kafka ? { KAFKA_BROKERS: kafka.brokers.join(',') } : {}),
     // What a process killed mid-send had claimed goes out again once its claim lapses: for a
     // partner delivery after 4 × DISPATCH_TIMEOUT + 5 s, for a mail or an embed after
     // 4 × SMTP_TIMEOUT (WEBHOOK_TIMEOUT) + 30 s. The loopback receivers answer in milliseconds.
