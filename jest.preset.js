@@ -6,8 +6,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-// Each project's `test` script writes its JSON report here for CI's summary line.
-fs.mkdirSync(path.join(__dirname, 'reports', 'jest'), { recursive: true });
+// Each project's test scripts write their JSON reports here for CI's summary lines: one folder
+// per lane (embedded broker, Apache Kafka, the Apache Kafka cluster).
+for (const lane of ['jest', 'jest-apache-kafka', 'jest-cluster']) fs.mkdirSync(path.join(__dirname, 'reports', lane), { recursive: true });
 
 module.exports = {
   testEnvironment: 'node',
