@@ -15,6 +15,7 @@ export class ConsumerMetrics {
   readonly handlerDuration: Histogram<Labels>;
   readonly lag: Gauge<Labels | 'partition'>;
   readonly pausedPartitions: Gauge<Labels>;
+  readonly crashes: Counter<'group'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -46,5 +47,8 @@ export class ConsumerMetrics {
     this.pausedPartitions =
       existing('orderflow_consumer_paused_partitions') ??
       new Gauge({ name: 'orderflow_consumer_paused_partitions', help: 'Partitions paused because a dependency is unavailable', labelNames: ['topic', 'group'], registers });
+    this.crashes =
+      existing('orderflow_consumer_crashes_total') ??
+      new Counter({ name: 'orderflow_consumer_crashes_total', help: 'Times the Kafka client gave up on a consumer and the runner started it again', labelNames: ['group'], registers });
   }
 }

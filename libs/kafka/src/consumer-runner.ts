@@ -104,7 +104,11 @@ const partitionKey = (topic: string, partition: number): string => `${topic}\u00
  *   resolved or its dead-letter copy was acknowledged, at most `commitIntervalMs` later: the
  *   handled offsets of all the group's partitions go in one request per interval, and a stop or
  *   a pause commits at once. A crash in between re-delivers them; handlers are idempotent on
- *   `eventId`.
+ *   `eventId`. Every commit is one attempt in the member's current generation, for partitions it
+ *   holds in that generation: a commit kafkajs retried across a rebalance would land in the new
+ *   generation for a partition another member now owns, moving its committed offset backwards.
+ * - A consumer kafkajs will not restart (it crashed on an error it deems non-retriable, and has
+ *   left the group) is started again here, with backoff: it must never stop silently.
  * - Retriable errors: retried in place with backoff up to `maxAttempts`, then dead-lettered.
  *   Retrying in place (not via a retry topic) keeps later events of the same order behind it.
  * - Non-retriable errors and undecodable messages: dead-lettered at once.
@@ -124,6 +128,17 @@ export class KafkaConsumerRunner implements ConsumerRunner {
   private committing: Promise<void> = Promise.resolve();
   private committedAt = performance.now();
   private flushTimer: NodeJS.Timeout | null = null;
+  /**
+   * Commits explicit offsets once, in kafkajs's current generation (its latest batch's
+   * `commitOffsetsIfNecessary`). Not `consumer.commitOffsets`: that retries for up to the
+   * consumer's retry budget (~30 s), and an attempt made after a rebalance goes out in the new
+   * generation with offsets of partitions that may be another member's now; the coordinator
+   * accepts it and that member's progress is set back (measured: a partition left 322 behind
+   * for good in the cluster end to end). kafkajs also makes it a silent no-op once `stop()` began.
+   */
+  private commitOnce: ((offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => Promise<void>) | null = null;
+  private crashes = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -136,6 +151,9 @@ export class KafkaConsumerRunner implements ConsumerRunner {
       // they could later be committed over its progress if the partition came back.
       const kept = this.assignedKeys();
       for (const key of this.uncommitted.keys()) if (!kept.has(key)) this.uncommitted.delete(key);
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart && !this.stopping) this.restartAfterCrash(e.payload.error);
     });
   }
 
@@ -182,6 +200,7 @@ export class KafkaConsumerRunner implements ConsumerRunner {
     this.stopping ??= (async () => {
       this.wake();
       if (this.flushTimer) clearTimeout(this.flushTimer);
+      if (this.restartTimer) clearTimeout(this.restartTimer);
       this.flushTimer = null;
       // While the consumer still runs: what earlier batches handled. The batches in flight
       // commit their own as they finish.
@@ -197,12 +216,12 @@ export class KafkaConsumerRunner implements ConsumerRunner {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary } = payload;
     const { topic, partition } = batch;
-    // Not `consumer.commitOffsets` here: kafkajs turns that into a silent no-op once `stop()` has
-    // begun, which would lose the commit of the message a graceful stop just waited for. This
-    // commits the explicit offset and throws on failure (kafkajs then restarts the consumer and
-    // the messages since the last commit are delivered again: at-least-once, handlers idempotent).
-    const commit = () => this.commitNow(topic, partition, (offsets) => commitOffsetsIfNecessary({ topics: [{ topic, partitions: offsets }] }));
+    // A batch's commit throws on failure (kafkajs then rejoins or restarts the consumer, and what
+    // was handled since the last commit is delivered again: at-least-once, handlers idempotent).
+    this.commitOnce = commitOffsetsIfNecessary;
+    const commit = () => this.commitNow(topic, partition);
     const done = async (message: KafkaMessage) => {
+      this.crashes = 0;
       const handled = nextOffset(message.offset);
       this.uncommitted.set(partitionKey(topic, partition), { topic, partition, offset: handled });
       resolveOffset(message.offset);
@@ -249,14 +268,14 @@ export class KafkaConsumerRunner implements ConsumerRunner {
 
   /**
    * Commits what is handled and not yet committed of one partition, after any commit under way
-   * (so two commits of a partition never pass each other), through `send` (the batch's own commit).
+   * (so two commits of a partition never pass each other).
    */
-  private commitNow(topic: string, partition: number, send: (offsets: Array<{ partition: number; offset: string }>) => Promise<void>): Promise<void> {
+  private commitNow(topic: string, partition: number): Promise<void> {
     const key = partitionKey(topic, partition);
     return this.serially(async () => {
       const pending = this.uncommitted.get(key);
       if (!pending) return;
-      await send([{ partition, offset: pending.offset }]);
+      await this.commitOnce!({ topics: [{ topic, partitions: [{ partition, offset: pending.offset }] }] });
       if (this.uncommitted.get(key) === pending) this.uncommitted.delete(key);
     });
   }
@@ -281,16 +300,41 @@ export class KafkaConsumerRunner implements ConsumerRunner {
 
   /**
    * Commits the handled offsets of every partition still assigned, in one request. The consumer
-   * must still be running: `stop` calls this before stopping it.
+   * must still be running: `stop` calls this before stopping it. A failure leaves them pending:
+   * the next try sends those the member still holds then.
    */
   private flush(): Promise<void> {
     return this.serially(async () => {
       const assigned = this.assignedKeys();
       const pending = [...this.uncommitted.entries()].filter(([key]) => assigned.has(key));
-      if (pending.length === 0) return;
-      await this.deps.consumer.commitOffsets(pending.map(([, offset]) => offset));
+      if (pending.length === 0 || !this.commitOnce) return;
+      const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+      for (const [, { topic, partition, offset }] of pending) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
+      await this.commitOnce({ topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) });
       for (const [key, offset] of pending) if (this.uncommitted.get(key) === offset) this.uncommitted.delete(key);
     });
+  }
+
+  /**
+   * kafkajs gave up on the consumer: it crashed on an error kafkajs deems non-retriable (a
+   * dead-letter copy the broker refused, say), left the group, and stays down. The service would
+   * go on answering its health checks while consuming nothing, so the consumer is started again,
+   * after a backoff that grows while it keeps crashing before handling anything.
+   */
+  private restartAfterCrash(err: Error): void {
+    this.crashes += 1;
+    // Handled here, committed nowhere: whoever holds those partitions now handles them again.
+    this.uncommitted.clear();
+    this.deps.metrics.crashes.inc({ group: this.groupId });
+    const delayMs = backoffDelay(this.crashes, { initialMs: 1_000, maxMs: 30_000 });
+    this.deps.logger.error({ groupId: this.groupId, err, crashes: this.crashes, delayMs }, 'consumer crashed on an error kafkajs does not retry; starting it again');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping) return;
+      this.start().catch((startErr: Error) => {
+        if (!this.stopping) this.restartAfterCrash(startErr);
+      });
+    }, delayMs);
   }
 
   private assignedKeys(): Set<string> {

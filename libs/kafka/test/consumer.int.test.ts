@@ -1,5 +1,6 @@
-import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { ErrorCode } from '@orderflow/kafka-broker';
+import { describeOnEmbeddedBroker, startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createBus, type BatchingProducer, type Bus } from '../src';
 import { clientRequests, metricValue, nOf, paymentEvent, sendEventTo } from './support';
@@ -243,3 +244,75 @@ describe('consumer runner', () => {
     await Promise.all([runner.stop(), witness.stop()]);
   });
 });
+
+describeOnEmbeddedBroker('needs a coordinator that fails offset commits with a retriable error for as long as the test says', 'consumer runner across a rebalance', () => {
+  it('never commits, in a new generation, a partition the member lost: its failing commit is not retried past the rebalance', async () => {
+    const { faults } = broker.embedded!;
+    const topic = uniqueName('handover');
+    const groupId = uniqueName('handover');
+    // Two partitions: once a second member joins, each member holds one.
+    await bus.ensureTopics([{ topic, partitions: 2 }]);
+    const admin = new Kafka({ clientId: 'offsets-reader', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const committed = async (partition: number) =>
+      Number((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.find((p) => p.partition === partition)!.offset);
+    // Commits at most every 2 s: what this member handles between them waits for the timer.
+    const handledByA: Array<{ partition: number; offset: string }> = [];
+    const a = await bus.runConsumer({ groupId, topics: [topic], commitIntervalMs: 2_000, handler: async (_e, c) => void handledByA.push(c) });
+    await waitFor(() => a.assignments().flatMap((t) => t.partitions).length === 2, { description: 'the first member to hold both partitions' });
+    await sendEventTo(producer, topic, paymentEvent('handover-0', 0));
+    await waitFor(async () => handledByA.length === 1 && (await committed(handledByA[0]!.partition)) === 1, { description: 'the first message handled and committed' });
+
+    // From here the coordinator fails every commit as if it were still loading the group.
+    faults.failNext('OffsetCommit', 1_000_000, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    for (let n = 1; n <= 6; n += 1) await sendEventTo(producer, topic, paymentEvent(keyOn(n % 2, 2), n));
+    const handledOnce = () => new Map(handledByA.map((c) => [`${c.partition}/${c.offset}`, c]));
+    await waitFor(() => handledOnce().size === 7 && new Set(handledByA.map((c) => c.partition)).size === 2, {
+      description: 'both partitions handled, uncommitted',
+    });
+
+    // Its timer's commit of both partitions is failing, and going out again, when…
+    const commitsBefore = await clientRequests(registry, 'OffsetCommit');
+    await waitFor(async () => (await clientRequests(registry, 'OffsetCommit')) >= commitsBefore + 2, { description: 'a failing commit to be sent again' });
+    // …a second member takes one partition over; it handles nothing (its handler waits).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handledByB: number[] = [];
+    const b = await bus.runConsumer({ groupId, topics: [topic], handler: async (e) => {
+      handledByB.push(nOf(e));
+      await gate;
+    } });
+    await waitFor(() => a.assignments().flatMap((t) => t.partitions).length === 1 && b.assignments().flatMap((t) => t.partitions).length === 1, {
+      timeoutMs: 20_000,
+      description: 'the group to rebalance: one partition each',
+    });
+    try {
+      const kept = a.assignments()[0]!.partitions[0]!;
+      const lost = 1 - kept;
+      const lostBefore = await committed(lost);
+
+      // Commits go through again: the first member commits what it handled of the partition it kept…
+      faults.reset();
+      const handledOfKept = [...handledOnce().values()].filter((c) => c.partition === kept).map((c) => Number(c.offset) + 1);
+      await waitFor(async () => (await committed(kept)) === Math.max(...handledOfKept), { timeoutMs: 20_000, description: 'the kept partition committed' });
+      // …and nothing of the one it lost: that is the new owner's to commit, which has handled none yet.
+      expect(await committed(lost)).toBe(lostBefore);
+    } finally {
+      faults.reset();
+      release();
+    }
+    await waitFor(() => handledByB.length > 0, { description: 'the new owner to handle its partition' });
+    await Promise.all([a.stop(), b.stop()]);
+    await admin.disconnect();
+  }, 60_000);
+});
+
+/** An order key the producer's partitioner puts on `partition` of a topic with `of` partitions. */
+function keyOn(partition: number, of: number): string {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: of }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  for (let n = 0; ; n += 1) {
+    const key = `order-${partition}-${n}`;
+    if (partitioner({ topic: 't', partitionMetadata, message: { key, value: null } }) === partition) return key;
+  }
+}

@@ -1,5 +1,7 @@
 import { deadLetterTopic } from '@orderflow/events';
+import { ErrorCode } from '@orderflow/kafka-broker';
 import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import {
   createBus,
@@ -122,6 +124,30 @@ describe('retries and dead letters', () => {
     expect(dlq.map((r) => r.headers[DeadLetterHeaders.reason]).sort()).toEqual(['non-retriable', 'undecodable']);
   });
 
+  it('starts the consumer again when the client gives up on it: a dead-letter copy the broker refused does not stop consuming for good', async () => {
+    const topic = uniqueName('refused-dlq');
+    const handled: number[] = [];
+    await produceRaw(broker, topic, 'order-1', 'not an event');
+    await sendEventTo(producer, topic, paymentEvent('order-1', 1));
+    // Refused with MESSAGE_TOO_LARGE, which kafkajs does not retry: it crashes the consumer and,
+    // on its own, never starts it again.
+    const accept = await refuseDeadLetters(topic);
+    let accepted = false;
+    try {
+      await run(topic, async (event) => void handled.push(nOf(event)));
+      await waitFor(async () => (await metricValue(registry, 'orderflow_consumer_crashes_total', {})) >= 1, { timeoutMs: 20_000, description: 'the consumer to crash on the refused copy' });
+      expect(handled).toEqual([]);
+      await accept();
+      accepted = true;
+    } finally {
+      if (!accepted) await accept();
+    }
+    const dlq = await deadLetters(topic);
+    await waitFor(() => dlq.length === 1 && handled.length === 1, { timeoutMs: 30_000, description: 'the poison dead-lettered and the next event handled' });
+    expect(dlq[0]?.value).toBe('not an event');
+    expect(handled).toEqual([1]);
+  }, 60_000);
+
   it('dead-letters a non-retriable failure at once, after one attempt', async () => {
     const topic = uniqueName('non-retriable');
     let calls = 0;
@@ -216,3 +242,24 @@ describe('retries and dead letters', () => {
     expect(dlq).toEqual([]);
   });
 });
+
+/**
+ * Until the returned function resolves, the broker refuses writes to `topic`'s dead-letter topic
+ * with MESSAGE_TOO_LARGE. Embedded: every produce is refused (the test's own are done by then).
+ * Apache Kafka: the dead-letter topic is created with a `max.message.bytes` below any batch.
+ */
+async function refuseDeadLetters(topic: string): Promise<() => Promise<void>> {
+  if (broker.embedded) {
+    const { faults } = broker.embedded;
+    faults.failNext('Produce', 1_000_000, ErrorCode.MESSAGE_TOO_LARGE);
+    return async () => faults.reset();
+  }
+  const admin = new Kafka({ clientId: 'refuse-dead-letters', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const dlq = deadLetterTopic(topic);
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dlq, configEntries: [{ name: 'max.message.bytes', value: '64' }] }] });
+  return async () => {
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: dlq, configEntries: [{ name: 'max.message.bytes', value: '1048588' }] }] });
+    await admin.disconnect();
+  };
+}

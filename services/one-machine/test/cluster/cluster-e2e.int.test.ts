@@ -180,7 +180,9 @@ describe('cluster end to end: separate service processes on a 3-broker Apache Ka
       },
       { timeoutMs: 60_000, intervalMs: 500, description: 'every consumer group to commit up to the end of its topics' },
     ).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify(await state.lag())}`);
+      const groups = await state.lagByPartition();
+      const members = await Promise.all(Object.keys(groups).map(async (group) => [group, await state.members(group)] as const));
+      throw new Error(`${err.message}: ${JSON.stringify(groups)}\nmembers: ${JSON.stringify(Object.fromEntries(members), null, 1)}\n${sys.diagnostics()}`);
     });
     expect(Object.keys(lag)).toEqual(expect.arrayContaining(['order-service', 'fulfillment-service', 'notification-service', 'outbound-dispatch']));
     expect(kills).toHaveLength(3);

@@ -1,5 +1,5 @@
 import { isDeadLetterTopic } from '@orderflow/events';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
 
 /** What a Kafka cluster holds, read through its admin API: replication, dead letters, consumer lag. */
 export class KafkaState {
@@ -47,16 +47,25 @@ export class KafkaState {
   /** Per consumer group, messages on its topics beyond its committed offsets (0 once it is caught up). */
   async lag(): Promise<Record<string, number>> {
     const lag: Record<string, number> = {};
+    for (const [groupId, partitions] of Object.entries(await this.lagByPartition())) {
+      lag[groupId] = Object.values(partitions).reduce((sum, behind) => sum + behind, 0);
+    }
+    return lag;
+  }
+
+  /** Per consumer group, the partitions it is behind on (`topic/partition` → messages). */
+  async lagByPartition(): Promise<Record<string, Record<string, number>>> {
+    const lag: Record<string, Record<string, number>> = {};
     const { groups } = await this.admin.listGroups();
     for (const { groupId } of groups) {
-      let behind = 0;
+      const behind: Record<string, number> = {};
       for (const { topic, partitions } of await this.admin.fetchOffsets({ groupId })) {
         const ends = new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p]));
         for (const { partition, offset } of partitions) {
           const end = ends.get(partition);
           if (!end) continue;
           const committed = Number(offset) < 0 ? Number(end.low) : Number(offset);
-          behind += Number(end.high) - committed;
+          if (Number(end.high) > committed) behind[`${topic}/${partition}`] = Number(end.high) - committed;
         }
       }
       lag[groupId] = behind;
@@ -64,7 +73,18 @@ export class KafkaState {
     return lag;
   }
 
+  /** Each member of `groupId`: its client and host, and the partitions assigned to it. */
+  async members(groupId: string): Promise<Array<{ clientId: string; host: string; assigned: string[] }>> {
+    const { groups } = await this.admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((m) => ({
+      clientId: m.clientId,
+      host: m.clientHost,
+      assigned: Object.entries(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)),
+    }));
+  }
+
   close(): Promise<void> {
     return this.admin.disconnect();
   }
 }
+
