@@ -53,8 +53,6 @@ async function startIngress(brokers, port) {
       ADMIN_TOKEN: randomUUID(),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      // The load comes from one address; the limiter would measure itself.
-      RATE_LIMIT_ENABLED: 'false',
     },
   });
   const base = `http://127.0.0.1:${port}`;

@@ -14,7 +14,7 @@ import type { IngressConfig } from './config';
 import { EventLogRepository } from './event-log.repository';
 import { PrismaClient } from './generated/prisma/client';
 import { IngressMetrics } from './ingress.metrics';
-import { createRateLimiter, rateLimit } from './rate-limit';
+import { createRateLimiter, refusalLimiter } from './rate-limit';
 import { SignatureFailureReporter } from './signature-failure-reporter';
 import { webhookRoutes } from './webhook.routes';
 import { WebhookIntake } from './webhook-intake';
@@ -62,11 +62,8 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
   let wix: WixVerifier | undefined;
   let stopping: Promise<void> | undefined;
 
-  const limiter = config.RATE_LIMIT_ENABLED
-    ? rateLimit(
-        createRateLimiter({ points: config.RATE_LIMIT_POINTS, windowMs: config.RATE_LIMIT_WINDOW, keyPrefix: `${config.REDIS_KEY_PREFIX}rate`, redis: limiterRedis }),
-        () => undefined,
-      )
+  const refusals = config.RATE_LIMIT_ENABLED
+    ? refusalLimiter(createRateLimiter({ points: config.RATE_LIMIT_POINTS, windowMs: config.RATE_LIMIT_WINDOW, keyPrefix: `${config.REDIS_KEY_PREFIX}rate`, redis: limiterRedis }))
     : undefined;
 
   const app = createHttpApp({
@@ -85,7 +82,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
         stripeSecrets: config.STRIPE_WEBHOOK_SECRET,
         stripeDeadlineMs: config.PUBLISH_DEADLINE,
         wixDeadlineMs: Math.min(config.WIX_PUBLISH_DEADLINE, config.PUBLISH_DEADLINE),
-        rateLimit: limiter,
+        refusals,
         onSignatureFailure: (source, reason) => signatureFailures.record(source, reason),
       })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, log: () => log, producer, publishDeadlineMs: config.PUBLISH_DEADLINE })(express);

@@ -1,5 +1,4 @@
-import { HttpProblem } from '@orderflow/http';
-import type { RequestHandler } from 'express';
+import type { Request } from 'express';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -28,21 +27,30 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiterAbstrac
   });
 }
 
-export function rateLimit(limiter: RateLimiterAbstract, onLimited: (req: Parameters<RequestHandler>[0]) => void): RequestHandler {
-  return async (req, _res, next) => {
-    try {
-      await limiter.consume(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-      next();
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        onLimited(req);
-        const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        next(new HttpProblem(429, { detail: 'Too many requests from this client', headers: { 'retry-after': String(seconds) } }));
-        return;
+/**
+ * Counts refused webhooks (signature or payload that fails verification) per client: a correctly
+ * signed webhook never spends a point and is never refused, so a provider's burst from one
+ * address (Stripe retrying a backlog) is never answered 429. Once a client has spent its points,
+ * what it sends that fails verification is answered 429 with Retry-After instead of 401, and not
+ * logged one by one: the limit sheds forgeries and misconfigured senders, not traffic.
+ */
+export interface RefusalLimiter {
+  /** Counts one refused request; `retryAfterS` once its client is over the limit, else null. */
+  refused(req: Request): Promise<{ retryAfterS: number } | null>;
+}
+
+export function refusalLimiter(limiter: RateLimiterAbstract): RefusalLimiter {
+  return {
+    async refused(req) {
+      try {
+        await limiter.consume(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+        return null;
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return { retryAfterS: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+        // Neither store could answer: the refusal stands as it is (401), unlimited.
+        req.log.warn({ err: rejection }, 'rate limiter unavailable; refusal not counted');
+        return null;
       }
-      // Neither store could answer: let the webhook through rather than refuse a provider.
-      req.log.warn({ err: rejection }, 'rate limiter unavailable; request let through');
-      next();
-    }
+    },
   };
 }

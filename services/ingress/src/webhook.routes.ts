@@ -1,6 +1,7 @@
 import { HttpProblem, rawBody } from '@orderflow/http';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { IngressMetrics, Outcome } from './ingress.metrics';
+import type { RefusalLimiter } from './rate-limit';
 import { verifyStripe } from './stripe.verifier';
 import { assertStorable, PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
 import type { IntakeResult, WebhookIntake } from './webhook-intake';
@@ -16,7 +17,8 @@ export interface WebhookRouteDeps {
   wixEnabled: boolean;
   stripeDeadlineMs: number;
   wixDeadlineMs: number;
-  rateLimit?: RequestHandler;
+  /** Counts refused webhooks per client; over its limit a client's refusals are answered 429. */
+  refusals?: RefusalLimiter;
   /** Told of every signature failure (for the on-call alert). */
   onSignatureFailure?: (source: Source, reason: string) => void;
 }
@@ -57,18 +59,22 @@ function answer(res: Response, event: VerifiedEvent, result: IntakeResult): void
 }
 
 export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
-  const refuse = (source: Source, req: Request, err: unknown): never => {
+  const refuse = async (source: Source, req: Request, err: unknown): Promise<never> => {
+    if (!(err instanceof SignatureError || err instanceof PayloadError)) throw err;
     if (err instanceof SignatureError) {
       deps.metrics.signatureFailures.inc({ source });
       deps.onSignatureFailure?.(source, err.reason);
+    }
+    const limited = await deps.refusals?.refused(req);
+    if (limited) {
+      throw new HttpProblem(429, { detail: 'Too many refused requests from this client', headers: { 'retry-after': String(limited.retryAfterS) } });
+    }
+    if (err instanceof SignatureError) {
       req.log.warn({ source, reason: err.reason }, 'webhook signature rejected');
       throw new HttpProblem(401, { detail: 'Invalid or missing signature' });
     }
-    if (err instanceof PayloadError) {
-      req.log.warn({ source, reason: err.message }, 'verified webhook with an unexpected body');
-      throw new HttpProblem(400, { detail: err.message });
-    }
-    throw err;
+    req.log.warn({ source, reason: err.message }, 'verified webhook with an unexpected body');
+    throw new HttpProblem(400, { detail: err.message });
   };
 
   const intake = async (req: Request, res: Response, event: VerifiedEvent, deadlineMs: number): Promise<void> => {
@@ -87,22 +93,21 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
   };
 
   return (app) => {
-    const limit: RequestHandler[] = deps.rateLimit ? [deps.rateLimit] : [];
-    app.post('/api/webhooks/stripe', observe('stripe', deps.metrics), ...limit, rawBody({ types: ['application/json'] }), async (req, res) => {
+    app.post('/api/webhooks/stripe', observe('stripe', deps.metrics), rawBody({ types: ['application/json'] }), async (req, res) => {
       let event: VerifiedEvent;
       try {
         event = verifyStripe(req.rawBody ?? Buffer.alloc(0), req.get('stripe-signature'), deps.stripeSecrets);
         assertStorable(event);
       } catch (err) {
-        refuse('stripe', req, err);
+        return refuse('stripe', req, err);
       }
-      await intake(req, res, event!, deps.stripeDeadlineMs);
+      await intake(req, res, event, deps.stripeDeadlineMs);
     });
 
     if (!deps.wixEnabled) return;
     // Wix posts the JWT as text/plain; the other types are accepted for tools that label it.
     const wixTypes = ['text/plain', 'application/jwt', 'application/json', 'application/octet-stream'];
-    app.post('/api/webhooks/wix', observe('wix', deps.metrics), ...limit, rawBody({ types: wixTypes }), async (req, res) => {
+    app.post('/api/webhooks/wix', observe('wix', deps.metrics), rawBody({ types: wixTypes }), async (req, res) => {
       const verifier = deps.wix();
       if (!verifier) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
       let event: VerifiedEvent;
@@ -110,9 +115,9 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
         event = await verifier.verify((req.rawBody ?? Buffer.alloc(0)).toString('utf8'));
         assertStorable(event);
       } catch (err) {
-        refuse('wix', req, err);
+        return refuse('wix', req, err);
       }
-      await intake(req, res, event!, deps.wixDeadlineMs);
+      await intake(req, res, event, deps.wixDeadlineMs);
     });
   };
 }

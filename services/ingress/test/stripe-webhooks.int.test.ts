@@ -155,24 +155,40 @@ describe('rate limiting of webhooks', () => {
     return startIngress({ KAFKA_BROKERS: broker.brokers.join(','), DATA_DIR: dir.path, RATE_LIMIT_POINTS: '3', RATE_LIMIT_WINDOW: '60s', ...env });
   }
 
-  /** Statuses of `count` unpublished (ignored) events, sent one after another with `headers`. */
-  async function statusesOf(url: string, count: number, headers: Record<string, string> = {}): Promise<number[]> {
+  /** Statuses of `count` forged events (a wrong signature), sent one after another with `headers`. */
+  async function forgedStatusesOf(url: string, count: number, headers: Record<string, string> = {}): Promise<number[]> {
     const statuses: number[] = [];
     for (let i = 0; i < count; i += 1) {
-      const res = await postStripe(url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }), { headers });
+      const res = await postStripe(url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }), { headers, signature: 't=1,v1=deadbeef' });
       statuses.push(res.status);
     }
     return statuses;
   }
 
-  it('answers 429 with Retry-After once a client IP used its points', async () => {
+  it('never refuses a correctly signed webhook: a burst past the limit from one address is accepted', async () => {
     const running = await limitedIngress({ REDIS_URL: 'redis://127.0.0.1:6379' });
     try {
-      expect(await statusesOf(running.url, 3)).toEqual([200, 200, 200]);
-      const limited = await postStripe(running.url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }));
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => postStripe(running.url, stripeEvent('customer.updated', { id: `cus_${i}`, object: 'customer', metadata: {} })).then((r) => r.status)),
+      );
+      expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('answers 429 with Retry-After to what fails verification once a client IP used its points, and still accepts its signed webhooks', async () => {
+    const running = await limitedIngress({ REDIS_URL: 'redis://127.0.0.1:6379' });
+    try {
+      expect(await forgedStatusesOf(running.url, 3)).toEqual([401, 401, 401]);
+      const limited = await postStripe(running.url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }), { signature: 't=1,v1=deadbeef' });
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(limited.headers.get('content-type')).toContain('application/problem+json');
+      // The same address, correctly signed: accepted.
+      expect((await postStripe(running.url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }))).status).toBe(200);
+      const metrics = await (await fetch(`${running.url}/metrics`)).text();
+      expect(metrics).toMatch(/ingress_webhook_requests_total\{[^}]*outcome="rate_limited"[^}]*\} 1\b/);
     } finally {
       await running.close();
     }
@@ -184,17 +200,17 @@ describe('rate limiting of webhooks', () => {
       // A client cannot escape its limit by naming another address.
       const forged = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4'];
       const statuses = [];
-      for (const address of forged) statuses.push(...(await statusesOf(direct.url, 1, { 'x-forwarded-for': address })));
-      expect(statuses).toEqual([200, 200, 200, 429]);
+      for (const address of forged) statuses.push(...(await forgedStatusesOf(direct.url, 1, { 'x-forwarded-for': address })));
+      expect(statuses).toEqual([401, 401, 401, 429]);
     } finally {
       await direct.close();
     }
 
     const proxied = await limitedIngress({ TRUST_PROXY: 'loopback' });
     try {
-      expect(await statusesOf(proxied.url, 4, { 'x-forwarded-for': '203.0.113.1' })).toEqual([200, 200, 200, 429]);
+      expect(await forgedStatusesOf(proxied.url, 4, { 'x-forwarded-for': '203.0.113.1' })).toEqual([401, 401, 401, 429]);
       // Another client behind the same proxy has its own points.
-      expect(await statusesOf(proxied.url, 1, { 'x-forwarded-for': '203.0.113.2' })).toEqual([200]);
+      expect(await forgedStatusesOf(proxied.url, 1, { 'x-forwarded-for': '203.0.113.2' })).toEqual([401]);
     } finally {
       await proxied.close();
     }
