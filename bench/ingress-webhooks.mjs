@@ -6,19 +6,26 @@
 // with acks=all and answer only once the event is durable.
 //
 //   npm run build && node bench/ingress-webhooks.mjs [--rates 250,500,1000,2000] [--seconds 10]
+//     [--system ingress|one-machine] [--loads steady,burst] [--connections 50]
+//   node bench/ingress-webhooks.mjs --system one-machine --rates 200 --loads steady,burst   # issue 20
 //
-// Processes: the embedded broker (its CLI), the ingress (its dist/main.js, PGlite
-// under a temp dir unless INGRESS_DATABASE_URL is set, in-memory dedupe) and the
-// ceiling server each run alone; autocannon runs here. Requests are signed before
+// Processes: `--system ingress` (default): the embedded broker (its CLI) and the ingress (its
+// dist/main.js, PGlite under a temp dir unless INGRESS_DATABASE_URL is set, in-memory dedupe).
+// `--system one-machine`: `npm start`'s process (services/one-machine/dist/main.js: every
+// service, the embedded broker, a PGlite database each), so the whole pipeline works behind the
+// ingress: every webhook is a payment for a new order, which is created, paid, fulfilled and
+// announced while the load goes on. The pipeline may fall behind; the ingress must not. The
+// ceiling server runs alone; autocannon runs here. Requests are signed before
 // each run starts (signing is the load generator's cost, not the server's), so
 // the generator does not starve the servers it measures.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import { startOneMachineProcess } from './support/one-machine-process.mjs';
 import { pacedRun } from './support/paced-load.mjs';
 import { root, startBrokerProcess, stopProcesses, waitForLine } from './support/processes.mjs';
 import { signedStripeWebhook } from './support/stripe-webhook.mjs';
@@ -30,13 +37,15 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '5' },
     loads: { type: 'string', default: 'steady,burst' },
+    system: { type: 'string', default: 'ingress' },
     json: { type: 'boolean', default: false },
   },
 });
+if (!['ingress', 'one-machine'].includes(args.system)) throw new Error(`--system: ingress or one-machine, not "${args.system}"`);
 const RATES = args.rates.split(',').map(Number);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
-const SECRET = `whsec_${randomUUID().replaceAll('-', '')}`;
+let SECRET = `whsec_${randomUUID().replaceAll('-', '')}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-ingress-bench-'));
 
 async function startIngress(brokers, port) {
@@ -74,9 +83,9 @@ async function startCeiling() {
   return { child, base: `http://${m[1]}:${m[2]}` };
 }
 
-/** A payment_intent.succeeded event with a new ID, signed as Stripe signs it. */
+/** A payment_intent.succeeded event with a new ID, signed as Stripe signs it: a new order when the pipeline runs. */
 function signedRequest() {
-  const orderId = `order_${Math.floor(Math.random() * 10_000)}`;
+  const orderId = `order_${randomUUID()}`;
   const pi = { id: `pi_${randomUUID().replaceAll('-', '')}`, object: 'payment_intent', amount: 4200, currency: 'eur', status: 'succeeded', metadata: { orderId } };
   return signedStripeWebhook(pi, SECRET, { idPrefix: 'evt_bench_' });
 }
@@ -124,9 +133,20 @@ const LOADS = Object.fromEntries(
   }),
 );
 
-async function main() {
+/** The system under test: the ingress alone on the embedded broker, or `npm start`'s whole process. */
+async function startSystem() {
+  if (args.system === 'one-machine') {
+    const system = await startOneMachineProcess({ dataDir: join(dataDir, 'one-machine'), env: {} });
+    SECRET = system.stripeWebhookSecret;
+    return { base: system.urls.ingress, children: [system.child] };
+  }
   const broker = await startBrokerProcess(join(dataDir, 'kafka'));
   const ingress = await startIngress(broker.address, 18080 + Math.floor(Math.random() * 1000));
+  return { base: ingress.base, children: [ingress.child, broker.child] };
+}
+
+async function main() {
+  const ingress = await startSystem();
   const ceiling = await startCeiling();
   const rows = [];
   try {
@@ -143,7 +163,7 @@ async function main() {
       }
     }
   } finally {
-    await stopProcesses([ceiling.child, ingress.child, broker.child]);
+    await stopProcesses([ceiling.child, ...ingress.children]);
     rmSync(dataDir, { recursive: true, force: true });
   }
   if (args.json) {
@@ -151,7 +171,8 @@ async function main() {
     return;
   }
   const database = process.env.INGRESS_DATABASE_URL ? 'Postgres' : 'PGlite';
-  console.log(`ingress (${database}) vs signature-only ceiling (${process.version}, ${SECONDS} s per rate)`);
+  const system = args.system === 'one-machine' ? 'npm start: every service and the broker in one process, PGlite' : `ingress alone, ${database}`;
+  console.log(`ingress (${system}) vs signature-only ceiling (${process.version}, ${SECONDS} s per rate, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   for (const load of Object.keys(LOADS)) {
     console.log(
       load === 'steady'

@@ -1,6 +1,6 @@
 import { startOneMachine } from './one-machine';
 
-/** `npm start`: every service in this process; Ctrl-C stops gracefully and keeps all data. */
+/** `npm start`: every service in this process, a thread each; Ctrl-C stops gracefully and keeps all data. */
 async function main(): Promise<void> {
   let machine;
   try {

@@ -1,15 +1,11 @@
 import * as path from 'node:path';
 import type { Env } from '@orderflow/config';
-import { buildFulfillmentService, loadFulfillmentConfig } from '@orderflow/fulfillment';
-import { startHttpServer, type HttpServer, type RunnableService } from '@orderflow/http';
-import { buildIngress, loadIngressConfig } from '@orderflow/ingress';
 import { startBroker, type RunningBroker } from '@orderflow/kafka-broker';
 import { createLogger, type Logger } from '@orderflow/logging';
-import { buildNotificationService, loadNotificationConfig } from '@orderflow/notification';
-import { buildOrderService, loadOrderConfig } from '@orderflow/order';
-import { buildDispatchService, loadDispatchConfig } from '@orderflow/outbound-dispatch';
 import { reserveConsole } from './console';
 import { localSecrets, serviceSecrets } from './secrets';
+import { BACKENDS, configOf, type BackendName } from './services';
+import { ServiceThread } from './thread';
 
 export interface OneMachine {
   /** Where each service answers, by name. */
@@ -33,14 +29,24 @@ const LOOPBACK_HOSTS = 'localhost,127.0.0.1,::1';
 /** Default ports: PORT (3000) for the ingress, the next five for the others (the console last). */
 const OFFSETS: Record<ServiceName, number> = { ingress: 0, order: 1, fulfillment: 2, notification: 3, dispatch: 4, console: 5 };
 
+/** The default end of a mode whose service stopped unexpectedly: the process exits, as it would have. */
+const exitProcess = (): void => process.exit(1);
+
 /**
- * Every service in this process, on embedded defaults that configuration replaces one at a
- * time: the Kafka-protocol broker unless `KAFKA_BROKERS`, a PGlite database per service under
- * `DATA_DIR` unless `<SERVICE>_DATABASE_URL`, in-memory dedupe unless `REDIS_URL`, and secrets
- * generated into `<DATA_DIR>/secrets.json` unless set. Each service keeps its own HTTP port
- * (its routes, `/healthz`, `/readyz` and `/metrics`); `PORT=0` gives every one a free port.
+ * Every service in this process, each on its own thread (the broker and the console on the main
+ * one), on embedded defaults that configuration replaces one at a time: the Kafka-protocol broker
+ * unless `KAFKA_BROKERS`, a PGlite database per service under `DATA_DIR` unless
+ * `<SERVICE>_DATABASE_URL`, in-memory dedupe unless `REDIS_URL`, and secrets generated into
+ * `<DATA_DIR>/secrets.json` unless set. Each service keeps its own HTTP port (its routes,
+ * `/healthz`, `/readyz` and `/metrics`); `PORT=0` gives every one a free port. Threads, not one
+ * event loop: a service's synchronous work (PGlite runs on the thread that queries it) never
+ * holds up the ingress's answers, and both cores of a small machine are used.
  */
-export async function startOneMachine(env: Env = process.env, logger: Logger = createLogger({ name: 'orderflow', level: (env.LOG_LEVEL as 'info') ?? 'info' })): Promise<OneMachine> {
+export async function startOneMachine(
+  env: Env = process.env,
+  logger: Logger = createLogger({ name: 'orderflow', level: (env.LOG_LEVEL as 'info') ?? 'info' }),
+  onFailure: (err: Error) => void = exitProcess,
+): Promise<OneMachine> {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const { secrets, file: secretsFile, created } = localSecrets(dataDir);
   if (created) logger.info({ file: secretsFile }, 'generated local secrets (admin token, webhook secret, signing and encryption keys)');
@@ -61,34 +67,43 @@ export async function startOneMachine(env: Env = process.env, logger: Logger = c
   });
   const shared: Env = { ...serviceSecrets(secrets), ACCOUNT_URL: consoleSlot.accountUrl, ...env, DATA_DIR: dataDir, KAFKA_BROKERS: brokers.join(','), HOST: env.HOST ?? '127.0.0.1' };
   const envFor = (name: ServiceName, extra: Env = {}): Env => ({ ...shared, PORT: env[`${name.toUpperCase()}_PORT`] ?? portOf(name), ...extra });
-  const child = (name: string) => logger.child({ service: name });
+  const envOf = (name: BackendName): Env =>
+    envFor(name, {
+      ...(name === 'order' ? { STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY } : {}),
+      ...(name === 'dispatch' ? { OUTBOUND_ALLOWED_HOSTS: env.OUTBOUND_ALLOWED_HOSTS ?? LOOPBACK_HOSTS } : {}),
+    });
 
-  const builds: Array<[Exclude<ServiceName, 'console'>, () => RunnableService]> = [
-    ['ingress', () => buildIngress(loadIngressConfig(envFor('ingress')), { logger: child('ingress') })],
-    ['order', () => buildOrderService(loadOrderConfig(envFor('order', { STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY })), { logger: child('order') })],
-    ['fulfillment', () => buildFulfillmentService(loadFulfillmentConfig(envFor('fulfillment')), { logger: child('fulfillment') })],
-    ['notification', () => buildNotificationService(loadNotificationConfig(envFor('notification')), { logger: child('notification') })],
-    ['dispatch', () => buildDispatchService(loadDispatchConfig(envFor('dispatch', { OUTBOUND_ALLOWED_HOSTS: env.OUTBOUND_ALLOWED_HOSTS ?? LOOPBACK_HOSTS })), { logger: child('outbound-dispatch') })],
-  ];
-
-  const running: Array<{ service: RunnableService; http: HttpServer }> = [];
+  const threads: ServiceThread[] = [];
   const urls = {} as Record<ServiceName, string>;
-  const stop = async () => {
-    await consoleSlot.close();
-    for (const { http } of running) await http.close();
-    for (const { service } of [...running].reverse()) await service.stop();
-    await broker?.stop();
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await consoleSlot.close();
+      // The ingress first: no webhook is accepted that the others would not see.
+      const ingress = threads.find((t) => t.name === 'ingress');
+      await ingress?.stop();
+      await Promise.all(threads.filter((t) => t !== ingress).map((t) => t.stop()));
+      await broker?.stop();
+    })());
+  // A service's thread that ends on its own would leave the rest running without it: as one
+  // process would have died, everything stops and `onFailure` decides (by default, exit 1).
+  const failed = (name: string, err: Error) => {
+    logger.fatal({ service: name, err }, 'a service stopped unexpectedly; stopping Orderflow');
+    void stop().finally(() => onFailure(err));
   };
   try {
-    // Built first, all of them: a wrong variable stops start-up before any service listens.
-    const services = builds.map(([name, build]) => [name, build()] as const);
-    for (const [name, service] of services) {
-      await service.start();
-      const http = await startHttpServer(service.app, { port: Number(envFor(name).PORT), host: shared.HOST! });
-      running.push({ service, http });
-      urls[name] = http.url;
-    }
-    await consoleSlot.serve(shared, urls, child('console'));
+    // Every configuration read first: a wrong variable stops start-up before any service starts.
+    for (const name of BACKENDS) await configOf(name, envOf(name));
+    // Then each service on its own thread, all starting at once (their databases open in parallel).
+    const level = env.LOG_LEVEL ?? 'info';
+    const started = await Promise.allSettled(
+      BACKENDS.map((name) => ServiceThread.start({ name, env: envOf(name), port: Number(envOf(name).PORT), host: shared.HOST!, logLevel: level }, failed)),
+    );
+    for (const outcome of started) if (outcome.status === 'fulfilled') threads.push(outcome.value);
+    const refused = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (refused) throw refused.reason;
+    for (const thread of threads) urls[thread.name as BackendName] = thread.url;
+    await consoleSlot.serve(shared, urls, logger.child({ service: 'console' }));
     urls.console = consoleSlot.url;
   } catch (err) {
     await stop().catch(() => undefined);

@@ -1,0 +1,59 @@
+import { writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Env } from '@orderflow/config';
+import { startHttpServer, type HttpServer, type RunnableService } from '@orderflow/http';
+import { createLogger } from '@orderflow/logging';
+import { configOf, LOG_NAME, type BackendName } from './services';
+
+/** What the one-machine mode hands a service's thread. */
+export interface ServiceThreadInput {
+  name: BackendName;
+  env: Env;
+  port: number;
+  host: string;
+  logLevel: string;
+}
+
+/** What a service's thread tells the one-machine mode. */
+export type ServiceThreadMessage = { kind: 'listening'; url: string } | { kind: 'failed'; name: string; message: string; stack?: string } | { kind: 'stopped' };
+
+/**
+ * One service on its own thread: its own event loop, so a service's synchronous work (PGlite
+ * queries, JSON of a large batch) never delays another's, and the machine's cores are all used.
+ * Started by `startOneMachine`; answers `stop` with a graceful stop (HTTP first, then the service).
+ */
+async function run(input: ServiceThreadInput): Promise<void> {
+  const port = parentPort!;
+  // Written straight to the process's stdout: a thread's own stdout reaches it through the main
+  // thread, asynchronously, and the last lines of a stop were lost when the thread ended.
+  const destination = { write: (line: string) => void writeSync(1, line) };
+  const logger = createLogger({ name: 'orderflow', level: input.logLevel as 'info', destination }).child({ service: LOG_NAME[input.name] });
+  let service: RunnableService | undefined;
+  let http: HttpServer | undefined;
+  const stop = async () => {
+    await http?.close();
+    await service?.stop();
+  };
+  port.on('message', (message: { kind: 'stop' }) => {
+    if (message.kind !== 'stop') return;
+    stop().then(
+      () => port.postMessage({ kind: 'stopped' } satisfies ServiceThreadMessage),
+      (err: unknown) => port.postMessage(failure(err)),
+    );
+  });
+  try {
+    service = (await configOf(input.name, input.env)).build(logger);
+    await service.start();
+    http = await startHttpServer(service.app, { port: input.port, host: input.host });
+    port.postMessage({ kind: 'listening', url: http.url } satisfies ServiceThreadMessage);
+  } catch (err) {
+    await stop().catch(() => undefined);
+    port.postMessage(failure(err));
+  }
+}
+
+function failure(err: unknown): ServiceThreadMessage {
+  return err instanceof Error ? { kind: 'failed', name: err.name, message: err.message, stack: err.stack } : { kind: 'failed', name: 'Error', message: String(err) };
+}
+
+if (parentPort) void run(workerData as ServiceThreadInput);
