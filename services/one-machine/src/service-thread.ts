@@ -1,9 +1,13 @@
-import { writeSync } from 'node:fs';
+import { readlinkSync, writeSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Env } from '@orderflow/config';
 import { startHttpServer, type HttpServer, type RunnableService } from '@orderflow/http';
-import { createLogger } from '@orderflow/logging';
+import { createLogger, type Logger } from '@orderflow/logging';
 import { configOf, LOG_NAME, type BackendName } from './services';
+
+/** The consumers' threads' nice value: CFS then gives the ingress's thread about 9 times their share. */
+const CONSUMER_NICENESS = 10;
 
 /** What the one-machine mode hands a service's thread. */
 export interface ServiceThreadInput {
@@ -41,6 +45,7 @@ async function run(input: ServiceThreadInput): Promise<void> {
       (err: unknown) => port.postMessage(failure(err)),
     );
   });
+  if (input.name !== 'ingress') yieldToTheIngress(logger);
   try {
     service = (await configOf(input.name, input.env)).build(logger);
     await service.start();
@@ -49,6 +54,22 @@ async function run(input: ServiceThreadInput): Promise<void> {
   } catch (err) {
     await stop().catch(() => undefined);
     port.postMessage(failure(err));
+  }
+}
+
+/**
+ * Lowers this thread's scheduling priority (nice 10) so that when the cores are short, the
+ * ingress's thread runs first: webhooks are answered on time while the consumers fall behind and
+ * drain afterwards. Linux schedules threads alone (a thread's ID is a `setpriority` target);
+ * elsewhere the threads keep equal priority.
+ */
+function yieldToTheIngress(logger: Logger): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(threadId, CONSUMER_NICENESS);
+  } catch (err) {
+    logger.debug({ err }, 'thread priority unchanged');
   }
 }
 
