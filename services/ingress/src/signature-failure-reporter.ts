@@ -33,23 +33,29 @@ export class SignatureFailureReporter {
     if (this.reasons.size < MAX_REASONS) this.reasons.add(reason.slice(0, 200));
   }
 
-  /** Publishes the window's count, if any; a failed publish keeps the counts for the next window. */
+  /**
+   * Publishes the window's count, if any, and starts the next window at once: failures recorded
+   * while the publish is in flight belong to the next one (reset after the publish, they were
+   * lost). A failed publish folds its counts back into the window under way.
+   */
   async flush(): Promise<void> {
-    if (this.total === 0) {
-      this.windowStart = new Date();
-      return;
-    }
     const windowEnd = new Date();
-    const payload = { replica: this.replica, windowStart: this.windowStart.toISOString(), windowEnd: windowEnd.toISOString(), total: this.total, bySource: this.bySource, reasons: [...this.reasons] };
+    const window = { start: this.windowStart, total: this.total, bySource: this.bySource, reasons: this.reasons };
+    this.windowStart = windowEnd;
+    this.total = 0;
+    this.bySource = {};
+    this.reasons = new Set();
+    if (window.total === 0) return;
+    const payload = { replica: this.replica, windowStart: window.start.toISOString(), windowEnd: windowEnd.toISOString(), total: window.total, bySource: window.bySource, reasons: [...window.reasons] };
     const event = newEvent({ type: 'ingress.signature_failures', eventId: `ingress.signature_failures:${this.replica}:${payload.windowStart}`, orderKey: this.replica, instanceId: null, traceId: randomUUID(), payload });
     try {
       await this.producer.sendEvent(event as AnyEvent);
-      this.windowStart = windowEnd;
-      this.bySource = {};
-      this.reasons = new Set();
-      this.total = 0;
     } catch (err) {
-      this.logger.warn({ err, total: this.total }, 'could not publish the signature-failure count; keeping it for the next window');
+      this.logger.warn({ err, total: window.total }, 'could not publish the signature-failure count; keeping it for the next window');
+      this.windowStart = window.start;
+      this.total += window.total;
+      for (const [source, n] of Object.entries(window.bySource)) this.bySource[source] = (this.bySource[source] ?? 0) + n;
+      for (const reason of window.reasons) if (this.reasons.size < MAX_REASONS) this.reasons.add(reason);
     }
   }
 
