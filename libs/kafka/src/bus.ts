@@ -6,6 +6,8 @@ import { ClientMetrics } from './client-metrics';
 import { ConsumerMetrics } from './consumer-metrics';
 import { KafkaConsumerRunner, type ConsumerOptions, type ConsumerRunner } from './consumer-runner';
 import { kafkaLogLevel, kafkajsLogCreator, type BusLogLevel } from './kafkajs-logger';
+import { backoffDelay } from './backoff';
+import { RetriableError } from './errors';
 import { mapKafkaError } from './kafkajs-errors';
 import { silentLogger, type Logger } from './logger';
 import { noDelaySocketFactory } from './no-delay-socket.factory';
@@ -123,29 +125,19 @@ export function createBus(options: BusOptions): Bus {
     },
 
     async ensureTopics(topics, ensureOptions) {
-      const admin = kafka.admin();
-      clientMetrics.observe(admin);
-      try {
-        await admin.connect();
-        const existing = new Set(await admin.listTopics());
-        const wanted = topics.flatMap((t) => (ensureOptions?.withDeadLetters ? [t, { ...t, topic: deadLetterTopic(t.topic) }] : [t]));
-        const missing = wanted.filter((t) => !existing.has(t.topic));
-        if (missing.length > 0) {
-          const { partitions = 3, replicationFactor, minInsyncReplicas } = options.topics ?? {};
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: missing.map((t) => ({
-              topic: t.topic,
-              numPartitions: t.partitions ?? partitions,
-              replicationFactor: replicationFactor ?? -1,
-              configEntries: minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
-            })),
-          });
+      // Instances starting together (the one-machine mode's threads, a deployment's replicas)
+      // create the same topics at once: Apache Kafka then answers the loser's wait for leaders
+      // with UNKNOWN_TOPIC_OR_PARTITION for a moment (measured: start-up failed on it). Retriable
+      // answers are tried again, a fresh look at what exists each time, for up to 30 s.
+      const deadline = Date.now() + 30_000;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await ensureOnce(topics, ensureOptions);
+        } catch (err) {
+          if (!(err instanceof RetriableError) || Date.now() > deadline) throw err;
+          logger.warn({ err, attempt }, 'creating topics failed; trying again');
+          await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { initialMs: 100, maxMs: 2_000 })));
         }
-      } catch (err) {
-        throw mapKafkaError(err, 'ensuring topics');
-      } finally {
-        await admin.disconnect();
       }
     },
 
@@ -156,4 +148,32 @@ export function createBus(options: BusOptions): Bus {
       producers.clear();
     },
   };
+
+  /** Creates what is missing of `topics`, once. */
+  async function ensureOnce(topics: TopicSpec[], ensureOptions?: { withDeadLetters?: boolean }): Promise<void> {
+    const admin = kafka.admin();
+    clientMetrics.observe(admin);
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const wanted = topics.flatMap((t) => (ensureOptions?.withDeadLetters ? [t, { ...t, topic: deadLetterTopic(t.topic) }] : [t]));
+      const missing = wanted.filter((t) => !existing.has(t.topic));
+      if (missing.length > 0) {
+        const { partitions = 3, replicationFactor, minInsyncReplicas } = options.topics ?? {};
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({
+            topic: t.topic,
+            numPartitions: t.partitions ?? partitions,
+            replicationFactor: replicationFactor ?? -1,
+            configEntries: minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
+          })),
+        });
+      }
+    } catch (err) {
+      throw mapKafkaError(err, 'ensuring topics');
+    } finally {
+      await admin.disconnect();
+    }
+  }
 }

@@ -245,6 +245,23 @@ describe('consumer runner', () => {
   });
 });
 
+describe('topics', () => {
+  it('creates the same new topics from several clients at once, as instances starting together do', async () => {
+    const topics = [uniqueName('together-a'), uniqueName('together-b')].map((topic) => ({ topic }));
+    const buses = Array.from({ length: 4 }, (_, i) => createBus({ brokers: broker.brokers, clientId: `starting-${i}` }));
+    try {
+      await Promise.all(buses.map((b) => b.ensureTopics(topics, { withDeadLetters: true })));
+    } finally {
+      await Promise.all(buses.map((b) => b.close()));
+    }
+    const admin = new Kafka({ clientId: 'topics-reader', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const { topics: described } = await admin.fetchTopicMetadata({ topics: topics.flatMap(({ topic }) => [topic, `${topic}.dlq`]) });
+    await admin.disconnect();
+    expect(described.map((t) => t.partitions.length)).toEqual([3, 3, 3, 3]);
+  });
+});
+
 describeOnEmbeddedBroker('needs a coordinator that fails offset commits with a retriable error for as long as the test says', 'consumer runner across a rebalance', () => {
   it('never commits, in a new generation, a partition the member lost: its failing commit is not retried past the rebalance', async () => {
     const { faults } = broker.embedded!;
