@@ -110,10 +110,18 @@ describe('a 3-broker cluster', () => {
     await victim.kill();
     expect(victim.running).toBe(false);
 
-    const producer = new Kafka({ ...quiet, brokers: survivors, retry: { retries: 20, maxRetryTime: 2_000 } }).producer({ idempotent: true });
-    await producer.connect();
-    const written = await producer.send({ topic, acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
-    await producer.disconnect();
+    // Until the controller notices (broker.session.timeout.ms), metadata still names the victim:
+    // kafkajs's idempotent producer may fail to connect to it while it starts, as a client
+    // would; a client that tries again is served by the survivors.
+    const written = await until(async () => {
+      const producer = new Kafka({ ...quiet, brokers: survivors, retry: { retries: 20, maxRetryTime: 2_000 } }).producer({ idempotent: true });
+      try {
+        await producer.connect();
+        return await producer.send({ topic, acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+      } finally {
+        await producer.disconnect();
+      }
+    }, 'an acks=all write taken by the survivors');
     expect(written.every((r) => r.errorCode === 0)).toBe(true);
     const moved = await withAdmin(survivors, async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.find((p) => p.partitionId === 0)!.leader);
     expect(moved).not.toBe(leaderOf0);
