@@ -11,6 +11,9 @@ import { RetriableError } from './errors';
 import { mapKafkaError } from './kafkajs-errors';
 import { silentLogger, type Logger } from './logger';
 import { noDelaySocketFactory } from './no-delay-socket.factory';
+import { patchRequestQueue } from './request-queue.patch';
+
+patchRequestQueue();
 
 export interface BusOptions {
   /** Bootstrap brokers, `host:port`. */
