@@ -35,6 +35,9 @@
 //               ("sent →"), like for like, as the baseline calls the partner inside its request
 //   mails       confirmation mails the relay received for the run's orders
 //   stages      the system's accepted → PAID → FULFILLED → partner (bench/support/order-stages.mjs)
+//   by service  the system per order, each service apart: its thread's CPU, its database's CPU and
+//               statements (pg_stat_statements, when the server loads it), its Kafka requests; and
+//               the rest of the process (bench/support/per-service.mjs)
 //   CPU/order   CPU time the side's process and (with --postgres) its databases' server processes
 //               used from the first request to the end of the drain, over the orders accepted: on
 //               a machine this small, what a side costs per order bounds the rate it can keep,
@@ -59,6 +62,7 @@ import { startOneMachineProcess } from './support/one-machine-process.mjs';
 import { handlerTimes, orderStages } from './support/order-stages.mjs';
 import { startPartnerEndpoint } from './support/partner-endpoint.mjs';
 import { cpuOf, cpuSpent, postgresCpu } from './support/proc-cpu.mjs';
+import { kafkaRequests, perOrder, statementCounts, threadCpu } from './support/per-service.mjs';
 import { startSmtpSink } from './support/smtp-sink.mjs';
 import { signedStripeWebhook } from './support/stripe-webhook.mjs';
 
@@ -91,6 +95,8 @@ if (!LINE) throw new Error(`--line: ticket or external, not "${args.line}"`);
 if (RATES.some((r) => !(r > 0)) || !(SECONDS > 0)) throw new Error('--rates and --seconds must be positive numbers');
 const MAIL_FROM = 'Orderflow bench <shop@bench.example>';
 const SERVICES = ['INGRESS', 'ORDER', 'FULFILLMENT', 'NOTIFICATION', 'DISPATCH'];
+/** The same services as the one-machine mode names their threads and URLs. */
+const SERVICE_NAMES = ['ingress', 'order', 'fulfillment', 'notification', 'dispatch'];
 const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-e2e-bench-'));
 const runId = randomBytes(3).toString('hex');
 
@@ -150,6 +156,7 @@ async function measure(side, rate, seconds, sink) {
   postgres.sample();
   const sampler = setInterval(postgres.sample, 500);
   const cpuBefore = { process: cpuOf(side.child.pid), postgres: postgres.total() };
+  const servicesBefore = side.stages ? await serviceReadings(side, postgres) : undefined;
   const load = await pacedRun({
     base: side.url,
     rate,
@@ -162,6 +169,7 @@ async function measure(side, rate, seconds, sink) {
   const drained = await drain(side, accepted, sink).finally(() => clearInterval(sampler));
   postgres.sample();
   const cpuAfter = { process: cpuOf(side.child.pid), postgres: postgres.total() };
+  const servicesAfter = side.stages ? await serviceReadings(side, postgres) : undefined;
   const delivered = accepted.filter((o) => side.route.firstSeen.has(o.orderId)).map((o) => ({ ...o, at: side.route.firstSeen.get(o.orderId) }));
   const times = delivered.map((o) => o.at).sort((a, b) => a - b);
   const span = times.length > 1 ? (times[times.length - 1] - times[0]) / 1000 : seconds;
@@ -188,6 +196,7 @@ async function measure(side, rate, seconds, sink) {
       ? { process: +(cpuSpent(cpuBefore.process, cpuAfter.process) / accepted.length).toFixed(2), postgres: +(cpuSpent(cpuBefore.postgres, cpuAfter.postgres) / accepted.length).toFixed(2) }
       : undefined,
     drained,
+    services: servicesBefore && perService(servicesBefore, servicesAfter, accepted.length),
     stages: side.stages ? await orderStages({ orderUrl: side.stages.urls.order, adminToken: side.stages.adminToken, orders: delivered }) : undefined,
     handlers: side.stages ? (await handlerTimes(side.stages.urls)).since(handlersBefore) : undefined,
   };
@@ -200,6 +209,29 @@ async function measure(side, rate, seconds, sink) {
     result.sentP99Ms !== null &&
     result.sentP99Ms <= P99_BOUND_MS;
   return result;
+}
+
+/** The system's per-service counters (see bench/support/per-service.mjs), read together. */
+async function serviceReadings(side, postgres) {
+  const byService = (byDatabase) => byDatabase && new Map(SERVICE_NAMES.map((name, i) => [name, byDatabase.get(side.databases[i]) ?? 0]));
+  return {
+    thread: threadCpu(side.child.pid),
+    postgres: byService(postgres.byDatabase()),
+    statements: byService(await statementCounts(side.databases.filter(Boolean))),
+    kafka: await kafkaRequests(side.stages.urls),
+  };
+}
+
+/** Per order, by service: its thread's CPU, its database's CPU and statements, its Kafka requests. */
+function perService(before, after, orders) {
+  const per = Object.fromEntries(Object.keys(before).map((what) => [what, perOrder(before[what], after[what], orders)]));
+  return [...SERVICE_NAMES, 'rest'].map((name) => ({
+    service: name,
+    threadCpuMs: per.thread[name] ?? 0,
+    postgresCpuMs: per.postgres[name] ?? null,
+    statements: per.statements[name] ?? null,
+    kafkaRequests: per.kafka[name] ?? null,
+  }));
 }
 
 async function subscribe(system, partner) {
@@ -257,6 +289,16 @@ function print(rows, context) {
   console.log('\n  rate/s | CPU per order, ms (Linux /proc, from the first request to the end of the drain): process + Postgres, and the most orders/s');
   console.log(`         | ${cpus().length} cores could take at that cost with nothing else running (the load, partner and mail sink here run too)`);
   for (const { rate, system: s, baseline: b } of rows) console.log(`${col(rate, 8)} | system ${col(cpu(s), 22)} | baseline ${col(cpu(b), 22)}`);
+  console.log('\n  rate/s | the system per order, by service: thread CPU ms, Postgres CPU ms, statements, Kafka requests');
+  for (const { rate, system: s } of rows) {
+    for (const [i, x] of (s.services ?? []).entries()) {
+      const figures = x.service === 'rest' ? `${col(x.threadCpuMs, 6)}  (main thread: broker, console; V8's GC and compiler threads; libuv's pool)` : `${col(x.threadCpuMs, 6)} ${col(ms(x.postgresCpuMs), 6)} ${col(ms(x.statements), 6)} ${col(ms(x.kafkaRequests), 6)}`;
+      console.log(`${col(i === 0 ? rate : '', 8)} | ${x.service.padEnd(12)} ${figures}`);
+    }
+  }
+  if (rows.some((r) => r.system.services?.some((x) => x.statements === null && x.service !== 'rest')) && args.postgres) {
+    console.log("         | statements: not counted (the server does not load pg_stat_statements: shared_preload_libraries = 'pg_stat_statements', then CREATE EXTENSION pg_stat_statements in the postgres database)");
+  }
   console.log("\n  rate/s | where the system's time went, p50/p99 ms: sampled  accepted → PAID  PAID → FULFILLED  FULFILLED → partner");
   for (const { rate, system: s } of rows) {
     const st = s.stages;

@@ -20,7 +20,7 @@ export function cpuOf(pid) {
 export function postgresCpu(databases) {
   const seen = new Map();
   const names = databases.filter(Boolean);
-  const title = new RegExp(`^postgres: (?:[^:]+: )?\\S+ (?:${names.join('|')}) `);
+  const title = new RegExp(`^postgres: (?:[^:]+: )?\\S+ (${names.join('|')}) `);
   const sample = () => {
     if (names.length === 0) return;
     for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
@@ -30,14 +30,17 @@ export function postgresCpu(databases) {
       } catch {
         continue;
       }
-      if (!title.test(cmdline)) continue;
+      const database = title.exec(cmdline)?.[1];
+      if (!database) continue;
       const { user, system } = cpuOf(pid);
-      if (user + system > 0) seen.set(pid, { user, system });
+      if (user + system > 0) seen.set(pid, { user, system, database });
     }
   };
   return {
     sample,
     total: () => [...seen.values()].reduce((sum, cpu) => ({ user: sum.user + cpu.user, system: sum.system + cpu.system }), { user: 0, system: 0 }),
+    /** CPU ms so far by database. */
+    byDatabase: () => [...seen.values()].reduce((by, cpu) => by.set(cpu.database, (by.get(cpu.database) ?? 0) + cpu.user + cpu.system), new Map()),
   };
 }
 
