@@ -17,11 +17,26 @@ const BODY_PARSER_PROBLEMS: Record<string, (err: { limit?: number }) => HttpProb
   'parameters.too.many': () => new HttpProblem(413),
 };
 
+/** What the body parsers' errors carry: http-errors fields, and zlib's code for a bad compressed body. */
+interface BodyParserError {
+  type?: unknown;
+  status?: unknown;
+  expose?: unknown;
+  code?: unknown;
+  limit?: number;
+}
+
 function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
-  if (typeof err === 'object' && err !== null && 'type' in err && typeof err.type === 'string') {
-    const make = BODY_PARSER_PROBLEMS[err.type];
-    if (make) return make(err as { limit?: number });
+  if (typeof err !== 'object' || err === null) return undefined;
+  const parserError = err as BodyParserError;
+  const make = typeof parserError.type === 'string' ? BODY_PARSER_PROBLEMS[parserError.type] : undefined;
+  if (make) return make(parserError);
+  // A body whose Content-Encoding (gzip, deflate, br) does not decode: the parser marks zlib's
+  // error (code Z_DATA_ERROR, ERR__ERROR_FORMAT_… for brotli) a client error (400, exposable)
+  // without a type. Its message is zlib's, so it is not passed on.
+  if (typeof parserError.code === 'string' && /^(Z_|ERR__ERROR_)/.test(parserError.code) && parserError.status === 400 && parserError.expose === true) {
+    return new HttpProblem(400, { detail: 'The request body could not be decoded as its Content-Encoding says' });
   }
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { createMetricsRegistry } from '@orderflow/metrics';
 import { waitFor } from '@orderflow/testing';
 import { HttpProblem, createHttpApp, rawBody, rawJson } from '../src/index';
@@ -109,6 +110,27 @@ describe('createHttpApp', () => {
       expect((await post('/big', big)).status).toBe(204);
       // Far over the limit: the client still gets the 413, not a reset connection.
       expect((await post('/webhooks/stripe', JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }))).status).toBe(413);
+    });
+
+    it('reads a compressed body, and answers 400 to one that does not decode and 415 to an unknown encoding', async () => {
+      const body = '{"id":"evt_gz"}';
+      const send = (encoding: string, bytes: Uint8Array | string) =>
+        fetch(`${server.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: bytes });
+      const gzipped = await send('gzip', gzipSync(body));
+      expect(gzipped.status).toBe(200);
+      expect(await gzipped.json()).toMatchObject({ raw: body });
+
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        const res = await send(encoding, 'not compressed at all');
+        expect(res.status).toBe(400);
+        expect(await problem(res)).toMatchObject({ status: 400, detail: 'The request body could not be decoded as its Content-Encoding says' });
+      }
+      const unknown = await send('zstd-ish', body);
+      expect(unknown.status).toBe(415);
+      expect(await problem(unknown)).toMatchObject({ status: 415, detail: 'Unsupported Content-Encoding' });
+      // The compressed size is not the limit: what it inflates to is (a zip bomb gets 413).
+      const bomb = await send('gzip', gzipSync(JSON.stringify({ pad: 'x'.repeat(64 * 1024) })));
+      expect(bomb.status).toBe(413);
     });
 
     it('captures other media types for routes that ask for them', async () => {
