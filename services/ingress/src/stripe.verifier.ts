@@ -14,11 +14,17 @@ const interesting = new Set<string>(stripeEventTypes);
  */
 export function verifyStripe(rawBody: Buffer, signature: string | undefined, secrets: readonly string[]): VerifiedEvent {
   if (!signature) throw new SignatureError('missing Stripe-Signature header');
-  let event: Stripe.Event | undefined;
+  // The SDK refuses only timestamps too far in the past; a signature dated ahead is refused
+  // here just the same, so a captured delivery cannot be held back and replayed later.
+  const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+  if (signedAt > Date.now() / 1000 + TOLERANCE_SECONDS) throw new SignatureError('timestamp is too far in the future');
+  let verified = false;
+  let event: unknown;
   let lastReason = 'no secret configured';
   for (const secret of secrets) {
     try {
       event = Stripe.webhooks.constructEvent(rawBody, signature, secret, TOLERANCE_SECONDS);
+      verified = true;
       break;
     } catch (err) {
       if (!(err instanceof Stripe.errors.StripeSignatureVerificationError)) {
@@ -29,8 +35,9 @@ export function verifyStripe(rawBody: Buffer, signature: string | undefined, sec
       lastReason = err.message;
     }
   }
-  if (!event) throw new SignatureError(lastReason);
-  return toVerifiedEvent(event as unknown);
+  // Verified, whatever it parsed to (`null`, `0`): from here on a wrong body is a 400.
+  if (!verified) throw new SignatureError(lastReason);
+  return toVerifiedEvent(event);
 }
 
 function toVerifiedEvent(event: unknown): VerifiedEvent {

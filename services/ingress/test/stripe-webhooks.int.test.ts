@@ -1,4 +1,5 @@
 import { Topics } from '@orderflow/events';
+import Stripe from 'stripe';
 import { startTestBroker, tempDir, waitFor, type TestBroker } from '@orderflow/testing';
 import {
   countOf,
@@ -8,6 +9,7 @@ import {
   startIngress,
   stripeEvent,
   STRIPE_OLD_SECRET,
+  STRIPE_SECRET,
   useIngressStack,
 } from './support';
 
@@ -71,6 +73,26 @@ describe('POST /api/webhooks/stripe', () => {
     const noObjectId = stripeEvent('payment_intent.succeeded', { object: 'payment_intent', metadata: {} });
     expect((await postStripe(stack.running.url, noObjectId)).status).toBe(400);
     expect((await postStripe(stack.running.url, { hello: 'world' })).status).toBe(400);
+  });
+
+  it('answers 400 for a verified body of null, a number or a string, and counts none of them as a signature failure', async () => {
+    const before = await metricValue(stack.running.ingress, 'ingress_signature_failures_total', { source: 'stripe' });
+    for (const body of ['null', '0', '"evt"', 'true', '[]']) {
+      const res = await postStripe(stack.running.url, {}, { body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ status: 400, detail: 'not a Stripe event: id and type required' });
+    }
+    expect(await metricValue(stack.running.ingress, 'ingress_signature_failures_total', { source: 'stripe' })).toBe(before);
+  });
+
+  it('refuses a signature dated more than 5 minutes ahead, as it refuses one more than 5 minutes old', async () => {
+    const event = stripeEvent('payment_intent.succeeded', paymentIntent('order-dated-ahead'));
+    const body = JSON.stringify(event);
+    const signedAt = (seconds: number) => Stripe.webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_SECRET, timestamp: Math.floor(Date.now() / 1000) + seconds });
+    expect((await postStripe(stack.running.url, event, { body, signature: signedAt(24 * 3600) })).status).toBe(401);
+    expect((await postStripe(stack.running.url, event, { body, signature: signedAt(-24 * 3600) })).status).toBe(401);
+    // Within the tolerance either way (clocks differ): accepted.
+    expect((await postStripe(stack.running.url, event, { body, signature: signedAt(60) })).status).toBe(200);
   });
 
   it('answers 400 for an event the log cannot store, without failing the events accepted beside it', async () => {
