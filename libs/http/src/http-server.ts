@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
@@ -10,6 +10,15 @@ export interface HttpServerOptions {
    * Default 10 s: longer than any publish deadline, shorter than Kubernetes' 30 s grace period.
    */
   drainTimeoutMs?: number;
+  /**
+   * A client has this long to send a request's headers (default 10 s) and its whole body (default
+   * 30 s) before it is answered 408 and its connection closed: a slow sender holds a connection
+   * (a socket, a parser, a slot behind the proxy) seconds at most, not Node's 60 s and 5 minutes.
+   * Webhook senders and API clients send a request at once; 30 s covers the 1 MB body limit on
+   * a slow link.
+   */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface HttpServer {
@@ -25,9 +34,22 @@ export interface HttpServer {
 
 /** Listens with `app` and gives back a handle whose `close()` drains instead of cutting. */
 export async function startHttpServer(app: Express, options: HttpServerOptions): Promise<HttpServer> {
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, options.host, () => resolve(s));
-    s.once('error', reject);
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      // How often Node looks for requests past those limits; its default of 30 s would let a
+      // slow sender stay up to 30 s past them.
+      connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs ?? 1_000),
+    },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
