@@ -1,10 +1,11 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
-/** Addresses no partner endpoint may resolve to: this host, private networks, cloud metadata. */
-// IPv4-mapped IPv6 (::ffff:0:0/96) is not listed: BlockList matches IPv4 addresses against
-// IPv6 rules as mapped addresses, so that rule would block every IPv4 address. Mapped
-// addresses are unwrapped and judged as IPv4 in isGlobalAddress instead.
+/**
+ * Addresses no partner endpoint may resolve to: this host, private networks, cloud metadata, and
+ * every IPv6 range that carries or reaches an IPv4 address some other way (judged in
+ * `isGlobalAddress`, which reads the IPv4 address out where one is embedded).
+ */
 function nonGlobalAddresses(): BlockList {
   const list = new BlockList();
   for (const [net, bits] of [
@@ -26,10 +27,14 @@ function nonGlobalAddresses(): BlockList {
     list.addSubnet(net, bits, 'ipv4');
   }
   for (const [net, bits] of [
-    ['::', 128],
-    ['::1', 128],
+    // IPv4-compatible (deprecated; `::` and `::1` among them): a stack may route it as IPv4.
+    ['::', 96],
+    // NAT64, well-known and local-use prefixes: a translator turns them into any IPv4 address.
     ['64:ff9b::', 96],
+    ['64:ff9b:1::', 48],
     ['100::', 64],
+    // Teredo: a tunnel to an IPv4 host (its address obfuscated in the last 32 bits).
+    ['2001::', 32],
     ['2001:db8::', 32],
     ['fc00::', 7],
     ['fe80::', 10],
@@ -50,10 +55,43 @@ export class UnsafeDestinationError extends Error {
 export function isGlobalAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  // An IPv4-mapped IPv6 address is judged as the IPv4 address it carries.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return !BLOCKED.check(mapped[1], 'ipv4');
-  return !BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return !BLOCKED.check(address, 'ipv4');
+  const bytes = ipv6Bytes(address);
+  // IPv4-mapped (::ffff:0:0/96) and 6to4 (2002::/16) reach the IPv4 address they carry: judged
+  // as that address. (A BlockList rule for ::ffff:0:0/96 would also match every IPv4 address.)
+  const carried = isMapped(bytes) ? bytes.subarray(12, 16) : bytes[0] === 0x20 && bytes[1] === 0x02 ? bytes.subarray(2, 6) : undefined;
+  if (carried) return !BLOCKED.check(carried.join('.'), 'ipv4');
+  return !BLOCKED.check(address, 'ipv6');
+}
+
+const isMapped = (bytes: Uint8Array): boolean => bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+
+/** The 16 bytes of a valid IPv6 address (`isIP` said 6), in any of its written forms. */
+function ipv6Bytes(address: string): Uint8Array {
+  const text = address.replace(/%.*$/, ''); // a zone (fe80::1%eth0) is not part of the address
+  const groups = (part: string): number[] => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const group of part.split(':')) {
+      if (group.includes('.')) {
+        const [a, b, c, d] = group.split('.').map(Number);
+        out.push((a! << 8) | b!, (c! << 8) | d!);
+      } else {
+        out.push(parseInt(group, 16));
+      }
+    }
+    return out;
+  };
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const before = groups(head!);
+  const after = tail === undefined ? [] : groups(tail);
+  const words = [...before, ...new Array<number>(8 - before.length - after.length).fill(0), ...after];
+  const bytes = new Uint8Array(16);
+  words.forEach((word, i) => {
+    bytes[2 * i] = word >> 8;
+    bytes[2 * i + 1] = word & 0xff;
+  });
+  return bytes;
 }
 
 /**
