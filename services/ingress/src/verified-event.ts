@@ -29,21 +29,53 @@ export class PayloadError extends Error {
   override readonly name = 'PayloadError';
 }
 
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(holdsNul);
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) if (key.includes('\u0000') || holdsNul(item)) return true;
-  }
-  return false;
+/** Deeper than any provider's event (Stripe's and Wix's nest under 10), shallow enough for any recursion. */
+const MAX_DEPTH = 64;
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function badString(text: string): string | null {
+  if (text.includes('\u0000')) return 'the event contains a NUL character (\\u0000), which cannot be stored';
+  if (LONE_SURROGATE.test(text)) return 'the event contains an unpaired UTF-16 surrogate (not Unicode text), which cannot be stored';
+  return null;
 }
 
 /**
- * Refuses (400) an event the event log could not store: Postgres text and jsonb cannot hold
- * U+0000, and an authentic event we cannot log must not be published either.
+ * Why the event log could not store `root` (Postgres text and jsonb hold neither U+0000 nor
+ * unpaired surrogates), or why it is too deep to handle; null when it is fine. Walked with a
+ * stack of its own, never by recursion, so no body can overflow the call stack here, and one
+ * that passes is shallow enough for what comes after (JSON.stringify, the consumers).
+ */
+function unstorable(root: unknown): string | null {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, depth } = next;
+    if (typeof value === 'string') {
+      const why = badString(value);
+      if (why) return why;
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_DEPTH) return `the event is nested deeper than ${MAX_DEPTH} levels`;
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push({ value: item, depth: depth + 1 });
+      continue;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      const why = badString(key);
+      if (why) return why;
+      pending.push({ value: item, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+/**
+ * Refuses (400) an event the event log could not store or that nests too deep: an authentic
+ * event we cannot log must not be published either.
  */
 export function assertStorable(event: VerifiedEvent): void {
-  if (holdsNul(event.eventId) || holdsNul(event.type) || holdsNul(event.orderKey) || holdsNul(event.instanceId) || holdsNul(event.payload)) {
-    throw new PayloadError('the event contains a NUL character (\\u0000), which cannot be stored');
-  }
+  const why = unstorable([event.eventId, event.type, event.orderKey, event.instanceId, event.payload]);
+  if (why) throw new PayloadError(why);
 }

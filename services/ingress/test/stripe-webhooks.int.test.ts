@@ -106,6 +106,29 @@ describe('POST /api/webhooks/stripe', () => {
     expect(countOf(stack.reader.received, bad.id)).toBe(0);
   });
 
+  it('answers 400, never a 5xx, to an authentic event nested 10,000 deep or holding an unpaired surrogate, and stays up', async () => {
+    const deep = stripeEvent('payment_intent.succeeded', paymentIntent('order-deep'));
+    const nested = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const deepBody = JSON.stringify(deep).replace('"metadata":', `"extra":${nested},"metadata":`);
+    const deepRes = await postStripe(stack.running.url, deep, { body: deepBody });
+    expect(deepRes.status).toBe(400);
+    expect(await deepRes.json()).toMatchObject({ detail: 'the event is nested deeper than 64 levels' });
+
+    // JSON escapes of unpaired surrogates (a high one in a value, a low one in a key): valid JSON,
+    // not Unicode text, and refused by jsonb.
+    for (const [n, field] of ['"description":"a\\ud800b"', '"x\\udc00":1'].entries()) {
+      const lone = stripeEvent('payment_intent.succeeded', paymentIntent(`order-lone-${n}`));
+      const loneRes = await postStripe(stack.running.url, lone, { body: JSON.stringify(lone).replace('"metadata":', `${field},"metadata":`) });
+      expect(loneRes.status).toBe(400);
+      expect(((await loneRes.json()) as { detail: string }).detail).toMatch(/unpaired UTF-16 surrogate/);
+      expect(countOf(stack.reader.received, lone.id)).toBe(0);
+    }
+    // A surrogate pair (an emoji) is text like any other.
+    const emoji = stripeEvent('payment_intent.succeeded', { ...paymentIntent('order-emoji'), description: 'gift \ud83c\udf81' });
+    expect((await postStripe(stack.running.url, emoji)).status).toBe(200);
+    expect((await fetch(`${stack.running.url}/healthz`)).status).toBe(200);
+  });
+
   it('answers 415 for another content type and 413 for a body over 1 MB', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('o'));
     expect((await postStripe(stack.running.url, event, { contentType: 'text/plain' })).status).toBe(415);
