@@ -102,3 +102,18 @@ describe('the admin API: partner webhooks for support', () => {
     expect((await admin('/admin/subscriptions/sub_missing/active', { method: 'POST', body: { active: true } })).status).toBe(404);
   });
 });
+
+describe('instance API keys', () => {
+  const stack = useDispatchStack('dispatch_keys');
+
+  it('stop working once taken out of API_KEYS and the service started again; the others keep working', async () => {
+    expect((await stack.api('/external/webhooks', { key: SHOP_B.key })).status).toBe(200);
+    await stack.restart({ API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key}` });
+    const revoked = await stack.api('/external/webhooks', { key: SHOP_B.key });
+    expect(revoked.status).toBe(401);
+    expect((await stack.api('/external/webhooks', { key: SHOP_A.key })).status).toBe(200);
+    // Named again, it works again.
+    await stack.restart();
+    expect((await stack.api('/external/webhooks', { key: SHOP_B.key })).status).toBe(200);
+  });
+});

@@ -129,7 +129,8 @@ export interface DispatchStack {
   /** Registers `partner` for `eventTypes` and gives it the secret. */
   subscribe(partner: Partner, eventTypes: string[], options?: { ordered?: boolean; key?: string; url?: string }): Promise<ApiAnswer>;
   api(path: string, options?: { key?: string; method?: string; body?: unknown }): Promise<ApiAnswer>;
-  restart(): Promise<void>;
+  /** Stops the service and starts it again, with `env` over the stack's environment. */
+  restart(env?: Record<string, string>): Promise<void>;
 }
 
 /** For the enclosing describe: a function starting loopback partners, all closed after its tests. */
@@ -184,9 +185,9 @@ export function useDispatchStack(database: string, env: () => Record<string, str
       if (res.status === 201) partner.secrets = [res.body.secret];
       return res;
     },
-    restart: async () => {
+    restart: async (env = {}) => {
       await stack.running.close();
-      stack.running = await startDispatch(stack.env);
+      stack.running = await startDispatch({ ...stack.env, ...env });
     },
   };
 }
