@@ -85,7 +85,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let verifyCrc = false;
   if (dataDir !== null) {
     fs.mkdirSync(dataDir, { recursive: true });
-    lock = DataDirLock.acquire(dataDir);
+    lock = await DataDirLock.acquire(dataDir);
     const marker = path.join(dataDir, CLEAN_SHUTDOWN_MARKER);
     verifyCrc = !fs.existsSync(marker) && fs.existsSync(path.join(dataDir, 'topics.json'));
     fs.rmSync(marker, { force: true });

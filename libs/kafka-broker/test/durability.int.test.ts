@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { tempDir, uniqueName, waitFor } from '@orderflow/testing';
 import { startBrokerProcess } from './broker-process';
@@ -142,6 +144,14 @@ describe('durability', () => {
     await afterAdmin.disconnect();
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('takes over a lock whose PID now belongs to another process (a PID reused after a reboot)', async () => {
+    // A live process (this one's parent), but started at another time than the lock records.
+    writeFileSync(join(dir.path, '.lock'), `${process.ppid} 1\n`);
+    const broker = await startTestBroker({ dataDir: dir.path });
+    expect(readFileSync(join(dir.path, '.lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+\n$`));
+    await broker.stop();
   });
 
   it('refuses a second broker on the same data directory', async () => {
