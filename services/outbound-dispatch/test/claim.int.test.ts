@@ -4,6 +4,7 @@ import { createTestDatabase, tempDir } from '@orderflow/testing';
 
 type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 import { claimDue, type ClaimRequest } from '../src/delivery/claim';
+import { SuccessRecorder } from '../src/delivery/successes';
 
 const MIGRATIONS_DIR = path.join(__dirname, '..', 'prisma', 'migrations');
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -124,5 +125,23 @@ describe.each(['postgres', 'pglite'] as const)('claiming due deliveries on %s', 
 
     expect(String(claimed.id)).toBe(gone);
     expect(claimed.body).toBeUndefined();
+  });
+
+  it('records a success without undoing a resend or replay that came while it was being sent', async () => {
+    await subscription('sub_resent');
+    const [resent, kept] = await deliveries('sub_resent', 2, { leasedFor: 30 });
+    // Support resends the first while it is out (resendDelivery and replayInto reset it so).
+    await state.db.sql.query(`UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = $2, leased_until = NULL WHERE id = $1`, [resent, now]);
+    const recorder = new SuccessRecorder(state.db.sql, () => undefined);
+    const success = (id: string) => recorder.record({ id: BigInt(id), ordered: false, attempts: 1, at: now, result: { status: 200, latencyMs: 5, excerpt: 'ok', retryAfterMs: null } });
+    await Promise.all([success(resent!), success(kept!)]);
+    const rows = await state.db.sql.query<{ id: string; status: string; attempts: number }>(`SELECT id::text, status, attempts FROM deliveries ORDER BY id`);
+    // The resent one is due again (the partner gets it once more, as support asked); the other is delivered.
+    expect(rows).toEqual([
+      { id: resent, status: 'PENDING', attempts: 0 },
+      { id: kept, status: 'DELIVERED', attempts: 1 },
+    ]);
+    const [{ logged }] = await state.db.sql.query<{ logged: number }>(`SELECT count(*)::int AS logged FROM delivery_attempts WHERE delivery_id = ANY($1::bigint[])`, [[resent, kept]]);
+    expect(logged).toBe(2);
   });
 });

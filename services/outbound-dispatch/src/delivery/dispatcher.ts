@@ -342,11 +342,12 @@ export class Dispatcher {
     const last = outcome.kind === 'fatal' || attempts >= scheduleMs.length;
     metrics.deliveries.inc({ subscription: subscription.id, outcome: last ? 'failed' : 'retry' });
     const delay = last ? 0 : Math.max(this.withJitter(scheduleMs[attempts]), outcome.kind === 'retry' ? (outcome.notBeforeMs ?? 0) : 0);
-    await prisma.delivery.update({
-      where: { id: delivery.id },
+    // As for a success (successes.ts): a resend or replay that came meanwhile stands.
+    const { count } = await prisma.delivery.updateMany({
+      where: { id: delivery.id, leasedUntil: { not: null } },
       data: { status: last ? 'FAILED' : 'PENDING', attempts, lastStatus: result?.status ?? null, lastError: error, nextAttemptAt: new Date(now.getTime() + delay), leasedUntil: null },
     });
-    if (last) await this.finished(subscription, [delivery.id]);
+    if (last && count === 1) await this.finished(subscription, [delivery.id]);
     const failingSince = subscription.failingSince ?? now;
     if (!subscription.failingSince) await prisma.subscription.update({ where: { id: subscription.id }, data: { failingSince } });
     if (now.getTime() - failingSince.getTime() >= this.options.disableAfterMs) await this.disable(subscription, `every delivery failed for ${Math.round(this.options.disableAfterMs / 3_600_000)} h`);
@@ -370,7 +371,8 @@ export class Dispatcher {
     await prisma.$transaction(async (tx) => {
       const changed = await tx.subscription.updateMany({ where: { id: subscription.id, active: true }, data: { active: false, disabledReason: reason, updatedAt: new Date() } });
       if (changed.count === 0) return;
-      await tx.delivery.updateMany({ where: { subscriptionId: subscription.id, status: 'PENDING' }, data: { status: 'HELD', leasedUntil: null } });
+      // Leases stay, as when support disables it: one out now is recorded as its answer says.
+      await tx.delivery.updateMany({ where: { subscriptionId: subscription.id, status: 'PENDING' }, data: { status: 'HELD' } });
       const event = newEvent({
         type: 'subscription.disabled',
         eventId: `subscription.disabled:${subscription.id}:${Date.now()}`,

@@ -62,7 +62,9 @@ export class SuccessRecorder {
          logged AS (INSERT INTO delivery_attempts (delivery_id, at, status_code, latency_ms, response) SELECT id, at, status_code, latency_ms, response FROM v),
          delivered AS (
            UPDATE deliveries d SET status = 'DELIVERED', attempts = v.attempts, delivered_at = v.at, last_status = v.status_code, last_error = NULL, leased_until = NULL
-           FROM v WHERE d.id = v.id RETURNING d.id, d.subscription_id, d.order_key, v.ordered),
+           -- Still out on this attempt: a resend or replay meanwhile handed the lease back
+           -- (leased_until NULL) and made it due again; the attempt is logged, that stays.
+           FROM v WHERE d.id = v.id AND d.leased_until IS NOT NULL RETURNING d.id, d.subscription_id, d.order_key, v.ordered),
          ${promotionSql({ keys: 'SELECT subscription_id, order_key FROM delivered WHERE ordered', ending: 'SELECT id FROM delivered' })}`,
       [
         batch.map((s) => String(s.id)),
