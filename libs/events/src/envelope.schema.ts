@@ -7,6 +7,16 @@ export type EventSource = z.infer<typeof eventSourceSchema>;
 const isoTimestamp = z.iso.datetime({ offset: true });
 
 /**
+ * The longest identifiers an event may carry, in characters. A provider's identifiers (event IDs,
+ * order references, tenant IDs) are refused by the ingress past `providerId`, generous for every
+ * provider (Stripe's IDs are under 255 characters; Wix uses UUIDs); event IDs we derive from them
+ * (`order.paid:<order>:<version>`, `payment.unmatched:<source>:<event>`) stay under `eventId`.
+ * Small enough that a key is cheap to hash, index and log: a signed Stripe event whose
+ * `metadata.orderId` was 200,000 characters once froze the pipeline (issue 21).
+ */
+export const IDENTIFIER_LIMITS = { providerId: 255, eventId: 400, type: 128, orderKey: 255, instanceId: 255, traceId: 128 } as const;
+
+/**
  * The envelope every event on Kafka travels in; `payload` is validated separately against the
  * catalog entry of `type` (see `catalog.ts`).
  *
@@ -18,15 +28,15 @@ const isoTimestamp = z.iso.datetime({ offset: true });
  * - `instanceId`: the tenant (Wix site instance); null when the provider has no tenant notion.
  */
 export const envelopeSchema = z.object({
-  eventId: z.string().min(1),
-  type: z.string().min(1),
+  eventId: z.string().min(1).max(IDENTIFIER_LIMITS.eventId),
+  type: z.string().min(1).max(IDENTIFIER_LIMITS.type),
   version: z.number().int().positive(),
   source: eventSourceSchema,
-  orderKey: z.string().min(1),
-  instanceId: z.string().min(1).nullable(),
+  orderKey: z.string().min(1).max(IDENTIFIER_LIMITS.orderKey),
+  instanceId: z.string().min(1).max(IDENTIFIER_LIMITS.instanceId).nullable(),
   occurredAt: isoTimestamp,
   receivedAt: isoTimestamp,
-  traceId: z.string().min(1),
+  traceId: z.string().min(1).max(IDENTIFIER_LIMITS.traceId),
   payload: z.unknown(),
 });
 

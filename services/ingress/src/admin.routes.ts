@@ -1,3 +1,4 @@
+import { IDENTIFIER_LIMITS } from '@orderflow/events';
 import { adminAuth, HttpProblem } from '@orderflow/http';
 import type { BatchingProducer } from '@orderflow/kafka';
 import type { Express } from 'express';
@@ -21,9 +22,9 @@ const listQuery = z.object({
   source: z.enum(['stripe', 'wix']).optional(),
   type: z.string().min(1).optional(),
   /** An order's events: the Kafka key the ingress gave them (our order ID, else the PaymentIntent's). */
-  orderKey: z.string().min(1).max(200).optional(),
+  orderKey: z.string().min(1).max(IDENTIFIER_LIMITS.orderKey).optional(),
   /** The provider's event ID (`evt_...`, a Wix event ID). */
-  eventId: z.string().min(1).max(200).optional(),
+  eventId: z.string().min(1).max(IDENTIFIER_LIMITS.providerId).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),

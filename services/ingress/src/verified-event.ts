@@ -1,4 +1,4 @@
-import type { EventSource } from '@orderflow/events';
+import { IDENTIFIER_LIMITS, type EventSource } from '@orderflow/events';
 
 /**
  * A webhook whose signature checked out, reduced to what the intake needs. `publishable` is
@@ -72,10 +72,15 @@ function unstorable(root: unknown): string | null {
 }
 
 /**
- * Refuses (400) an event the event log could not store or that nests too deep: an authentic
- * event we cannot log must not be published either.
+ * Refuses (400) an event the event log could not store, that nests too deep, or whose
+ * identifiers are past the catalog's limits: an authentic event we cannot log and publish whole
+ * must not be half-processed either.
  */
 export function assertStorable(event: VerifiedEvent): void {
+  for (const [name, value] of [['event ID', event.eventId], ['order reference', event.orderKey], ['instance ID', event.instanceId]] as const) {
+    if (value !== null && value.length > IDENTIFIER_LIMITS.providerId) throw new PayloadError(`the event's ${name} is longer than ${IDENTIFIER_LIMITS.providerId} characters`);
+  }
+  if (event.type.length > IDENTIFIER_LIMITS.type) throw new PayloadError(`the event type is longer than ${IDENTIFIER_LIMITS.type} characters`);
   const why = unstorable([event.eventId, event.type, event.orderKey, event.instanceId, event.payload]);
   if (why) throw new PayloadError(why);
 }

@@ -129,6 +129,23 @@ describe('POST /api/webhooks/stripe', () => {
     expect((await fetch(`${stack.running.url}/healthz`)).status).toBe(200);
   });
 
+  it('answers 400 at once to an authentic event whose identifiers are past the limits, and publishes nothing', async () => {
+    // 200,000 characters of order ID (a 201 KB body, under the 1 MB limit) once froze the pipeline.
+    const huge = stripeEvent('payment_intent.succeeded', paymentIntent('o'.repeat(200_000)));
+    const started = Date.now();
+    const res = await postStripe(stack.running.url, huge);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ detail: "the event's order reference is longer than 255 characters" });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const longId = stripeEvent('payment_intent.succeeded', paymentIntent('order-long-id'), `evt_${'x'.repeat(252)}`);
+    expect((await postStripe(stack.running.url, longId)).status).toBe(400);
+    // At the limit: accepted.
+    const atLimit = stripeEvent('payment_intent.succeeded', paymentIntent('k'.repeat(255)), `evt_${'y'.repeat(251)}`);
+    expect((await postStripe(stack.running.url, atLimit)).status).toBe(200);
+    await waitFor(() => countOf(stack.reader.received, atLimit.id) === 1);
+    expect(countOf(stack.reader.received, huge.id) + countOf(stack.reader.received, longId.id)).toBe(0);
+  });
+
   it('answers 415 for another content type and 413 for a body over 1 MB', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('o'));
     expect((await postStripe(stack.running.url, event, { contentType: 'text/plain' })).status).toBe(415);
