@@ -138,7 +138,8 @@ describe('the Stripe path (seed 001)', () => {
     const created = await orderWhen(stack.running.url, orderId, (o) => o.status === 'APPROVED');
     expect(created).toMatchObject({ source: 'stripe', totalCents: 4_200, customer: { email: 'grace@example.com', name: null } });
     expect(created.lines).toEqual([expect.objectContaining({ productId: 'course', kind: 'license' })]);
-    // Paid and approved in one change of the row, still recorded and announced as two steps.
+    expect(created.payments).toEqual([expect.objectContaining({ provider: 'stripe', providerPaymentRef: pi.id, status: 'SUCCEEDED', amountCents: 4_200, currency: 'eur' })]);
+    // Created, paid and approved in one statement, still recorded and announced as three steps.
     expect(created.history.map((h: { fromStatus: string | null; toStatus: string }) => [h.fromStatus, h.toStatus])).toEqual([
       [null, 'PENDING'],
       ['PENDING', 'PAID'],

@@ -14,9 +14,9 @@ import {
 import type { Prisma } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
 import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
-import { changedFields, insertOrder, loadOrder, lockAndLoad, lockAndLoadFirst, updateOrder, type OrderPatch, type OrderReference } from './order-rows';
+import { changedFields, insertOrder, loadOrder, lockAndLoad, lockAndLoadFirst, updateOrder, type OrderPatch, type OrderReference, type PaymentRow } from './order-rows';
 
-export type { OrderPatch } from './order-rows';
+export type { OrderPatch, PaymentRow } from './order-rows';
 
 /**
  * What the domain needs of a transaction: raw statements. A Prisma transaction client fits (the
@@ -120,40 +120,63 @@ export class OrderBook {
 
   /** A new PENDING order with its lines; announces order.created and order.pending. */
   async create(tx: Tx, input: NewOrder, cause: Cause): Promise<LoadedOrder> {
+    return this.insert(tx, this.prepare(input), cause);
+  }
+
+  /** The order `input` describes, PENDING at version 0, as `create` would insert it (nothing is written). */
+  prepare(input: NewOrder): LoadedOrder {
     const id = input.id ?? `ord_${randomUUID()}`;
     const total = input.totalCents ?? input.lines.reduce((sum, line) => sum + line.quantity * line.unitAmountCents, 0);
     const now = new Date();
-    const order = await insertOrder(
-      tx,
-      {
-        id,
-        instanceId: input.instanceId,
-        source: input.source,
-        status: 'PENDING',
-        currency: input.currency.toLowerCase(),
-        totalCents: total,
-        refundedCents: 0,
-        customerEmail: input.customerEmail,
-        customerName: input.customerName,
-        providerCheckoutRef: input.providerCheckoutRef ?? null,
-        checkoutSessionId: input.checkoutSessionId ?? null,
-        wixOrderId: input.wixOrderId ?? null,
-        wixOrderNumber: input.wixOrderNumber ?? null,
-        cartId: input.cartId ?? null,
-        checkoutId: input.checkoutId ?? null,
-        externalReference: input.externalReference ?? null,
-        reason: null,
-        fulfillmentFailure: null,
-        version: 0,
-        createdAt: now,
-        updatedAt: now,
-      },
-      input.lines.map((line, position) => ({ id: `line_${randomUUID()}`, orderId: id, position, ...line })),
-      cause,
-    );
+    return {
+      id,
+      instanceId: input.instanceId,
+      source: input.source,
+      status: 'PENDING',
+      currency: input.currency.toLowerCase(),
+      totalCents: total,
+      refundedCents: 0,
+      customerEmail: input.customerEmail,
+      customerName: input.customerName,
+      providerCheckoutRef: input.providerCheckoutRef ?? null,
+      checkoutSessionId: input.checkoutSessionId ?? null,
+      wixOrderId: input.wixOrderId ?? null,
+      wixOrderNumber: input.wixOrderNumber ?? null,
+      cartId: input.cartId ?? null,
+      checkoutId: input.checkoutId ?? null,
+      externalReference: input.externalReference ?? null,
+      reason: null,
+      fulfillmentFailure: null,
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+      lines: input.lines.map((line, position) => ({ id: `line_${randomUUID()}`, orderId: id, position, ...line })),
+      registrations: [],
+    };
+  }
+
+  /**
+   * Inserts a prepared order, announcing order.created and order.pending. With `through` (each
+   * step allowed by the state machine from PENDING on, e.g. PAID then APPROVED) it is inserted
+   * as it stands after them, in the same statement: the transitions recorded and announced as
+   * `transition` would, each step's events with its own status and version. With `payment`, its
+   * row goes in with it. One statement for what would otherwise be four.
+   */
+  async insert(tx: Tx, order: LoadedOrder, cause: Cause, options: { through?: readonly OrderStatus[]; payment?: PaymentRow } = {}): Promise<LoadedOrder> {
+    const steps = stepsOf(order, options.through ?? []).map(({ from, to }) => {
+      if (decide(from, to) !== 'apply') throw new Error(`a new order cannot go ${from} → ${to}`);
+      return { from, to, reason: null, cause: cause.kind, eventId: cause.eventId };
+    });
+    const last = steps.at(-1);
+    const inserted = last ? { ...order, status: last.to, version: steps.length } : order;
+    await insertOrder(tx, inserted, inserted.lines, cause, steps, options.payment);
     this.metrics.transitions.inc({ from: 'NEW', to: 'PENDING' });
-    await this.announce(tx, ['order.created', 'order.pending'], order, null, cause);
-    return order;
+    await this.announce(tx, ['order.created', 'order.pending'], { ...inserted, status: 'PENDING', version: 0 }, null, cause);
+    for (const [i, step] of steps.entries()) {
+      this.metrics.transitions.inc({ from: step.from, to: step.to });
+      await this.announce(tx, eventsOnEntering(step.to), { ...inserted, status: step.to, version: i + 1 }, step.from, cause);
+    }
+    return inserted;
   }
 
   /**

@@ -176,11 +176,32 @@ export async function updateOrder(tx: Tx, order: LoadedOrder, patch: OrderPatch,
   return { ...orderOf(rows[0]), lines: order.lines, registrations: order.registrations };
 }
 
+/** A payments row as `insertOrder` writes it beside its order (see Payments.record). */
+export interface PaymentRow {
+  provider: string;
+  providerPaymentRef: string;
+  status: string;
+  amountCents: number;
+  currency: string;
+  eventId: string;
+  /** The provider's object, as JSON text. */
+  raw: string;
+}
+
 /**
- * Inserts a PENDING order with its lines and its first transition in one statement, and returns
- * it as loaded (no registrations yet): nothing else can see or change an uncommitted row.
+ * Inserts an order with its lines and its transitions (NEW → PENDING, then `steps` in order) in
+ * one statement, with `payment` when given, and returns it as loaded (no registrations yet):
+ * nothing else can see or change an uncommitted row. The order goes in as it stands after
+ * `steps` (its status and version are the caller's).
  */
-export async function insertOrder(tx: Tx, order: Order, lines: OrderLine[], cause: { kind: string; eventId: string | null }): Promise<LoadedOrder> {
+export async function insertOrder(
+  tx: Tx,
+  order: Order,
+  lines: OrderLine[],
+  cause: { kind: string; eventId: string | null },
+  steps: readonly StatusChange[] = [],
+  payment?: PaymentRow,
+): Promise<LoadedOrder> {
   const columns = Object.values(ORDER_FIELDS);
   const values = Object.keys(ORDER_FIELDS).map((field) => {
     const value = order[field as keyof Order];
@@ -188,20 +209,27 @@ export async function insertOrder(tx: Tx, order: Order, lines: OrderLine[], caus
   });
   const placeholders = columns.map((column, i) => (column.endsWith('_at') ? `$${i + 1}::timestamptz` : `$${i + 1}`));
   const n = columns.length;
+  const transitions = [{ from: null, to: 'PENDING', reason: null, cause: cause.kind, eventId: cause.eventId }, ...steps];
+  const payments = payment
+    ? `, paid AS (
+       INSERT INTO payments (order_id, provider, provider_payment_ref, status, amount_cents, currency, event_id, raw_payload)
+       SELECT id, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}::int, $${n + 8}, $${n + 9}, $${n + 10}::jsonb FROM inserted)`
+    : '';
   await tx.$executeRawUnsafe(
     `WITH inserted AS (INSERT INTO orders (${columns.join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING id),
      lines AS (
        INSERT INTO order_lines (id, order_id, product_id, name, quantity, unit_amount_cents, kind, capacity_key, position)
        SELECT l->>'id', inserted.id, l->>'productId', l->>'name', (l->>'quantity')::int, (l->>'unitAmountCents')::int,
               l->>'kind', l->>'capacityKey', (l->>'position')::int
-       FROM inserted, jsonb_array_elements($${n + 1}::jsonb) AS l)
-     INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, at)
-     SELECT id, NULL, 'PENDING', true, $${n + 2}, $${n + 3}, $${n + 4}::timestamptz FROM inserted`,
+       FROM inserted, jsonb_array_elements($${n + 1}::jsonb) AS l)${payments}
+     INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason, at)
+     SELECT id, s->>'from', s->>'to', true, s->>'cause', s->>'eventId', s->>'reason', $${n + 3}::timestamptz
+     FROM inserted, jsonb_array_elements($${n + 2}::jsonb) WITH ORDINALITY AS steps (s, n) ORDER BY steps.n`,
     ...values,
     JSON.stringify(lines),
-    cause.kind,
-    cause.eventId,
+    JSON.stringify(transitions),
     order.createdAt.toISOString(),
+    ...(payment ? [payment.provider, payment.providerPaymentRef, payment.status, payment.amountCents, payment.currency, payment.eventId, payment.raw] : []),
   );
   return { ...order, lines, registrations: [] };
 }

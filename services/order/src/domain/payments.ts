@@ -1,4 +1,4 @@
-import type { Cause, LoadedOrder, OrderBook, Tx } from './order-book';
+import type { Cause, LoadedOrder, NewOrder, OrderBook, PaymentRow, Tx } from './order-book';
 import { takesPlaces, type Places } from './places';
 import { fromCheckout, type Checkouts } from './checkouts';
 import type { OrderMetrics } from '../order.metrics';
@@ -10,6 +10,19 @@ export interface PaymentRecord {
   amountCents: number;
   currency: string;
   raw: unknown;
+}
+
+/** The payments row of `payment`, as caused by `cause`. */
+function paymentRow(payment: Omit<PaymentRecord, 'status'> & { status: PaymentRecord['status'] | 'UNMATCHED' }, cause: Cause): PaymentRow {
+  return {
+    provider: payment.provider,
+    providerPaymentRef: payment.providerPaymentRef,
+    status: payment.status,
+    amountCents: payment.amountCents,
+    currency: payment.currency.toLowerCase(),
+    eventId: cause.eventId ?? cause.kind,
+    raw: JSON.stringify(payment.raw ?? {}),
+  };
 }
 
 export interface PaymentsOptions {
@@ -32,18 +45,34 @@ export class Payments {
   ) {}
 
   async record(tx: Tx, orderId: string | null, payment: PaymentRecord, cause: Cause): Promise<void> {
+    const row = paymentRow(orderId === null ? { ...payment, status: 'UNMATCHED' } : payment, cause);
     await tx.$executeRawUnsafe(
       `INSERT INTO payments (order_id, provider, provider_payment_ref, status, amount_cents, currency, event_id, raw_payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
       orderId,
-      payment.provider,
-      payment.providerPaymentRef,
-      orderId === null ? 'UNMATCHED' : payment.status,
-      payment.amountCents,
-      payment.currency.toLowerCase(),
-      cause.eventId ?? cause.kind,
-      JSON.stringify(payment.raw ?? {}),
+      row.provider,
+      row.providerPaymentRef,
+      row.status,
+      row.amountCents,
+      row.currency,
+      row.eventId,
+      row.raw,
     );
+  }
+
+  /**
+   * A new order whose payment came with it (a provider's payment for an order Orderflow did not
+   * start): created, the payment recorded and `paid`. Where nothing happens between PAID and
+   * APPROVED (see `paid`), all of it is one statement; otherwise the steps run one by one.
+   */
+  async createPaid(tx: Tx, input: NewOrder, payment: PaymentRecord, cause: Cause): Promise<LoadedOrder> {
+    const order = this.book.prepare(input);
+    if (this.paidIsApproved(order)) {
+      return this.book.insert(tx, order, cause, { through: ['PAID', 'APPROVED'], payment: paymentRow(payment, cause) });
+    }
+    const created = await this.book.insert(tx, order, cause);
+    await this.record(tx, created.id, payment, cause);
+    return this.paid(tx, created, cause);
   }
 
   /** Whether the provider's payment `providerPaymentRef` is already recorded as succeeded for the order. */
@@ -85,7 +114,7 @@ export class Payments {
   async paid(tx: Tx, order: LoadedOrder, cause: Cause): Promise<LoadedOrder> {
     // No places to take and no checkout to complete: nothing happens between PAID and APPROVED,
     // so one update of the order makes both (announced as two changes, as always).
-    if (this.approvesAtOnce(order) && !takesPlaces(order) && !fromCheckout(order)) return (await this.book.advance(tx, order, ['PAID', 'APPROVED'], cause)).order;
+    if (this.paidIsApproved(order)) return (await this.book.advance(tx, order, ['PAID', 'APPROVED'], cause)).order;
     const { decision, order: paid } = await this.book.transition(tx, order, 'PAID', cause);
     if (decision !== 'apply') return paid;
     let current = (await this.places.activate(tx, paid)) ? (await this.book.reload(tx, paid.id))! : paid;
@@ -113,6 +142,11 @@ export class Payments {
     const current = (await this.book.reload(tx, updated.id))!;
     await this.checkouts.failFor(tx, current, reason, cause, options);
     return current;
+  }
+
+  /** Approved when paid, with no places to take and no checkout to complete in between. */
+  private paidIsApproved(order: LoadedOrder): boolean {
+    return this.approvesAtOnce(order) && !takesPlaces(order) && !fromCheckout(order);
   }
 
   private approvesAtOnce(order: LoadedOrder): boolean {

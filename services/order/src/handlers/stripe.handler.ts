@@ -1,5 +1,5 @@
 import type { EventOf, LineKind, StripeEventType } from '@orderflow/events';
-import type { Cause, LoadedOrder, NewLine, OrderBook, Tx } from '../domain/order-book';
+import type { Cause, LoadedOrder, NewLine, NewOrder, OrderBook, Tx } from '../domain/order-book';
 import type { Payments, PaymentRecord } from '../domain/payments';
 
 type StripeEvent = EventOf<StripeEventType>;
@@ -51,10 +51,12 @@ export class StripeHandler {
     if (!order) {
       const orderId = str(pi.metadata?.orderId);
       if (!orderId) return this.payments.unmatched(tx, payment, cause);
-      order = await this.createFromMetadata(tx, orderId, pi, { paymentIntentId: pi.id, totalCents: int(pi.amount), currency: str(pi.currency) ?? 'usd' }, cause);
+      // Created with its PaymentIntent and paid in one go: a new order has no payments yet.
+      await this.payments.createPaid(tx, this.orderFromMetadata(orderId, pi, { paymentIntentId: pi.id, totalCents: int(pi.amount), currency: str(pi.currency) ?? 'usd' }), payment, cause);
+      return;
     }
     if (!order.providerCheckoutRef) order = await this.book.patch(tx, order, { providerCheckoutRef: pi.id });
-    // An order created just now has no payments; a known one may have the Session's.
+    // A known order may have the Session's payment already.
     if (known && (await this.payments.succeeded(tx, order.id, payment.providerPaymentRef))) return;
     await this.payments.record(tx, order.id, payment, cause);
     await this.payments.paid(tx, order, cause);
@@ -107,7 +109,7 @@ export class StripeHandler {
     if (!order) {
       const orderId = str(session.metadata?.orderId) ?? str(session.client_reference_id);
       if (!orderId) return paid ? this.payments.unmatched(tx, payment, cause) : undefined;
-      order = await this.createFromMetadata(tx, orderId, session, { paymentIntentId, totalCents: int(session.amount_total), currency, checkoutSessionId: session.id }, cause);
+      order = await this.book.create(tx, this.orderFromMetadata(orderId, session, { paymentIntentId, totalCents: int(session.amount_total), currency, checkoutSessionId: session.id }), cause);
     }
     order = await this.book.patch(tx, order, {
       checkoutSessionId: session.id,
@@ -150,33 +152,27 @@ export class StripeHandler {
    * (`[{ productId, quantity, unitAmountCents, kind, capacityKey, name }]`). Without items the
    * order is one external line for the whole amount.
    */
-  private async createFromMetadata(
-    tx: Tx,
+  private orderFromMetadata(
     orderId: string,
     object: StripeObject,
     refs: { paymentIntentId: string | null; totalCents: number; currency: string; checkoutSessionId?: string },
-    cause: Cause,
-  ): Promise<LoadedOrder> {
+  ): NewOrder {
     const metadata = object.metadata ?? {};
     const lines = parseItems(metadata.items) ?? [
       { productId: str(metadata.productId) ?? 'external', name: str(object.description), quantity: 1, unitAmountCents: refs.totalCents, kind: 'external' as const, capacityKey: null },
     ];
-    return this.book.create(
-      tx,
-      {
-        id: orderId,
-        instanceId: str(metadata.instanceId),
-        source: 'stripe',
-        currency: refs.currency,
-        totalCents: refs.totalCents,
-        customerEmail: str(metadata.customerEmail) ?? this.emailOf(object),
-        customerName: str(metadata.customerName),
-        providerCheckoutRef: refs.paymentIntentId,
-        checkoutSessionId: refs.checkoutSessionId ?? null,
-        lines,
-      },
-      cause,
-    );
+    return {
+      id: orderId,
+      instanceId: str(metadata.instanceId),
+      source: 'stripe',
+      currency: refs.currency,
+      totalCents: refs.totalCents,
+      customerEmail: str(metadata.customerEmail) ?? this.emailOf(object),
+      customerName: str(metadata.customerName),
+      providerCheckoutRef: refs.paymentIntentId,
+      checkoutSessionId: refs.checkoutSessionId ?? null,
+      lines,
+    };
   }
 
   private emailOf(object: StripeObject): string | null {
