@@ -172,10 +172,7 @@ export class OrderBook {
     await insertOrder(tx, inserted, inserted.lines, cause, steps, options.payment);
     this.metrics.transitions.inc({ from: 'NEW', to: 'PENDING' });
     await this.announce(tx, ['order.created', 'order.pending'], { ...inserted, status: 'PENDING', version: 0 }, null, cause);
-    for (const [i, step] of steps.entries()) {
-      this.metrics.transitions.inc({ from: step.from, to: step.to });
-      await this.announce(tx, eventsOnEntering(step.to), { ...inserted, status: step.to, version: i + 1 }, step.from, cause);
-    }
+    await this.announceSteps(tx, steps, inserted, cause);
     return inserted;
   }
 
@@ -236,13 +233,21 @@ export class OrderBook {
       eventId: cause.eventId,
     }));
     const updated = await updateOrder(tx, order, changedFields(order, options.patch ?? {}), steps);
+    await this.announceSteps(tx, steps, updated, cause);
+    return updated;
+  }
+
+  /**
+   * Counts and announces each of `steps`, applied in one write that left the order as `after`:
+   * each step's events carry the order as it stood after that step (its status, reason and
+   * version), the last one `after` itself.
+   */
+  private async announceSteps(tx: Tx, steps: ReadonlyArray<{ from: OrderStatus; to: OrderStatus; reason: string | null }>, after: LoadedOrder, cause: Cause): Promise<void> {
     for (const [i, step] of steps.entries()) {
       this.metrics.transitions.inc({ from: step.from, to: step.to });
-      // A step before the last is announced as the order stood after it.
-      const state = i === steps.length - 1 ? updated : { ...updated, status: step.to, reason: step.reason, version: updated.version - (steps.length - 1 - i) };
+      const state = { ...after, status: step.to, reason: step.reason, version: after.version - (steps.length - 1 - i) };
       await this.announce(tx, eventsOnEntering(step.to), state, step.from, cause);
     }
-    return updated;
   }
 
   /** Updates fields without a status change (a linked session, a Wix order number); nothing when none differs. */
