@@ -41,7 +41,7 @@ export function apiKeyAuth(lookup: ApiKeyLookup): RequestHandler {
 export interface ApiKeyStore {
   apiKey: {
     upsert(args: { where: { keyHash: string }; create: { keyHash: string; instanceId: string }; update: { instanceId: string } }): PromiseLike<unknown>;
-    deleteMany(args: { where: { keyHash: { notIn: string[] } } }): PromiseLike<{ count: number }>;
+    deleteMany(args: { where: { keyHash: { notIn: string[] } } }): PromiseLike<unknown>;
     findUnique(args: { where: { keyHash: string } }): PromiseLike<{ instanceId: string } | null>;
   };
 }
@@ -49,17 +49,16 @@ export interface ApiKeyStore {
 /**
  * Makes the service's keys exactly `API_KEYS` (instanceId:key pairs), stored hashed: the keys it
  * names authenticate, and a key taken out of it stops working when the service starts again.
- * Returns how many stored keys were revoked that way. Idempotent.
+ * Idempotent.
  */
-export async function bootstrapApiKeys(store: ApiKeyStore, keys: ReadonlyArray<{ instanceId: string; key: string }>): Promise<number> {
+export async function bootstrapApiKeys(store: ApiKeyStore, keys: ReadonlyArray<{ instanceId: string; key: string }>): Promise<void> {
   const hashes: string[] = [];
   for (const { instanceId, key } of keys) {
     const keyHash = hashApiKey(key);
     hashes.push(keyHash);
     await store.apiKey.upsert({ where: { keyHash }, create: { keyHash, instanceId }, update: { instanceId } });
   }
-  const { count } = await store.apiKey.deleteMany({ where: { keyHash: { notIn: hashes } } });
-  return count;
+  await store.apiKey.deleteMany({ where: { keyHash: { notIn: hashes } } });
 }
 
 /** `apiKeyAuth`'s lookup over a service's api_keys table; undefined until the service started. */

@@ -22,9 +22,9 @@ const POLL_MS = 100;
 export class DataDirLock {
   private constructor(private readonly file: string) {}
 
-  static async acquire(dataDir: string, options: { ownerExitWaitMs?: number } = {}): Promise<DataDirLock> {
+  static async acquire(dataDir: string): Promise<DataDirLock> {
     const file = path.join(dataDir, '.lock');
-    const deadline = Date.now() + (options.ownerExitWaitMs ?? OWNER_EXIT_WAIT_MS);
+    const deadline = Date.now() + OWNER_EXIT_WAIT_MS;
     for (;;) {
       try {
         fs.writeFileSync(file, `${process.pid} ${startTimeOf(process.pid) ?? ''}`.trim() + '\n', { flag: 'wx' });
