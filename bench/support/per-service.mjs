@@ -10,9 +10,9 @@
 //                  extension (shared_preload_libraries; the bench says when it does not)
 //   Kafka requests the service's `orderflow_kafka_client_requests_total`, from its /metrics
 import { readdirSync, readFileSync } from 'node:fs';
+import { TEST_POSTGRES_ADMIN_URL } from '@orderflow/testing';
 import pg from 'pg';
-
-const ADMIN_URL = process.env.ORDERFLOW_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { cpuOf } from './proc-cpu.mjs';
 
 /** The process's threads' CPU so far, ms, by thread name; unnamed threads count as `rest`. */
 export function threadCpu(pid) {
@@ -26,9 +26,9 @@ export function threadCpu(pid) {
   for (const tid of tasks) {
     try {
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const { user, system } = cpuOf(`${pid}/task/${tid}`);
       const key = name.startsWith('of-') ? name.slice(3) : 'rest';
-      byName.set(key, (byName.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+      byName.set(key, (byName.get(key) ?? 0) + user + system);
     } catch {
       // the thread ended between the listing and the read
     }
@@ -56,7 +56,7 @@ export async function kafkaRequests(urls) {
  * track statements (pg_stat_statements not loaded or not created).
  */
 export async function statementCounts(databases) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
   await client.connect();
   try {
     const { rows } = await client.query(

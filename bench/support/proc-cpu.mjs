@@ -1,7 +1,7 @@
 // CPU time from Linux's /proc, for the benches' "CPU per …" lines.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU time a process has used so far, in ms ({ user, system }); zeros once it is gone. */
+/** CPU time a process (a PID) or one of its threads (`<pid>/task/<tid>`) has used so far, in ms ({ user, system }); zeros once it is gone. */
 export function cpuOf(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

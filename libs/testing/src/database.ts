@@ -5,7 +5,7 @@ import { Client } from 'pg';
  * The server integration tests create their databases on: DEVELOPERS.md's local Postgres
  * unless `ORDERFLOW_TEST_POSTGRES_URL` points elsewhere. It must allow CREATE DATABASE.
  */
-const ADMIN_URL = process.env.ORDERFLOW_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL = process.env.ORDERFLOW_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   /** Connection string of the new, empty database. */

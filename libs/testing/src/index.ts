@@ -1,7 +1,7 @@
 export { waitFor, type WaitForOptions } from './wait-for';
 export { uniqueName } from './names';
 export { tempDir } from './temp-dir';
-export { createTestDatabase, type TestDatabase } from './database';
+export { ADMIN_URL as TEST_POSTGRES_ADMIN_URL, createTestDatabase, type TestDatabase } from './database';
 export { describeOnEmbeddedBroker, startEmbeddedBroker, startTestBroker, TEST_KAFKA, type TestBroker, type TestKafkaKind } from './broker';
 export {
   startFakeStripe,
