@@ -1,9 +1,16 @@
-import { Prisma, type PrismaClient, type WebhookEvent } from './generated/prisma/client';
+import { Prisma, type PrismaClient, type WebhookEvent as WebhookEventWithBody } from './generated/prisma/client';
 import { StatementBatcher, type SqlExecutor } from '@orderflow/db';
-import type { VerifiedEvent } from './verified-event';
+import { storableForm, type Quarantine, type VerifiedEvent } from './verified-event';
 
-export type EventStatus = 'received' | 'published' | 'ignored' | 'failed';
-export type { WebhookEvent };
+export type EventStatus = 'received' | 'published' | 'ignored' | 'failed' | 'quarantined';
+/** A logged event. Its raw body (kept for quarantined events only) is read alone, by `getWithBody`. */
+export type WebhookEvent = Omit<WebhookEventWithBody, 'rawBody'>;
+export type { WebhookEventWithBody };
+/** Every query but `getWithBody` leaves the raw body (up to the 1 MB body limit) in the database. */
+const withoutBody = { rawBody: true } as const;
+
+/** Settled: a later delivery of the same event is a duplicate. */
+const SETTLED: readonly string[] = ['published', 'ignored', 'quarantined'];
 
 /** What the database says about a delivery, decided atomically so one delivery publishes. */
 export type BeginResult =
@@ -103,7 +110,7 @@ export class EventLogRepository {
 
     const row = await this.find(event.source, event.eventId);
     if (!row) throw new Error('event row vanished after a conflicting insert');
-    if (row.status === 'published' || row.status === 'ignored') return { kind: 'settled', row };
+    if (SETTLED.includes(row.status)) return { kind: 'settled', row };
     const stale = row.status === 'received' && Date.now() - row.updatedAt.getTime() > this.staleAfterMs;
     if (row.status !== 'failed' && !stale) return { kind: 'busy', row };
     // Take over a failed (or abandoned) attempt; `attempts` as a version makes it one winner.
@@ -115,11 +122,54 @@ export class EventLogRepository {
     return { kind: 'busy', row };
   }
 
+  /**
+   * Logs an authentic event that cannot be published, in the form the log can hold
+   * (`storableForm`), with the body as it arrived. Null when that event is logged already (a
+   * redelivery).
+   */
+  async quarantine(event: VerifiedEvent, rawBody: Buffer, problem: Quarantine, traceId: string): Promise<WebhookEvent | null> {
+    const stored = storableForm(event);
+    const [row] = await this.sql.query<Parameters<typeof fromSql>[0]>(
+      `INSERT INTO webhook_events (source, event_id, type, order_key, instance_id, status, payload, error, raw_body, attempts, trace_id, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, 'quarantined', $6::jsonb, $7, $8, 0, $9, $10)
+       ON CONFLICT (source, event_id) DO NOTHING
+       RETURNING ${ROW_COLUMNS}`,
+      [event.source, stored.eventId, stored.type, stored.orderKey, stored.instanceId, JSON.stringify(stored.payload), problem.detail, rawBody, traceId, event.occurredAt],
+    );
+    return row ? fromSql(row) : null;
+  }
+
+  /** A received event Kafka can never take (too large): settled as quarantined, not failed. */
+  async markQuarantined(id: bigint, error: string): Promise<void> {
+    await this.prisma.webhookEvent.updateMany({ where: { id, status: 'received' }, data: { status: 'quarantined', error, updatedAt: new Date() } });
+  }
+
+  /**
+   * A quarantined event that today's rules read as publishable (`event`): logged as it would
+   * have been on arrival, `received` again, for the replay to publish. False when the row is no
+   * longer quarantined, or another row already holds the event's ID.
+   */
+  async requeue(id: bigint, event: VerifiedEvent): Promise<boolean> {
+    const taken = await this.sql.query<{ id: string }>(
+      `UPDATE webhook_events SET event_id = $2, type = $3, order_key = $4, instance_id = $5, payload = $6::jsonb,
+         status = 'received', error = NULL, raw_body = NULL, attempts = attempts + 1, updated_at = now()
+       WHERE id = $1 AND status = 'quarantined'
+         AND NOT EXISTS (SELECT 1 FROM webhook_events other WHERE other.source = $7 AND other.event_id = $2 AND other.id <> $1)
+       RETURNING id::text AS id`,
+      [String(id), event.eventId, event.type, event.orderKey, event.instanceId, JSON.stringify(event.payload), event.source],
+    );
+    return taken.length === 1;
+  }
+
   find(source: string, eventId: string): Promise<WebhookEvent | null> {
-    return this.prisma.webhookEvent.findUnique({ where: { source_eventId: { source, eventId } } });
+    return this.prisma.webhookEvent.findUnique({ where: { source_eventId: { source, eventId } }, omit: withoutBody });
   }
 
   get(id: bigint): Promise<WebhookEvent | null> {
+    return this.prisma.webhookEvent.findUnique({ where: { id }, omit: withoutBody });
+  }
+
+  getWithBody(id: bigint): Promise<WebhookEventWithBody | null> {
     return this.prisma.webhookEvent.findUnique({ where: { id } });
   }
 
@@ -157,7 +207,7 @@ export class EventLogRepository {
       id: filter.before !== undefined ? { lt: filter.before } : undefined,
     };
     // Newest first by id: ids only grow, so an id cursor is stable while rows keep arriving.
-    return this.prisma.webhookEvent.findMany({ where, orderBy: { id: 'desc' }, take: filter.limit });
+    return this.prisma.webhookEvent.findMany({ where, orderBy: { id: 'desc' }, take: filter.limit, omit: withoutBody });
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,7 @@ export type Outcome =
   | 'published'
   | 'duplicate'
   | 'ignored'
+  | 'quarantined'
   | 'unavailable'
   | 'invalid_signature'
   | 'bad_request'
@@ -18,6 +19,7 @@ export class IngressMetrics {
   readonly duration: Histogram<'source' | 'outcome'>;
   readonly publishFailures: Counter<'source' | 'reason'>;
   readonly duplicates: Counter<'source'>;
+  readonly quarantined: Counter<'source' | 'reason'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -51,6 +53,12 @@ export class IngressMetrics {
       name: 'ingress_duplicates_total',
       help: 'Deliveries of an event ID already accepted, answered 200 without publishing',
       labelNames: ['source'],
+      registers,
+    });
+    this.quarantined = new Counter({
+      name: 'ingress_quarantined_total',
+      help: 'Authentic events that cannot be published, logged as quarantined and answered 200, by reason',
+      labelNames: ['source', 'reason'],
       registers,
     });
   }

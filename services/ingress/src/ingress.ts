@@ -85,7 +85,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
         refusals,
         onSignatureFailure: (source, reason) => signatureFailures.record(source, reason),
       })(express);
-      adminRoutes({ token: config.ADMIN_TOKEN, log: () => log, producer, publishDeadlineMs: config.PUBLISH_DEADLINE })(express);
+      adminRoutes({ token: config.ADMIN_TOKEN, log: () => log, producer, publishDeadlineMs: config.PUBLISH_DEADLINE, wix: () => wix })(express);
     },
   });
 

@@ -37,10 +37,15 @@ export function verifyStripe(rawBody: Buffer, signature: string | undefined, sec
   }
   // Verified, whatever it parsed to (`null`, `0`): from here on a wrong body is a 400.
   if (!verified) throw new SignatureError(lastReason);
-  return toVerifiedEvent(event);
+  return stripeEventOf(event);
 }
 
-function toVerifiedEvent(event: unknown): VerifiedEvent {
+/**
+ * The event a verified Stripe body holds. One that is authentic but not what the catalog
+ * expects comes back with its `problem`, to be quarantined; a body that is no event at all
+ * (no ID or type to log it by) is a PayloadError.
+ */
+export function stripeEventOf(event: unknown): VerifiedEvent {
   if (!isRecord(event) || typeof event.id !== 'string' || typeof event.type !== 'string' || !event.id) {
     throw new PayloadError('not a Stripe event: id and type required');
   }
@@ -57,11 +62,13 @@ function toVerifiedEvent(event: unknown): VerifiedEvent {
   if (!interesting.has(event.type) || !isEventType(event.type)) {
     return { ...base, publishable: false, orderKey: object ? stripeOrderKey(object) : null };
   }
-  // The catalog schema is what consumers will hold us to; refuse here (400) rather than
-  // publish something every consumer would dead-letter.
+  // The catalog schema is what consumers will hold us to; quarantine here rather than publish
+  // something every consumer would dead-letter.
   const checked = eventCatalog[event.type].payload.safeParse(event);
-  if (!checked.success || !object) throw new PayloadError(`not a valid ${event.type} event`);
+  if (!checked.success || !object) {
+    return { ...base, publishable: true, orderKey: object ? stripeOrderKey(object) : null, problem: { code: 'invalid_event', detail: `not a valid ${event.type} event` } };
+  }
   const orderKey = stripeOrderKey(object);
-  if (!orderKey) throw new PayloadError('no order key in the event');
+  if (!orderKey) return { ...base, publishable: true, orderKey, problem: { code: 'no_order_key', detail: 'no order key in the event' } };
   return { ...base, publishable: true, orderKey };
 }

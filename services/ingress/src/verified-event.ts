@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IDENTIFIER_LIMITS, type EventSource } from '@orderflow/events';
 
 /**
@@ -14,6 +15,18 @@ export interface VerifiedEvent {
   occurredAt: Date;
   /** The event as the catalog expects it (Stripe: the Event object; Wix: the unwrapped data). */
   payload: Record<string, unknown>;
+  /** Set by a verifier when the event is authentic but not what the catalog expects. */
+  problem?: Quarantine;
+}
+
+/**
+ * Why an authentic event cannot be published. It is answered 200 (the provider sent it as it
+ * meant to; a retry would bring the same bytes), logged as `quarantined` with `detail`, counted
+ * by `code`, and replayable once a fix makes it publishable.
+ */
+export interface Quarantine {
+  code: 'invalid_event' | 'no_order_key' | 'identifier_too_long' | 'too_deep' | 'invalid_text' | 'too_large';
+  detail: string;
 }
 
 /** The signature (or JWT) did not verify. `reason` is for the log, never for the client. */
@@ -24,7 +37,7 @@ export class SignatureError extends Error {
   }
 }
 
-/** Authentic, but not the JSON we expect: a 400, never a 5xx. */
+/** Authentic, but not an event at all (not JSON, no ID or type): a 400, never a 5xx. */
 export class PayloadError extends Error {
   override readonly name = 'PayloadError';
 }
@@ -47,24 +60,24 @@ function badString(text: string): string | null {
  * stack of its own, never by recursion, so no body can overflow the call stack here, and one
  * that passes is shallow enough for what comes after (JSON.stringify, the consumers).
  */
-function unstorable(root: unknown): string | null {
+function unstorable(root: unknown): Quarantine | null {
   const pending: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
   for (let next = pending.pop(); next; next = pending.pop()) {
     const { value, depth } = next;
     if (typeof value === 'string') {
       const why = badString(value);
-      if (why) return why;
+      if (why) return { code: 'invalid_text', detail: why };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_DEPTH) return `the event is nested deeper than ${MAX_DEPTH} levels`;
+    if (depth >= MAX_DEPTH) return { code: 'too_deep', detail: `the event is nested deeper than ${MAX_DEPTH} levels` };
     if (Array.isArray(value)) {
       for (const item of value) pending.push({ value: item, depth: depth + 1 });
       continue;
     }
     for (const [key, item] of Object.entries(value)) {
       const why = badString(key);
-      if (why) return why;
+      if (why) return { code: 'invalid_text', detail: why };
       pending.push({ value: item, depth: depth + 1 });
     }
   }
@@ -72,15 +85,37 @@ function unstorable(root: unknown): string | null {
 }
 
 /**
- * Refuses (400) an event the event log could not store, that nests too deep, or whose
- * identifiers are past the catalog's limits: an authentic event we cannot log and publish whole
- * must not be half-processed either.
+ * Why an authentic event cannot be published whole, or null: what its verifier found, then
+ * identifiers past the catalog's limits, then text the event log cannot store or nesting too
+ * deep. Checked before anything recursive or anything that hashes a key touches the event.
  */
-export function assertStorable(event: VerifiedEvent): void {
+export function quarantineReason(event: VerifiedEvent): Quarantine | null {
+  if (event.problem) return event.problem;
   for (const [name, value] of [['event ID', event.eventId], ['order reference', event.orderKey], ['instance ID', event.instanceId]] as const) {
-    if (value !== null && value.length > IDENTIFIER_LIMITS.providerId) throw new PayloadError(`the event's ${name} is longer than ${IDENTIFIER_LIMITS.providerId} characters`);
+    if (value !== null && value.length > IDENTIFIER_LIMITS.providerId) {
+      return { code: 'identifier_too_long', detail: `the event's ${name} is longer than ${IDENTIFIER_LIMITS.providerId} characters` };
+    }
   }
-  if (event.type.length > IDENTIFIER_LIMITS.type) throw new PayloadError(`the event type is longer than ${IDENTIFIER_LIMITS.type} characters`);
-  const why = unstorable([event.eventId, event.type, event.orderKey, event.instanceId, event.payload]);
-  if (why) throw new PayloadError(why);
+  if (event.type.length > IDENTIFIER_LIMITS.type) return { code: 'identifier_too_long', detail: `the event type is longer than ${IDENTIFIER_LIMITS.type} characters` };
+  return unstorable([event.eventId, event.type, event.orderKey, event.instanceId, event.payload]);
+}
+
+/** `text` if a log column can hold it within `limit` characters (and its index can take it), else null. */
+function storableText(text: string | null, limit: number): string | null {
+  return text !== null && text.length <= limit && badString(text) === null ? text : null;
+}
+
+/**
+ * A quarantined event as the log can hold it: an event ID it cannot store becomes a digest of
+ * it (the same for every retry, so a redelivery is still a duplicate), identifiers it cannot
+ * store are left out, and a payload it cannot store is kept only as the raw body.
+ */
+export function storableForm(event: VerifiedEvent): Pick<VerifiedEvent, 'eventId' | 'type' | 'orderKey' | 'instanceId'> & { payload: Record<string, unknown> | null } {
+  return {
+    eventId: storableText(event.eventId, IDENTIFIER_LIMITS.providerId) ?? `sha256:${createHash('sha256').update(event.eventId).digest('hex')}`,
+    type: storableText(event.type, IDENTIFIER_LIMITS.type) ?? 'unstorable',
+    orderKey: storableText(event.orderKey, IDENTIFIER_LIMITS.orderKey),
+    instanceId: storableText(event.instanceId, IDENTIFIER_LIMITS.instanceId),
+    payload: unstorable(event.payload) ? null : event.payload,
+  };
 }

@@ -4,12 +4,16 @@ import type { Logger } from '@orderflow/logging';
 import { envelopeOf } from './envelope';
 import type { EventLogRepository, WebhookEvent } from './event-log.repository';
 import type { IngressMetrics } from './ingress.metrics';
-import type { VerifiedEvent } from './verified-event';
+import { storableForm, type Quarantine, type VerifiedEvent } from './verified-event';
 import { DEADLINE_PASSED, withDeadline } from './with-deadline';
 
 /** What the client is told. `unavailable` becomes a 503: the provider must retry. */
 export type IntakeResult =
-  | { outcome: 'published' | 'duplicate' | 'ignored'; id: string }
+  | { outcome: 'published' | 'ignored'; id: string }
+  /** `eventId` as logged: a quarantined event's may be a digest of the provider's. */
+  | { outcome: 'duplicate'; id: string; eventId: string }
+  /** Authentic but never publishable: logged with its reason, answered 200, not published. */
+  | { outcome: 'quarantined'; id: string; eventId: string; reason: string }
   | { outcome: 'unavailable'; reason: string };
 
 /** How an attempt finally ended, possibly after its client already had a 503. */
@@ -57,6 +61,24 @@ export class WebhookIntake {
       await this.release(key, logger);
       throw err;
     }
+  }
+
+  /**
+   * Logs an authentic event that can never be published (`problem` says why) and answers 200:
+   * the provider would only send the same bytes again. Its redeliveries are duplicates. The
+   * row's `raw_body` and a replay from the console carry it on once a fix makes it publishable.
+   */
+  async quarantine(event: VerifiedEvent, rawBody: Buffer, problem: Quarantine, traceId: string, logger: Logger): Promise<IntakeResult> {
+    const row = await this.options.log.quarantine(event, rawBody, problem, traceId);
+    const eventId = storableForm(event).eventId;
+    if (!row) return this.duplicate({ ...event, eventId });
+    this.quarantined(row, problem, logger);
+    return { outcome: 'quarantined', id: String(row.id), eventId, reason: problem.detail };
+  }
+
+  private quarantined(row: WebhookEvent, problem: Quarantine, logger: Logger): void {
+    this.options.metrics.quarantined.inc({ source: row.source, reason: problem.code });
+    logger.warn({ eventId: row.eventId, source: row.source, eventLogId: String(row.id), reason: problem.detail }, 'authentic event quarantined: logged, not published');
   }
 
   /** How the follower of a running attempt answers: 200 once it is durable, else 503. */
@@ -125,6 +147,15 @@ export class WebhookIntake {
       settle('done');
       return { outcome: 'published', id: String(row.id) };
     }
+    const tooLarge = outcome === DEADLINE_PASSED ? null : tooLargeFor(outcome);
+    if (tooLarge) {
+      // Kafka will refuse these bytes however often they come: settled, never a 503 loop.
+      await log.markQuarantined(row.id, tooLarge.detail);
+      this.quarantined(row, tooLarge, logger);
+      settle('done');
+      await this.keepClaim(key, undefined, logger);
+      return { outcome: 'quarantined', id: String(row.id), eventId: row.eventId, reason: tooLarge.detail };
+    }
 
     const reason = outcome === DEADLINE_PASSED ? `no acknowledgement from Kafka within ${deadlineMs} ms` : errorMessage(outcome);
     metrics.publishFailures.inc({ source: row.source, reason: outcome === DEADLINE_PASSED ? 'deadline' : 'error' });
@@ -153,7 +184,7 @@ export class WebhookIntake {
     this.options.metrics.duplicates.inc({ source: event.source });
     await this.options.log.countDuplicate(event.source, event.eventId);
     const id = row ?? (await this.options.log.find(event.source, event.eventId));
-    return { outcome: 'duplicate', id: id ? String(id.id) : '' };
+    return { outcome: 'duplicate', id: id ? String(id.id) : '', eventId: event.eventId };
   }
 
   /** true: first claimer; false: seen before; undefined: Redis unavailable (the log decides alone). */
@@ -180,6 +211,16 @@ export class WebhookIntake {
       logger.warn({ err: errorMessage(err) }, 'could not release the dedupe claim');
     }
   }
+}
+
+/**
+ * The producer's refusal of a message over the topic's size limit, checked before producing:
+ * that event is too large for good. A broker answering MESSAGE_TOO_LARGE to a message under the
+ * configured limit is a misconfigured topic instead, answered 503 like any refusal.
+ */
+export function tooLargeFor(err: unknown): Quarantine | null {
+  if (!(err instanceof Error) || err.name !== 'MessageTooLargeError') return null;
+  return { code: 'too_large', detail: 'the event is larger than Kafka accepts in one message' };
 }
 
 function errorMessage(err: unknown): string {

@@ -3,7 +3,7 @@ import type { Express, Request, RequestHandler, Response } from 'express';
 import type { IngressMetrics, Outcome } from './ingress.metrics';
 import type { RefusalLimiter } from './rate-limit';
 import { verifyStripe } from './stripe.verifier';
-import { assertStorable, PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
+import { PayloadError, quarantineReason, SignatureError, type VerifiedEvent } from './verified-event';
 import type { IntakeResult, WebhookIntake } from './webhook-intake';
 import type { WixVerifier } from './wix.verifier';
 
@@ -55,7 +55,8 @@ function answer(res: Response, event: VerifiedEvent, result: IntakeResult): void
     throw new HttpProblem(503, { detail: 'The event could not be made durable; retry later', headers: { 'retry-after': '5' } });
   }
   res.locals.outcome = result.outcome;
-  res.status(200).json({ received: true, eventId: event.eventId, outcome: result.outcome });
+  const eventId = 'eventId' in result ? result.eventId : event.eventId;
+  res.status(200).json({ received: true, eventId, outcome: result.outcome, ...(result.outcome === 'quarantined' ? { reason: result.reason } : {}) });
 }
 
 export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
@@ -78,12 +79,16 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
   };
 
   const intake = async (req: Request, res: Response, event: VerifiedEvent, deadlineMs: number): Promise<void> => {
-    res.locals.eventType = event.type;
+    const problem = quarantineReason(event);
+    // An unbounded type is no metric label: a quarantined event's type is counted as its reason.
+    res.locals.eventType = problem ? 'quarantined' : event.type;
     const service = deps.intake();
     if (!service) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
     let result: IntakeResult;
     try {
-      result = await service.accept(event, req.requestId, deadlineMs, req.log.child({ eventId: event.eventId, source: event.source }));
+      result = problem
+        ? await service.quarantine(event, req.rawBody ?? Buffer.alloc(0), problem, req.requestId, req.log.child({ source: event.source }))
+        : await service.accept(event, req.requestId, deadlineMs, req.log.child({ eventId: event.eventId, source: event.source }));
     } catch (err) {
       // The event log (or another dependency) failed: the provider must retry, the input was fine.
       req.log.error({ err, eventId: event.eventId }, 'webhook intake failed');
@@ -97,7 +102,6 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
       let event: VerifiedEvent;
       try {
         event = verifyStripe(req.rawBody ?? Buffer.alloc(0), req.get('stripe-signature'), deps.stripeSecrets);
-        assertStorable(event);
       } catch (err) {
         return refuse('stripe', req, err);
       }
@@ -113,7 +117,6 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
       let event: VerifiedEvent;
       try {
         event = await verifier.verify((req.rawBody ?? Buffer.alloc(0)).toString('utf8'));
-        assertStorable(event);
       } catch (err) {
         return refuse('wix', req, err);
       }

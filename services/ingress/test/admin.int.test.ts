@@ -1,4 +1,5 @@
 import { waitFor } from '@orderflow/testing';
+import { Client } from 'pg';
 import { ADMIN_TOKEN, countOf, paymentIntent, postStripe, stripeEvent, useIngressStack } from './support';
 
 interface Row {
@@ -80,5 +81,38 @@ describe('admin API', () => {
     const copies = stack.reader.received.filter((r) => r.event.eventId === target);
     expect(copies[1]?.key).toBe(copies[0]?.key);
     expect(copies[1]?.event.payload).toEqual(copies[0]?.event.payload);
+  });
+
+  it('replays a quarantined event once today’s rules read its stored body as publishable, and refuses (409) one they still refuse', async () => {
+    const invalid = stripeEvent('payment_intent.succeeded', { object: 'payment_intent', metadata: {} });
+    expect(await (await postStripe(stack.running.url, invalid)).json()).toMatchObject({ outcome: 'quarantined' });
+    const [refused] = ((await (await fetch(`${stack.running.url}/admin/events?status=quarantined`, { headers: auth })).json()) as { items: Row[] }).items;
+    expect(refused?.eventId).toBe(invalid.id);
+    const again = await fetch(`${stack.running.url}/admin/events/${refused?.id}/replay`, { method: 'POST', headers: auth });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ detail: 'Still cannot be published: not a valid payment_intent.succeeded event' });
+
+    // Quarantined by an earlier version whose rules refused it; today's read it as publishable.
+    const event = stripeEvent('payment_intent.succeeded', paymentIntent('order-requeued'));
+    const sql = new Client({ connectionString: stack.running.config.INGRESS_DATABASE_URL });
+    await sql.connect();
+    let id: string;
+    try {
+      const inserted = await sql.query<{ id: string }>(
+        `INSERT INTO webhook_events (source, event_id, type, status, payload, error, raw_body, trace_id, occurred_at)
+         VALUES ('stripe', $1, $2, 'quarantined', 'null', 'refused by an older rule', $3, 'trace-old', now()) RETURNING id::text AS id`,
+        [event.id, event.type, Buffer.from(JSON.stringify(event))],
+      );
+      id = inserted.rows[0]?.id as string;
+    } finally {
+      await sql.end();
+    }
+    const replayed = await fetch(`${stack.running.url}/admin/events/${id}/replay`, { method: 'POST', headers: auth });
+    expect(replayed.status).toBe(200);
+    const message = await waitFor(() => stack.reader.received.find((r) => r.event.eventId === event.id));
+    expect(message.key).toBe('order-requeued');
+    const row = (await (await fetch(`${stack.running.url}/admin/events/${id}`, { headers: auth })).json()) as Row & { orderKey: string; error: unknown };
+    expect(row).toMatchObject({ status: 'published', orderKey: 'order-requeued', error: null, payload: { id: event.id } });
+    expect(row).not.toHaveProperty('rawBody');
   });
 });

@@ -11,10 +11,20 @@ import {
   STRIPE_OLD_SECRET,
   STRIPE_SECRET,
   useIngressStack,
+  ADMIN_TOKEN,
 } from './support';
 
 describe('POST /api/webhooks/stripe', () => {
   const stack = useIngressStack('ingress_stripe', { env: () => ({ REDIS_URL: 'redis://127.0.0.1:6379' }) });
+
+  /** The logged row of a provider event ID, with its payload (and body, when quarantined). */
+  const adminEvent = async (eventId: string): Promise<Record<string, unknown> & { id: string }> => {
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const { items } = (await (await fetch(`${stack.running.url}/admin/events?eventId=${encodeURIComponent(eventId)}`, { headers: auth })).json()) as { items: Array<{ id: string }> };
+    const [item] = items;
+    if (!item) throw new Error(`no logged event ${eventId}`);
+    return (await (await fetch(`${stack.running.url}/admin/events/${item.id}`, { headers: auth })).json()) as Record<string, unknown> & { id: string };
+  };
 
   it('publishes a verified payment_intent.succeeded keyed by metadata.orderId, with the Stripe event ID', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('order-42'));
@@ -68,11 +78,24 @@ describe('POST /api/webhooks/stripe', () => {
     expect(items.some((i) => i.eventId === event.id)).toBe(false);
   });
 
-  it('answers 400 for a verified body that is not JSON or not a valid event', async () => {
+  it('answers 400 for a verified body that is not JSON or not an event at all (no ID or type to log it by)', async () => {
     expect((await postStripe(stack.running.url, {}, { body: 'not json at all' })).status).toBe(400);
-    const noObjectId = stripeEvent('payment_intent.succeeded', { object: 'payment_intent', metadata: {} });
-    expect((await postStripe(stack.running.url, noObjectId)).status).toBe(400);
     expect((await postStripe(stack.running.url, { hello: 'world' })).status).toBe(400);
+  });
+
+  it('quarantines an authentic event the catalog refuses: 200 with the reason, logged, never published', async () => {
+    const noObjectId = stripeEvent('payment_intent.succeeded', { object: 'payment_intent', metadata: {} });
+    const res = await postStripe(stack.running.url, noObjectId);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true, eventId: noObjectId.id, outcome: 'quarantined', reason: 'not a valid payment_intent.succeeded event' });
+    expect(await metricValue(stack.running.ingress, 'ingress_quarantined_total', { source: 'stripe', reason: 'invalid_event' })).toBe(1);
+    // The provider's retry is a duplicate of the logged row, not a second quarantine.
+    expect(await (await postStripe(stack.running.url, noObjectId)).json()).toMatchObject({ outcome: 'duplicate' });
+    expect(await metricValue(stack.running.ingress, 'ingress_quarantined_total', { source: 'stripe', reason: 'invalid_event' })).toBe(1);
+    const marker = stripeEvent('payment_intent.succeeded', paymentIntent('after-quarantine'));
+    await postStripe(stack.running.url, marker);
+    await waitFor(() => countOf(stack.reader.received, marker.id) === 1);
+    expect(countOf(stack.reader.received, noObjectId.id)).toBe(0);
   });
 
   it('answers 400 for a verified body of null, a number or a string, and counts none of them as a signature failure', async () => {
@@ -95,53 +118,63 @@ describe('POST /api/webhooks/stripe', () => {
     expect((await postStripe(stack.running.url, event, { body, signature: signedAt(60) })).status).toBe(200);
   });
 
-  it('answers 400 for an event the log cannot store, without failing the events accepted beside it', async () => {
+  it('quarantines an event the log cannot store as it came, without failing the events accepted beside it', async () => {
     const bad = stripeEvent('payment_intent.succeeded', { ...paymentIntent('order-nul'), description: 'a\u0000b' });
     const good = Array.from({ length: 20 }, (_, i) => stripeEvent('payment_intent.succeeded', paymentIntent(`order-beside-${i}`)));
     const [badRes, ...goodRes] = await Promise.all([postStripe(stack.running.url, bad), ...good.map((e) => postStripe(stack.running.url, e))]);
-    expect(badRes.status).toBe(400);
-    expect(((await badRes.json()) as { detail: string }).detail).toMatch(/NUL/);
+    expect(badRes.status).toBe(200);
+    expect(((await badRes.json()) as { reason: string }).reason).toMatch(/NUL/);
     expect(goodRes.map((r) => r.status)).toEqual(good.map(() => 200));
     await waitFor(() => good.every((e) => countOf(stack.reader.received, e.id) === 1));
     expect(countOf(stack.reader.received, bad.id)).toBe(0);
+    const row = await adminEvent(bad.id);
+    expect(row).toMatchObject({ status: 'quarantined', orderKey: 'order-nul', payload: null });
+    expect(row.rawBody).toBe(JSON.stringify(bad));
   });
 
-  it('answers 400, never a 5xx, to an authentic event nested 10,000 deep or holding an unpaired surrogate, and stays up', async () => {
+  it('quarantines, never a 5xx, an authentic event nested 10,000 deep or holding an unpaired surrogate, and stays up', async () => {
     const deep = stripeEvent('payment_intent.succeeded', paymentIntent('order-deep'));
     const nested = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     const deepBody = JSON.stringify(deep).replace('"metadata":', `"extra":${nested},"metadata":`);
     const deepRes = await postStripe(stack.running.url, deep, { body: deepBody });
-    expect(deepRes.status).toBe(400);
-    expect(await deepRes.json()).toMatchObject({ detail: 'the event is nested deeper than 64 levels' });
+    expect(deepRes.status).toBe(200);
+    expect(await deepRes.json()).toMatchObject({ outcome: 'quarantined', reason: 'the event is nested deeper than 64 levels' });
+    expect((await adminEvent(deep.id)).rawBody).toBe(deepBody);
 
     // JSON escapes of unpaired surrogates (a high one in a value, a low one in a key): valid JSON,
     // not Unicode text, and refused by jsonb.
     for (const [n, field] of ['"description":"a\\ud800b"', '"x\\udc00":1'].entries()) {
       const lone = stripeEvent('payment_intent.succeeded', paymentIntent(`order-lone-${n}`));
       const loneRes = await postStripe(stack.running.url, lone, { body: JSON.stringify(lone).replace('"metadata":', `${field},"metadata":`) });
-      expect(loneRes.status).toBe(400);
-      expect(((await loneRes.json()) as { detail: string }).detail).toMatch(/unpaired UTF-16 surrogate/);
+      expect(loneRes.status).toBe(200);
+      expect(((await loneRes.json()) as { reason: string }).reason).toMatch(/unpaired UTF-16 surrogate/);
       expect(countOf(stack.reader.received, lone.id)).toBe(0);
     }
+    expect(await metricValue(stack.running.ingress, 'ingress_quarantined_total', { source: 'stripe', reason: 'invalid_text' })).toBeGreaterThanOrEqual(2);
     // A surrogate pair (an emoji) is text like any other.
     const emoji = stripeEvent('payment_intent.succeeded', { ...paymentIntent('order-emoji'), description: 'gift \ud83c\udf81' });
-    expect((await postStripe(stack.running.url, emoji)).status).toBe(200);
+    expect(await (await postStripe(stack.running.url, emoji)).json()).toMatchObject({ outcome: 'published' });
     expect((await fetch(`${stack.running.url}/healthz`)).status).toBe(200);
   });
 
-  it('answers 400 at once to an authentic event whose identifiers are past the limits, and publishes nothing', async () => {
+  it('quarantines at once an authentic event whose identifiers are past the limits, logged under a digest of its ID, and publishes nothing', async () => {
     // 200,000 characters of order ID (a 201 KB body, under the 1 MB limit) once froze the pipeline.
     const huge = stripeEvent('payment_intent.succeeded', paymentIntent('o'.repeat(200_000)));
     const started = Date.now();
     const res = await postStripe(stack.running.url, huge);
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ detail: "the event's order reference is longer than 255 characters" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ outcome: 'quarantined', reason: "the event's order reference is longer than 255 characters" });
     expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await adminEvent(huge.id)).orderKey).toBeNull();
+
     const longId = stripeEvent('payment_intent.succeeded', paymentIntent('order-long-id'), `evt_${'x'.repeat(252)}`);
-    expect((await postStripe(stack.running.url, longId)).status).toBe(400);
+    const longRes = (await (await postStripe(stack.running.url, longId)).json()) as { outcome: string; eventId: string };
+    expect(longRes).toMatchObject({ outcome: 'quarantined', eventId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(await (await postStripe(stack.running.url, longId)).json()).toMatchObject({ outcome: 'duplicate', eventId: longRes.eventId });
+    expect((await adminEvent(longRes.eventId)).orderKey).toBe('order-long-id');
     // At the limit: accepted.
     const atLimit = stripeEvent('payment_intent.succeeded', paymentIntent('k'.repeat(255)), `evt_${'y'.repeat(251)}`);
-    expect((await postStripe(stack.running.url, atLimit)).status).toBe(200);
+    expect(await (await postStripe(stack.running.url, atLimit)).json()).toMatchObject({ outcome: 'published' });
     await waitFor(() => countOf(stack.reader.received, atLimit.id) === 1);
     expect(countOf(stack.reader.received, huge.id) + countOf(stack.reader.received, longId.id)).toBe(0);
   });

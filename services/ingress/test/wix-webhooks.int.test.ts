@@ -61,14 +61,30 @@ describe('POST /api/webhooks/wix', () => {
     expect(await metricValue(stack.running.ingress, 'ingress_signature_failures_total', { source: 'wix' })).toBe(2);
   });
 
-  it('answers 400 when the verified JWT does not hold the expected JSON', async () => {
+  it('answers 400 when the verified JWT holds no event (no ID to log it by)', async () => {
     const bad = await jose.SignJWT.prototype.sign.call(
       new jose.SignJWT({ data: '{"eventType":"wix.ecom.v1.order_paid","data":"{not json"}' }).setProtectedHeader({ alg: 'RS256' }),
       privateKey,
     );
     expect((await post(bad)).status).toBe(400);
-    const noEntity = await wixJwt('wix.ecom.v1.order_paid', { id: randomUUID(), entityId: 'o1' });
-    expect((await post(noEntity)).status).toBe(400);
+  });
+
+  it('quarantines an authentic order event without its order (200), and a replay reads the stored token again', async () => {
+    const inner = { id: randomUUID(), entityId: 'o1' };
+    const token = await wixJwt('wix.ecom.v1.order_paid', inner);
+    const res = await post(token);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ outcome: 'quarantined', eventId: inner.id, reason: 'not a valid wix.ecom.v1.order_paid event' });
+    expect(await metricValue(stack.running.ingress, 'ingress_quarantined_total', { source: 'wix', reason: 'invalid_event' })).toBe(1);
+    const auth = { authorization: 'Bearer admin-token-for-tests-0123456789' };
+    const { items } = (await (await fetch(`${stack.running.url}/admin/events?eventId=${inner.id}`, { headers: auth })).json()) as { items: Array<{ id: string; status: string }> };
+    expect(items[0]?.status).toBe('quarantined');
+    const row = (await (await fetch(`${stack.running.url}/admin/events/${items[0]?.id}`, { headers: auth })).json()) as { rawBody: string; instanceId: string };
+    expect(row).toMatchObject({ rawBody: token, instanceId: 'instance-1' });
+    const replay = await fetch(`${stack.running.url}/admin/events/${items[0]?.id}/replay`, { method: 'POST', headers: auth });
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toMatchObject({ detail: 'Still cannot be published: not a valid wix.ecom.v1.order_paid event' });
+    expect(countOf(stack.reader.received, inner.id)).toBe(0);
   });
 
   it('answers 415 for a form body, and a redelivered event is not published twice', async () => {

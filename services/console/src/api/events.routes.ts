@@ -6,7 +6,7 @@ import { query, segment, type AdminClient } from '../upstream/admin-client';
 
 const listQuery = z.object({
   source: z.enum(['stripe', 'wix']).optional(),
-  status: z.enum(['received', 'published', 'ignored', 'failed']).optional(),
+  status: z.enum(['received', 'published', 'ignored', 'failed', 'quarantined']).optional(),
   type: z.string().trim().min(1).max(200).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
@@ -27,6 +27,18 @@ export interface RouteDeps {
 /** Error texts can quote a provider's answer; secret-shaped strings are masked in them too. */
 function listed(row: z.infer<typeof eventRow>) {
   return { ...row, error: row.error ? redactString(row.error) : (row.error ?? null) };
+}
+
+/**
+ * A quarantined event's body as support may see it: parsed, so secret-named fields are masked
+ * like the payload's; a body that is not JSON (a Wix token, a broken document) is only sized.
+ */
+function bodyForSupport(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return `[${Buffer.byteLength(text)} bytes, not JSON: not shown here; the ingress admin API has it]`;
+  }
 }
 
 /** Seed 001's webhook dashboard: the ingress's event log, an event's payload (redacted), replay. */
@@ -55,8 +67,8 @@ export function eventsRoutes(deps: RouteDeps): (app: Express) => void {
     app.get('/console/api/events/:id', ...deps.guard, async (req, res) => {
       const eventId = id.safeParse(req.params.id);
       if (!eventId.success) throw new HttpProblem(400, { detail: z.prettifyError(eventId.error) });
-      const event = await deps.admin.get('ingress', `/admin/events/${segment(eventId.data)}`);
-      res.json(redactPayload(event));
+      const { rawBody, ...event } = z.looseObject({ rawBody: z.string().optional() }).parse(await deps.admin.get('ingress', `/admin/events/${segment(eventId.data)}`));
+      res.json(redactPayload(rawBody === undefined ? event : { ...event, rawBody: bodyForSupport(rawBody) }));
     });
 
     app.post('/console/api/events/:id/replay', ...deps.guard, async (req, res) => {

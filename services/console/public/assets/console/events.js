@@ -49,7 +49,7 @@ export function EventsPage() {
       <div class="field"><label for="ev-source">Source</label>
         <select id="ev-source" ...${field('source')}><option value="">All</option><option value="stripe">Stripe</option><option value="wix">Wix</option></select></div>
       <div class="field"><label for="ev-status">Status</label>
-        <select id="ev-status" ...${field('status')}><option value="">All</option>${['received', 'published', 'ignored', 'failed'].map((s) => html`<option value=${s}>${s}</option>`)}</select></div>
+        <select id="ev-status" ...${field('status')}><option value="">All</option>${['received', 'published', 'ignored', 'failed', 'quarantined'].map((s) => html`<option value=${s}>${s}</option>`)}</select></div>
       <div class="field"><label for="ev-type">Type</label><input id="ev-type" placeholder="payment_intent.succeeded" ...${field('type')} /></div>
       <div class="field"><label for="ev-from">From</label><input id="ev-from" type="datetime-local" ...${field('from')} /></div>
       <div class="field"><label for="ev-to">To</label><input id="ev-to" type="datetime-local" ...${field('to')} /></div>
@@ -146,6 +146,11 @@ function EventDetail({ id, onClose, onReplayed }) {
       <h3>Payload</h3>
       <p class="muted">Secrets (client secrets, keys, signatures) are masked.</p>
       <${JsonView} value=${event.payload} label=${`Payload of ${event.eventId}`} />
+      ${event.rawBody !== undefined && html`
+        <h3>Body as received</h3>
+        <p class="muted">Quarantined: authentic, but it could not be published as it came (see Error). Replay reads this body again with today's rules.</p>
+        <${JsonView} value=${event.rawBody} label=${`Body of ${event.eventId} as received`} />
+      `}
       <${ConfirmDialog} open=${confirming} title="Replay this webhook?" confirmLabel="Replay" busy=${busy} onConfirm=${replay} onCancel=${() => setConfirming(false)}>
         <p>The ingress publishes <code>${event.eventId}</code> again with its original ID. Services that already handled it skip it; any that missed it catch up.</p>
       <//>

@@ -5,7 +5,7 @@ import { html } from './html.js';
 export function toneOf(status) {
   const s = String(status ?? '');
   if (['FULFILLED', 'DELIVERED', 'SENT', 'SUCCEEDED', 'COMPLETED', 'published', 'ISSUED', 'ASSIGNED', 'APPROVED', 'PAID', 'closed', 'ok', 'ready', 'active', 'healthy'].includes(s)) return 'ok';
-  if (['FAILED', 'failed', 'DISPUTED', 'UNMATCHED', 'open', 'unreachable', 'not ready', 'unhealthy', 'error'].includes(s)) return 'bad';
+  if (['FAILED', 'failed', 'quarantined', 'DISPUTED', 'UNMATCHED', 'open', 'unreachable', 'not ready', 'unhealthy', 'error'].includes(s)) return 'bad';
   if (['REFUNDED', 'PARTIALLY_REFUNDED', 'CANCELLED', 'VOIDED', 'REVOKED', 'HELD', 'WAITING', 'PENDING', 'received', 'half-open', 'disabled', 'warning', 'degraded', 'ignored'].includes(s)) return 'warn';
   return 'info';
 }
