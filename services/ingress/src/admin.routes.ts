@@ -8,7 +8,7 @@ import { envelopeOf } from './envelope';
 import type { EventLogRepository, WebhookEvent } from './event-log.repository';
 import { stripeEventOf } from './stripe.verifier';
 import { PayloadError, quarantineReason, type VerifiedEvent } from './verified-event';
-import { tooLargeFor } from './webhook-intake';
+import { unpublishable } from './webhook-intake';
 import { DEADLINE_PASSED, withDeadline } from './with-deadline';
 import type { WixVerifier } from './wix.verifier';
 
@@ -126,10 +126,10 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
         (err: unknown) => err,
       );
       const outcome = await withDeadline(sent, deps.publishDeadlineMs);
-      const tooLarge = outcome === true || outcome === DEADLINE_PASSED ? null : tooLargeFor(outcome);
-      if (tooLarge) {
-        await log.markQuarantined(row.id, tooLarge.detail);
-        throw new HttpProblem(409, { detail: `Still cannot be published: ${tooLarge.detail}` });
+      const refused = outcome === true || outcome === DEADLINE_PASSED ? null : unpublishable(outcome);
+      if (refused) {
+        await log.markQuarantined(row.id, refused.detail);
+        throw new HttpProblem(409, { detail: `Still cannot be published: ${refused.detail}` });
       }
       if (outcome !== true) {
         req.log.warn({ err: outcome === DEADLINE_PASSED ? 'deadline passed' : outcome, eventId: row.eventId }, 'replay not published');

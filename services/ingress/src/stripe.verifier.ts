@@ -1,7 +1,7 @@
 import { eventCatalog, isEventType, stripeEventTypes } from '@orderflow/events';
 import Stripe from 'stripe';
 import { isRecord, stripeOrderKey } from './order-key';
-import { PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
+import { occurredAt, PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
 
 /** Stripe's default and recommended tolerance against replayed signatures. */
 const TOLERANCE_SECONDS = 300;
@@ -50,7 +50,7 @@ export function stripeEventOf(event: unknown): VerifiedEvent {
     throw new PayloadError('not a Stripe event: id and type required');
   }
   const object = isRecord(event.data) && isRecord(event.data.object) ? event.data.object : null;
-  const created = typeof event.created === 'number' ? new Date(event.created * 1000) : new Date();
+  const created = occurredAt(typeof event.created === 'number' ? event.created * 1000 : Number.NaN);
   const base = {
     source: 'stripe' as const,
     eventId: event.id,

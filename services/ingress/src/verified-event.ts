@@ -29,6 +29,17 @@ export interface Quarantine {
   detail: string;
 }
 
+/** The latest time an envelope can carry (ISO 8601 with a four-digit year). */
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * When the provider says the event happened, if that is a time an envelope can carry; else the
+ * time of receipt (the field is informational, and Stripe's and Wix's own are always sane).
+ */
+export function occurredAt(epochMs: number): Date {
+  return Number.isFinite(epochMs) && epochMs >= 0 && epochMs <= LATEST ? new Date(epochMs) : new Date();
+}
+
 /** The signature (or JWT) did not verify. `reason` is for the log, never for the client. */
 export class SignatureError extends Error {
   override readonly name = 'SignatureError';

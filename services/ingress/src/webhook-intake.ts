@@ -147,14 +147,14 @@ export class WebhookIntake {
       settle('done');
       return { outcome: 'published', id: String(row.id) };
     }
-    const tooLarge = outcome === DEADLINE_PASSED ? null : tooLargeFor(outcome);
-    if (tooLarge) {
-      // Kafka will refuse these bytes however often they come: settled, never a 503 loop.
-      await log.markQuarantined(row.id, tooLarge.detail);
-      this.quarantined(row, tooLarge, logger);
+    const refused = outcome === DEADLINE_PASSED ? null : unpublishable(outcome);
+    if (refused) {
+      // Refused however often these bytes come: settled, never a 503 loop.
+      await log.markQuarantined(row.id, refused.detail);
+      this.quarantined(row, refused, logger);
       settle('done');
       await this.keepClaim(key, undefined, logger);
-      return { outcome: 'quarantined', id: String(row.id), eventId: row.eventId, reason: tooLarge.detail };
+      return { outcome: 'quarantined', id: String(row.id), eventId: row.eventId, reason: refused.detail };
     }
 
     const reason = outcome === DEADLINE_PASSED ? `no acknowledgement from Kafka within ${deadlineMs} ms` : errorMessage(outcome);
@@ -214,13 +214,16 @@ export class WebhookIntake {
 }
 
 /**
- * The producer's refusal of a message over the topic's size limit, checked before producing:
- * that event is too large for good. A broker answering MESSAGE_TOO_LARGE to a message under the
- * configured limit is a misconfigured topic instead, answered 503 like any refusal.
+ * Why the producer refused an event for good, before sending it: over the topic's size limit,
+ * or an envelope the catalog refuses (a door check missed something). Null for anything else:
+ * a broker refusing a message under the configured limit is a misconfigured topic, and like any
+ * refusal or outage it is answered 503 so the provider retries.
  */
-export function tooLargeFor(err: unknown): Quarantine | null {
-  if (!(err instanceof Error) || err.name !== 'MessageTooLargeError') return null;
-  return { code: 'too_large', detail: 'the event is larger than Kafka accepts in one message' };
+export function unpublishable(err: unknown): Quarantine | null {
+  if (!(err instanceof Error)) return null;
+  if (err.name === 'MessageTooLargeError') return { code: 'too_large', detail: 'the event is larger than Kafka accepts in one message' };
+  if (err.name === 'EventValidationError') return { code: 'invalid_event', detail: err.message };
+  return null;
 }
 
 function errorMessage(err: unknown): string {

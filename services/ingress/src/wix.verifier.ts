@@ -1,6 +1,6 @@
 import { wixEventTypes, wixOrderEventSchema } from '@orderflow/events';
 import { isRecord, wixOrderKey } from './order-key';
-import { PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
+import { occurredAt, PayloadError, SignatureError, type VerifiedEvent } from './verified-event';
 
 type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
 type VerifyKey = Awaited<ReturnType<Jose['importSPKI']>>;
@@ -58,13 +58,12 @@ function wixEventOf(claims: Record<string, unknown>): VerifiedEvent {
   const data = parseJson(envelope.data, 'event data');
   const eventId = data.id;
   if (typeof eventId !== 'string' || !eventId) throw new PayloadError('event id missing');
-  const occurredAt = typeof data.eventTime === 'string' && !Number.isNaN(Date.parse(data.eventTime)) ? new Date(data.eventTime) : new Date();
   const base = {
     source: 'wix' as const,
     eventId,
     type: eventType,
     instanceId: typeof instanceId === 'string' && instanceId ? instanceId : null,
-    occurredAt,
+    occurredAt: occurredAt(typeof data.eventTime === 'string' ? Date.parse(data.eventTime) : Number.NaN),
   };
   const entityId = typeof data.entityId === 'string' ? data.entityId : null;
   if (!interesting.has(eventType)) return { ...base, publishable: false, orderKey: entityId, payload: data };

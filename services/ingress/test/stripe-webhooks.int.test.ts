@@ -179,6 +179,14 @@ describe('POST /api/webhooks/stripe', () => {
     expect(countOf(stack.reader.received, huge.id) + countOf(stack.reader.received, longId.id)).toBe(0);
   });
 
+  it('publishes an event dated where no envelope can carry it with its time of receipt, never a 503 (found by the fuzz suite)', async () => {
+    const event = { ...stripeEvent('payment_intent.succeeded', paymentIntent('order-far-future')), created: 8_640_000_000_000 };
+    const res = await postStripe(stack.running.url, event);
+    expect(await res.json()).toMatchObject({ outcome: 'published' });
+    const message = await waitFor(() => stack.reader.received.find((r) => r.event.eventId === event.id));
+    expect(Math.abs(Date.parse(message.event.occurredAt) - Date.now())).toBeLessThan(60_000);
+  });
+
   it('answers 415 for another content type and 413 for a body over 1 MB', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('o'));
     expect((await postStripe(stack.running.url, event, { contentType: 'text/plain' })).status).toBe(415);

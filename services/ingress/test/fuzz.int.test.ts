@@ -1,0 +1,299 @@
+import { gzipSync } from 'node:zlib';
+import { Topics, stripeEventTypes, wixEventTypes } from '@orderflow/events';
+import { waitFor } from '@orderflow/testing';
+import fc from 'fast-check';
+import { ADMIN_TOKEN, collect, countOf, signStripe, useIngressStack, type Received } from './support';
+
+type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
+type SigningKey = Awaited<ReturnType<Jose['generateKeyPair']>>['privateKey'];
+
+/** Requests per property; CI runs the default, `FUZZ_RUNS` runs longer by hand. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
+/** An event loop blocked longer than this by one request is a finding (issue 21). */
+const STALL_MS = 200;
+
+/**
+ * Hostile and unlucky senders against a running ingress over HTTP (issue 21): fast-check makes
+ * up Stripe and Wix deliveries — signed and forged, broken JSON, lone surrogates and NULs, deep
+ * nesting, identifiers of every length, wrong types and encodings — and every answer must be
+ * below 500 (problem+json when refused), nothing may stay half-processed in the event log, what
+ * was answered `published` is on Kafka exactly once and nothing else is, and no request may
+ * block the event loop for more than STALL_MS.
+ */
+describe('fuzzing the webhook routes', () => {
+  let jose: Jose;
+  let wixKey: SigningKey;
+  const stack = useIngressStack('ingress_fuzz', {
+    env: async () => {
+      jose = await import('jose');
+      const pair = await jose.generateKeyPair('RS256', { extractable: true });
+      wixKey = pair.privateKey;
+      return { REDIS_URL: 'redis://127.0.0.1:6379', WIX_PUBLIC_KEY: (await jose.exportSPKI(pair.publicKey)).replace(/\n/g, '\\n') };
+    },
+  });
+  let wixReader: { received: Received[]; stop(): Promise<void> };
+  beforeAll(async () => {
+    wixReader = await collect(stack.broker, [Topics.wixIngress]);
+  });
+  afterAll(async () => {
+    await wixReader?.stop();
+  });
+
+  /** Outcomes by event ID; an ID may be sent several times, with different bodies. */
+  const answered = new Map<string, Set<string>>();
+  const tallies = new Map<string, number>();
+  const monitor = stallMonitor();
+  afterAll(() => {
+    monitor.stop();
+    process.stdout.write(`ingress fuzz: ${[...tallies].map(([k, v]) => `${k} ${v}`).join(', ')}; longest event-loop gap ${monitor.longestOfAll()} ms, ${monitor.suspects().length} requests in flight during a gap over ${STALL_MS} ms\n`);
+  });
+
+  async function send(request: FuzzRequest): Promise<void> {
+    const started = monitor.begin(request);
+    const res = await fetch(`${stack.running.url}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+    const text = await res.text();
+    monitor.end(started);
+    let outcome = '';
+    if (res.status === 200) {
+      const answer = JSON.parse(text) as { eventId: string; outcome: string };
+      outcome = answer.outcome;
+      if (!answered.has(answer.eventId)) answered.set(answer.eventId, new Set());
+      answered.get(answer.eventId)!.add(outcome);
+    }
+    const key = `${request.path.endsWith('wix') ? 'wix' : 'stripe'} ${res.status}${outcome ? ` ${outcome}` : ''}`;
+    tallies.set(key, (tallies.get(key) ?? 0) + 1);
+    if (res.status >= 500) throw new Error(`${res.status} for ${describeRequest(request)}: ${text.slice(0, 300)}`);
+    if (res.status >= 400 && !res.headers.get('content-type')?.startsWith('application/problem+json')) {
+      throw new Error(`${res.status} without problem+json for ${describeRequest(request)}`);
+    }
+  }
+
+  it(`answers ${RUNS} made-up Stripe deliveries below 500, each once`, async () => {
+    await fc.assert(fc.asyncProperty(stripeRequest(), send), { numRuns: RUNS });
+  });
+
+  it(`answers ${RUNS / 2} made-up Wix deliveries below 500, each once`, async () => {
+    const tokens = wixRequest((claims) => new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setIssuedAt().sign(wixKey));
+    await fc.assert(fc.asyncProperty(tokens, async (made) => send(await made)), { numRuns: RUNS / 2 });
+  });
+
+  it('left nothing half-processed: every published event on Kafka once, nothing else, no row in flight', async () => {
+    const received = [...stack.reader.received, ...wixReader.received];
+    const published = [...answered].filter(([, outcomes]) => outcomes.has('published')).map(([id]) => id);
+    expect(published.length).toBeGreaterThan(RUNS / 10);
+    await waitFor(() => published.every((id) => countOf(received, id) >= 1), { timeoutMs: 30_000 });
+    for (const id of published) expect(countOf(received, id)).toBe(1);
+    const neverPublished = [...answered].filter(([, outcomes]) => !outcomes.has('published')).map(([id]) => id);
+    expect(neverPublished.filter((id) => countOf(received, id) > 0)).toEqual([]);
+    for (const status of ['received', 'failed']) {
+      const res = await fetch(`${stack.running.url}/admin/events?status=${status}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(((await res.json()) as { items: unknown[] }).items).toEqual([]);
+    }
+  });
+
+  it(`blocked the event loop no longer than ${STALL_MS} ms for any request it can be made to again`, async () => {
+    // A gap on a shared machine may be another process's doing: each suspect is sent again
+    // alone, three times, and only a stall every time is the request's own.
+    const reproduced: string[] = [];
+    for (const suspect of monitor.suspects()) {
+      const gaps: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        monitor.reset();
+        await send({ ...suspect, headers: { ...suspect.headers } }).catch(() => undefined);
+        await monitor.nextTick();
+        gaps.push(monitor.longest());
+      }
+      if (gaps.every((gap) => gap > STALL_MS)) reproduced.push(`${describeRequest(suspect)}: ${gaps.join(', ')} ms`);
+    }
+    expect(reproduced).toEqual([]);
+  });
+});
+
+interface FuzzRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: Uint8Array | string;
+}
+
+function describeRequest(request: FuzzRequest): string {
+  const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('latin1');
+  return `${request.path} ${JSON.stringify(request.headers)} body(${body.length}) ${JSON.stringify(body.slice(0, 200))}`;
+}
+
+/**
+ * Text as senders get it wrong: ordinary, any code point, NUL and unpaired surrogates, and
+ * lengths around and far past the identifier limits.
+ */
+function text(): fc.Arbitrary<string> {
+  const surrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code));
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.string({ maxLength: 30 }) },
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.tuple(fc.string({ maxLength: 5 }), fc.constantFrom('\u0000', '\ud800', '\udfff'), surrogate).map((parts) => parts.join('')),
+    fc.constantFrom(254, 255, 256, 400, 10_000, 300_000).map((length) => 'k'.repeat(length)),
+  );
+}
+
+/**
+ * Arrays or objects nested `depth` deep, built without recursion. Up to 1,000: JSON.stringify
+ * (the sender's) overflows a Jest worker's stack not far beyond; the ingress refuses anything
+ * past 64, and its 10,000-deep regression test builds the body as text.
+ */
+function nested(depth: number, asObjects: boolean): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i += 1) value = asObjects ? { a: value } : [value];
+  return value;
+}
+
+function anyValue(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 3, arbitrary: text() },
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.tuple(fc.integer({ min: 1, max: 1_000 }), fc.boolean()).map(([depth, asObjects]) => nested(depth, asObjects)),
+  );
+}
+
+/** Where a Stripe event carries what the ingress reads. */
+const STRIPE_PATHS = [
+  ['id'],
+  ['type'],
+  ['created'],
+  ['data'],
+  ['data', 'object'],
+  ['data', 'object', 'id'],
+  ['data', 'object', 'object'],
+  ['data', 'object', 'metadata'],
+  ['data', 'object', 'metadata', 'orderId'],
+  ['data', 'object', 'client_reference_id'],
+  ['data', 'object', 'payment_intent'],
+  ['data', 'object', 'amount'],
+  ['data', 'object', 'extra'],
+] as const;
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let at: unknown = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof at !== 'object' || at === null) return;
+    at = (at as Record<string, unknown>)[key];
+  }
+  if (typeof at === 'object' && at !== null) (at as Record<string, unknown>)[path[path.length - 1] as string] = value;
+}
+
+let serial = 0;
+
+/** A valid Stripe event of a random type, then up to four fields replaced by anything. */
+function stripeEventBody(): fc.Arbitrary<string> {
+  const types = fc.constantFrom(...stripeEventTypes, 'customer.created', 'invoice.paid');
+  const change = fc.tuple(fc.constantFrom(...STRIPE_PATHS), anyValue());
+  const mutations = fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, fc.array(change, { minLength: 1, maxLength: 4 }));
+  return fc.tuple(types, mutations, fc.boolean()).map(([type, changes, withOrder]) => {
+    serial += 1;
+    const object: Record<string, unknown> = { id: `pi_fuzz_${serial}`, object: 'payment_intent', amount: 2000, currency: 'eur', status: 'succeeded', metadata: withOrder ? { orderId: `order-fuzz-${serial}` } : {} };
+    const event: Record<string, unknown> = { id: `evt_fuzz_${serial}_${Date.now()}`, object: 'event', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object } };
+    for (const [path, value] of changes) setPath(event, path, value);
+    return JSON.stringify(event);
+  });
+}
+
+function stripeRequest(): fc.Arbitrary<FuzzRequest> {
+  const body = fc.oneof(
+    { weight: 8, arbitrary: stripeEventBody() },
+    // Broken documents: cut short, not JSON, JSON of the wrong shape.
+    stripeEventBody().chain((json) => fc.nat({ max: json.length }).map((cut) => json.slice(0, cut))),
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value) ?? 'null'),
+  );
+  const signature = fc.oneof(
+    { weight: 8, arbitrary: fc.constant('valid') },
+    fc.constantFrom('none', 'wrong-secret', 'garbage', 'future'),
+  );
+  const contentType = fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, fc.constantFrom('text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', ''));
+  const encoding = fc.oneof({ weight: 8, arbitrary: fc.constant('none') }, fc.constantFrom('gzip', 'gzip-broken', 'br-broken', 'x-unknown', 'identity'));
+  return fc.record({ body, signature, contentType, encoding }).map(({ body, signature, contentType, encoding }) => {
+    const headers: Record<string, string> = {};
+    if (contentType) headers['content-type'] = contentType;
+    if (signature === 'valid') headers['stripe-signature'] = signStripe(body);
+    if (signature === 'wrong-secret') headers['stripe-signature'] = signStripe(body, 'whsec_not_ours');
+    if (signature === 'garbage') headers['stripe-signature'] = 't=abc,v1=zz,v0=';
+    if (signature === 'future') headers['stripe-signature'] = signStripe(body).replace(/t=\d+/, `t=${Math.floor(Date.now() / 1000) + 3_600}`);
+    return { path: '/api/webhooks/stripe', headers, body: encode(body, encoding, headers) };
+  });
+}
+
+function encode(body: string, encoding: string, headers: Record<string, string>): Uint8Array | string {
+  if (encoding === 'none') return body;
+  headers['content-encoding'] = encoding.replace('-broken', '');
+  if (encoding === 'gzip') return gzipSync(body);
+  return body;
+}
+
+/** Wix's nesting (claims.data → envelope → data as a JSON string), each level made up or broken. */
+function wixRequest(sign: (claims: Record<string, unknown>) => Promise<string>): fc.Arbitrary<Promise<FuzzRequest>> {
+  const entity = fc.record({ id: fc.oneof({ weight: 3, arbitrary: fc.uuid() }, anyValue()), status: fc.constant('APPROVED'), paymentStatus: fc.constantFrom('PAID', 'NOT_PAID') });
+  const inner = fc.record({
+    id: fc.oneof({ weight: 4, arbitrary: fc.uuid() }, anyValue()),
+    entityId: fc.oneof(fc.uuid(), anyValue()),
+    eventTime: fc.oneof(fc.constant(new Date().toISOString()), text()),
+    createdEvent: fc.oneof(entity.map((order) => ({ entityAsJson: JSON.stringify(order) })), anyValue()),
+  });
+  const envelope = fc.record({
+    eventType: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...wixEventTypes, 'wix.ecom.v1.cart_created') }, anyValue()),
+    instanceId: fc.oneof(fc.constant('instance-fuzz'), anyValue()),
+    data: fc.oneof({ weight: 4, arbitrary: inner.map((value) => JSON.stringify(value)) }, anyValue()),
+  });
+  const claims = fc.oneof({ weight: 6, arbitrary: envelope.map((value) => ({ data: JSON.stringify(value) })) }, fc.record({ data: anyValue() }));
+  const forged = fc.oneof({ weight: 8, arbitrary: fc.constant(false) }, fc.constant(true));
+  return fc.tuple(claims, forged).map(async ([made, isForged]) => {
+    const token = await sign(made);
+    const body = isForged ? `${token.slice(0, -4)}AAAA` : token;
+    return { path: '/api/webhooks/wix', headers: { 'content-type': 'text/plain' }, body };
+  });
+}
+
+/**
+ * The event loop's longest pauses, seen by a 10 ms timer, and which request was in flight
+ * during each pause over STALL_MS.
+ */
+function stallMonitor() {
+  const tick = 10;
+  let last = performance.now();
+  let longest = 0;
+  let longestOfAll = 0;
+  const inFlight = new Set<FuzzRequest>();
+  const suspects = new Set<FuzzRequest>();
+  const ticked = new Set<() => void>();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const gap = Math.round(now - last - tick);
+    last = now;
+    longest = Math.max(longest, gap);
+    longestOfAll = Math.max(longestOfAll, gap);
+    if (gap > STALL_MS) for (const request of inFlight) suspects.add(request);
+    for (const resolve of ticked) resolve();
+    ticked.clear();
+  }, tick);
+  timer.unref();
+  return {
+    begin(request: FuzzRequest): FuzzRequest {
+      inFlight.add(request);
+      return request;
+    },
+    end(request: FuzzRequest): void {
+      inFlight.delete(request);
+    },
+    /** The longest gap since the last `reset()`. */
+    longest: () => longest,
+    longestOfAll: () => longestOfAll,
+    reset(): void {
+      longest = 0;
+    },
+    /** Resolves once the timer has run again, so a pause that just ended has been measured. */
+    nextTick: () => new Promise<void>((resolve) => ticked.add(resolve)),
+    suspects: () => [...suspects],
+    stop: () => clearInterval(timer),
+  };
+}
