@@ -7,6 +7,7 @@ import { BODY_LIMIT_SETTING } from './raw-body';
 import { readinessHandler, type ReadinessCheck } from './readiness';
 import { requestId } from './request-id';
 import { requestMetrics } from './request-metrics';
+import { refuseUnstorableUrls } from './storable-text';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -57,6 +58,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
     });
     next();
   });
+
+  app.use(refuseUnstorableUrls());
 
   // Liveness says only that the process can answer; it never checks dependencies, or a
   // Kafka outage would get every replica restarted.

@@ -10,3 +10,4 @@ export { startHttpServer, type HttpServer, type HttpServerOptions } from './http
 export { adminAuth } from './admin-auth';
 export { runServiceProcess, type RunnableService, type ServiceHandle, type ServiceProcessOptions } from './run-service';
 export { apiKeyAuth, apiKeyLookup, bootstrapApiKeys, hashApiKey, instanceOf, type ApiKeyLookup, type ApiKeyStore } from './api-key-auth';
+export { findUnstorable, MAX_JSON_DEPTH, textProblem, type TextProblem } from './storable-text';

@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { HttpProblem } from './http-problem';
+import { findUnstorable } from './storable-text';
 
 /** The express setting `createHttpApp` stores its `bodyLimit` under, read by these parsers. */
 export const BODY_LIMIT_SETTING = 'orderflow body limit';
@@ -70,6 +71,8 @@ export function rawJson(options: RawJsonOptions = {}): RequestHandler {
       } catch {
         return next(new HttpProblem(400, { title: 'Malformed JSON', detail: 'The request body is not valid JSON' }));
       }
+      const unstorable = findUnstorable(req.body);
+      if (unstorable) return next(new HttpProblem(400, { detail: `The request body cannot be accepted: ${unstorable.detail}` }));
       next();
     });
   };

@@ -102,6 +102,17 @@ describe('createHttpApp', () => {
       expect(await problem(res)).toMatchObject({ status: 400, title: 'Malformed JSON' });
     });
 
+    it('answers 400 to JSON Postgres could not store (NUL, an unpaired surrogate, in a value or a key) or nested deeper than 64, before a route sees it', async () => {
+      for (const body of ['{"note":"a\\u0000b"}', '{"note":"\\ud800"}', '{"\\udc00":1}', `${'['.repeat(65)}${']'.repeat(65)}`]) {
+        const res = await post('/webhooks/stripe', body);
+        expect(res.status).toBe(400);
+        expect(((await problem(res)) as { detail: string }).detail).toMatch(/^The request body cannot be accepted: (the document|a key in the document) (contains|is nested deeper)/);
+      }
+      // An emoji (a surrogate pair) and 64 levels are fine.
+      expect((await post('/webhooks/stripe', '{"note":"\\ud83c\\udf81"}')).status).toBe(200);
+      expect((await post('/webhooks/stripe', `${'['.repeat(64)}${']'.repeat(64)}`)).status).toBe(200);
+    });
+
     it('answers 413 past the app limit, and honours a per-route limit', async () => {
       const big = JSON.stringify({ pad: 'x'.repeat(2048) });
       const res = await post('/webhooks/stripe', big);
@@ -180,6 +191,18 @@ describe('createHttpApp', () => {
       const res = await fetch(`${server.url}/nope`);
       expect(res.status).toBe(404);
       expect(await problem(res)).toMatchObject({ status: 404, title: 'Not Found', instance: '/nope' });
+    });
+  });
+
+  describe('paths and queries', () => {
+    it('answers 400 to a path or query holding %00 or an encoded surrogate, and to a path that is not UTF-8, before any route runs', async () => {
+      for (const path of ['/orders/a%00b', '/orders/%ED%A0%80', '/orders/%E0%A4%A', '/orders/x?note=a%00b', '/orders/x?a[b]=%00']) {
+        const res = await fetch(`${server.url}${path}`);
+        expect(res.status).toBe(400);
+        expect(await problem(res)).toMatchObject({ status: 400 });
+      }
+      // The route itself answers what is fine.
+      expect((await fetch(`${server.url}/orders/%E2%82%AC?note=%F0%9F%8E%81`)).status).toBe(409);
     });
   });
 

@@ -34,7 +34,7 @@ const listQuery = z.object({
   from: isoDate.optional(),
   to: isoDate.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
-  cursor: z.string().regex(/^\d+$/).transform(BigInt).optional(),
+  cursor: z.string().regex(/^\d{1,18}$/, { message: 'must be a row ID from a previous page' }).transform(BigInt).optional(),
 });
 const idParam = z.string().regex(/^\d{1,18}$/).transform(BigInt);
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { IDENTIFIER_LIMITS, type EventSource } from '@orderflow/events';
+import { findUnstorable, textProblem } from '@orderflow/http';
 
 /**
  * A webhook whose signature checked out, reduced to what the intake needs. `publishable` is
@@ -53,48 +54,6 @@ export class PayloadError extends Error {
   override readonly name = 'PayloadError';
 }
 
-/** Deeper than any provider's event (Stripe's and Wix's nest under 10), shallow enough for any recursion. */
-const MAX_DEPTH = 64;
-
-/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-function badString(text: string): string | null {
-  if (text.includes('\u0000')) return 'the event contains a NUL character (\\u0000), which cannot be stored';
-  if (LONE_SURROGATE.test(text)) return 'the event contains an unpaired UTF-16 surrogate (not Unicode text), which cannot be stored';
-  return null;
-}
-
-/**
- * Why the event log could not store `root` (Postgres text and jsonb hold neither U+0000 nor
- * unpaired surrogates), or why it is too deep to handle; null when it is fine. Walked with a
- * stack of its own, never by recursion, so no body can overflow the call stack here, and one
- * that passes is shallow enough for what comes after (JSON.stringify, the consumers).
- */
-function unstorable(root: unknown): Quarantine | null {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, depth } = next;
-    if (typeof value === 'string') {
-      const why = badString(value);
-      if (why) return { code: 'invalid_text', detail: why };
-      continue;
-    }
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_DEPTH) return { code: 'too_deep', detail: `the event is nested deeper than ${MAX_DEPTH} levels` };
-    if (Array.isArray(value)) {
-      for (const item of value) pending.push({ value: item, depth: depth + 1 });
-      continue;
-    }
-    for (const [key, item] of Object.entries(value)) {
-      const why = badString(key);
-      if (why) return { code: 'invalid_text', detail: why };
-      pending.push({ value: item, depth: depth + 1 });
-    }
-  }
-  return null;
-}
-
 /**
  * Why an authentic event cannot be published whole, or null: what its verifier found, then
  * identifiers past the catalog's limits, then text the event log cannot store or nesting too
@@ -108,12 +67,12 @@ export function quarantineReason(event: VerifiedEvent): Quarantine | null {
     }
   }
   if (event.type.length > IDENTIFIER_LIMITS.type) return { code: 'identifier_too_long', detail: `the event type is longer than ${IDENTIFIER_LIMITS.type} characters` };
-  return unstorable([event.eventId, event.type, event.orderKey, event.instanceId, event.payload]);
+  return findUnstorable([event.eventId, event.type, event.orderKey, event.instanceId, event.payload], { noun: 'the event' });
 }
 
 /** `text` if a log column can hold it within `limit` characters (and its index can take it), else null. */
 function storableText(text: string | null, limit: number): string | null {
-  return text !== null && text.length <= limit && badString(text) === null ? text : null;
+  return text !== null && text.length <= limit && textProblem(text) === null ? text : null;
 }
 
 /**
@@ -127,6 +86,6 @@ export function storableForm(event: VerifiedEvent): Pick<VerifiedEvent, 'eventId
     type: storableText(event.type, IDENTIFIER_LIMITS.type) ?? 'unstorable',
     orderKey: storableText(event.orderKey, IDENTIFIER_LIMITS.orderKey),
     instanceId: storableText(event.instanceId, IDENTIFIER_LIMITS.instanceId),
-    payload: unstorable(event.payload) ? null : event.payload,
+    payload: findUnstorable(event.payload) ? null : event.payload,
   };
 }

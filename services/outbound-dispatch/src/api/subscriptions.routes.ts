@@ -29,7 +29,7 @@ const deliveriesQuery = z.object({
   eventType: z.string().min(1).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
-  cursor: z.string().regex(/^\d+$/).optional(),
+  cursor: z.string().regex(/^\d{1,18}$/, { message: 'must be a row ID from a previous page' }).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 const replayBody = z.object({ from: isoDate.optional(), to: isoDate.optional(), eventType: z.string().min(1).optional() }).default({});
