@@ -6,6 +6,8 @@ type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
 type VerifyKey = Awaited<ReturnType<Jose['importSPKI']>>;
 
 const interesting = new Set<string>(wixEventTypes);
+/** As for Stripe's timestamps: clocks may be this far apart. */
+const CLOCK_TOLERANCE_S = 300;
 
 /**
  * Verifies Wix webhooks: the body is a JWT signed RS256 with the app's key. Wix nests JSON in
@@ -27,11 +29,15 @@ export class WixVerifier {
   async verify(token: string): Promise<VerifiedEvent> {
     let claims: Record<string, unknown>;
     try {
-      // Pinning the algorithm: a token cannot pick `none` or HS256-with-the-public-key.
-      ({ payload: claims } = await this.jose.jwtVerify(token.trim(), this.key, { algorithms: ['RS256'] }));
+      // Pinning the algorithm: a token cannot pick `none` or HS256-with-the-public-key. The
+      // claims Wix documents (`data`, `iat`, `exp`): data and iat must be there, exp is checked
+      // when present, each with Stripe's 5 minutes of tolerance for clocks apart.
+      ({ payload: claims } = await this.jose.jwtVerify(token.trim(), this.key, { algorithms: ['RS256'], requiredClaims: ['data', 'iat'], clockTolerance: CLOCK_TOLERANCE_S }));
     } catch (err) {
       throw new SignatureError(err instanceof Error ? `${err.name}: ${err.message}` : 'invalid JWT');
     }
+    // A token issued ahead of our clock could be held back and replayed until it expires.
+    if ((claims.iat as number) > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new SignatureError('the token is issued in the future');
     return wixEventOf(claims);
   }
 

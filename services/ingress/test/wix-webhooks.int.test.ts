@@ -61,9 +61,20 @@ describe('POST /api/webhooks/wix', () => {
     expect(await metricValue(stack.running.ingress, 'ingress_signature_failures_total', { source: 'wix' })).toBe(2);
   });
 
+  it('checks the claims Wix documents: refuses (401) a token without iat, issued more than 5 minutes ahead, or expired', async () => {
+    const data = JSON.stringify({ eventType: 'wix.ecom.v1.order_paid', instanceId: 'instance-1', data: JSON.stringify(orderEvent('action', 'order-claims')) });
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (claims: Record<string, unknown>) => new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+    for (const claims of [{ data }, { data, iat: now + 3_600 }, { data, iat: now - 7_200, exp: now - 3_600 }]) {
+      expect((await post(await signed(claims))).status).toBe(401);
+    }
+    // As Wix signs it: issued now (a minute of clock skew either way is fine), expiring later.
+    expect((await post(await signed({ data, iat: now + 60, exp: now + 300_000 }))).status).toBe(200);
+  });
+
   it('answers 400 when the verified JWT holds no event (no ID to log it by)', async () => {
     const bad = await jose.SignJWT.prototype.sign.call(
-      new jose.SignJWT({ data: '{"eventType":"wix.ecom.v1.order_paid","data":"{not json"}' }).setProtectedHeader({ alg: 'RS256' }),
+      new jose.SignJWT({ data: '{"eventType":"wix.ecom.v1.order_paid","data":"{not json"}' }).setProtectedHeader({ alg: 'RS256' }).setIssuedAt(),
       privateKey,
     );
     expect((await post(bad)).status).toBe(400);
