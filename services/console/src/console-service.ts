@@ -4,6 +4,7 @@ import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { accountRoutes } from './api/account.routes';
 import { eventsRoutes } from './api/events.routes';
 import { healthRoutes } from './api/health.routes';
+import { mailRoutes } from './api/mail.routes';
 import { ordersRoutes } from './api/orders.routes';
 import { partnersRoutes } from './api/partners.routes';
 import type { ConsoleConfig } from './config';
@@ -57,6 +58,7 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
       ordersRoutes({ admin, guard, customerLinkSecret: config.CUSTOMER_LINK_SECRET })(express);
       partnersRoutes({ admin, guard })(express);
       healthRoutes({ admin, guard })(express);
+      mailRoutes({ admin, guard })(express);
       accountRoutes({ admin, secret: config.CUSTOMER_LINK_SECRET, limiter: new AttemptLimiter(limits) })(express);
       pages(express);
     },

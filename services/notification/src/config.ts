@@ -1,4 +1,4 @@
-import { durationMs, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
+import { bool, durationMs, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 const positiveInt = () => z.string().regex(/^[1-9]\d*$/, { message: 'must be a positive integer' }).transform(Number);
@@ -15,6 +15,12 @@ export const notificationConfigSchema = z
     SMTP_URL: url({ protocols: ['smtp', 'smtps'] }).optional(),
     /** The From of every mail; an address or `Name <address>`. Required with SMTP_URL. */
     MAIL_FROM: z.string().trim().min(3).optional(),
+    /**
+     * Keep what channels without a destination (no SMTP_URL, no Discord or Slack webhook URL)
+     * would have sent, for the console's Mail page, instead of planning nothing for them. The
+     * one-machine mode turns it on; a deployment that sends for real leaves it off.
+     */
+    KEEP_UNSENT: bool().default(false),
     /** Gets the new-order mail and the daily summary. */
     SHOP_ADMIN_EMAIL: email().optional(),
     /** Signs the mails and names the shop in subjects. */

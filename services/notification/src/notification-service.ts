@@ -2,14 +2,16 @@ import * as path from 'node:path';
 import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, type Database, type RawClient } from '@orderflow/db';
 import { deadLetterTopic, Topics } from '@orderflow/events';
-import { createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
+import { createHttpApp, databaseReadiness, HttpProblem, type ServiceHandle } from '@orderflow/http';
 import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import type { BreakerState } from '@orderflow/resilience';
 import { adminRoutes } from './api/admin.routes';
+import { mailboxRoutes } from './api/mailbox.routes';
 import type { Channel, ChannelName } from './channels/channel';
 import { EmailChannel } from './channels/email.channel';
+import { KeptChannel } from './channels/kept.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import type { NotificationConfig } from './config';
 import { ChannelWorker } from './domain/channel-worker';
@@ -43,12 +45,14 @@ export const NOTIFICATION_GROUP = 'notification-service';
 /** The topics notified about, and the provider topics whose activity is counted. */
 const SOURCE_TOPICS = [Topics.orders, Topics.fulfillment, Topics.operations, Topics.stripeIngress, Topics.wixIngress];
 
+/** Each channel with somewhere to send; with KEEP_UNSENT, the others keep their messages instead. */
 function channelsOf(config: NotificationConfig): Channel[] {
-  const channels: Channel[] = [];
-  if (config.SMTP_URL && config.MAIL_FROM) channels.push(new EmailChannel({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.SMTP_TIMEOUT }));
-  if (config.DISCORD_WEBHOOK_URL) channels.push(new WebhookChannel('discord', config.DISCORD_WEBHOOK_URL, config.WEBHOOK_TIMEOUT));
-  if (config.SLACK_WEBHOOK_URL) channels.push(new WebhookChannel('slack', config.SLACK_WEBHOOK_URL, config.WEBHOOK_TIMEOUT));
-  return channels;
+  const kept = (name: ChannelName) => (config.KEEP_UNSENT ? [new KeptChannel(name)] : []);
+  return [
+    ...(config.SMTP_URL && config.MAIL_FROM ? [new EmailChannel({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.SMTP_TIMEOUT })] : kept('email')),
+    ...(config.DISCORD_WEBHOOK_URL ? [new WebhookChannel('discord', config.DISCORD_WEBHOOK_URL, config.WEBHOOK_TIMEOUT)] : kept('discord')),
+    ...(config.SLACK_WEBHOOK_URL ? [new WebhookChannel('slack', config.SLACK_WEBHOOK_URL, config.WEBHOOK_TIMEOUT)] : kept('slack')),
+  ];
 }
 
 /** Builds the notification service without listening: main.ts and the one-machine mode do that. */
@@ -110,7 +114,17 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
     registry,
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
-    routes: adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, summary, due }),
+    routes: (express) => {
+      adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, summary, due })(express);
+      mailboxRoutes({
+        prisma: () => {
+          if (!prisma) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
+          return prisma;
+        },
+        channels: channels.filter((c) => c instanceof KeptChannel).map((c) => c.name),
+        from: config.MAIL_FROM ?? `${config.SHOP_NAME} <orders@orderflow.localhost>`,
+      })(express);
+    },
   });
 
   return {

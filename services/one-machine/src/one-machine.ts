@@ -71,6 +71,9 @@ export async function startOneMachine(
     envFor(name, {
       ...(name === 'order' ? { STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY } : {}),
       ...(name === 'dispatch' ? { OUTBOUND_ALLOWED_HOSTS: env.OUTBOUND_ALLOWED_HOSTS ?? LOOPBACK_HOSTS } : {}),
+      // Mail, Discord and Slack with nowhere to go are kept for the console's Mail page; the
+      // shop's own mails go to a local admin address there, so they can be read too.
+      ...(name === 'notification' ? { KEEP_UNSENT: env.KEEP_UNSENT ?? 'true', MAIL_FROM: env.MAIL_FROM ?? 'Orderflow <orders@orderflow.localhost>', SHOP_ADMIN_EMAIL: env.SHOP_ADMIN_EMAIL ?? 'shop-admin@orderflow.localhost' } : {}),
     });
 
   const threads: ServiceThread[] = [];

@@ -28,7 +28,7 @@ const IMPORT_MAP_TAG = '<!-- import map -->';
 
 /**
  * No inline script but the import map, allowed by its hash; nothing from other origins; no
- * framing. The pages never need more, so anything injected into them would not run.
+ * framing of the console; frames only of its own mail view. The pages never need more, so anything injected into them would not run.
  */
 function contentSecurityPolicy(importMap: string): string {
   const hash = createHash('sha256').update(importMap).digest('base64');
@@ -38,6 +38,8 @@ function contentSecurityPolicy(importMap: string): string {
     "style-src 'self'",
     "img-src 'self' data:",
     "connect-src 'self'",
+    // The Mail page frames a mail, served by the console itself under a policy of its own.
+    "frame-src 'self'",
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",

@@ -73,14 +73,16 @@ export class EmailChannel implements Channel {
   }
 }
 
-/** Each ticket's QR code as a PNG the HTML shows by Content-ID; error correction M survives a scuffed phone screen. */
+/** A ticket's QR code as a PNG; error correction M survives a scuffed phone screen. */
+export function drawQr(payload: string): Promise<Buffer> {
+  return QRCode.toBuffer(payload, { errorCorrectionLevel: 'M', margin: 2, width: 400 });
+}
+
+/** A mail's QR codes as the attachments its HTML shows by Content-ID. */
+export function qrAttachmentsOf(mail: EmailMessage): Array<{ cid: string; filename: string; contentType: 'image/png'; payload: string }> {
+  return (mail.inlineQr ?? []).map(({ cid, payload }) => ({ cid, filename: `${cid.split('@')[0]}.png`, contentType: 'image/png', payload }));
+}
+
 async function qrAttachments(mail: EmailMessage) {
-  return Promise.all(
-    (mail.inlineQr ?? []).map(async ({ cid, payload }) => ({
-      cid,
-      filename: `${cid.split('@')[0]}.png`,
-      contentType: 'image/png',
-      content: await QRCode.toBuffer(payload, { errorCorrectionLevel: 'M', margin: 2, width: 400 }),
-    })),
-  );
+  return Promise.all(qrAttachmentsOf(mail).map(async ({ payload, ...part }) => ({ ...part, content: await drawQr(payload) })));
 }

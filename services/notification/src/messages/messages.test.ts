@@ -50,6 +50,16 @@ describe('messages', () => {
     expect(mail.html).toContain('<code class="ticket-code" style="font-size: 18px">CODE-1</code>');
   });
 
+  it('tells the customer to show the code at the door only when the mail carries tickets', () => {
+    const withTicket = emails.confirmation(order, { orderId: 'ord_1', tickets: [{ ticketId: 't1', lineId: 'l1', seat: 0, capacityKey: 'gala-2026', code: 'CODE-1' }], licenses: [] });
+    const licenseOnly = emails.confirmation(order, { orderId: 'ord_1', tickets: [], licenses: [{ licenseId: '7', lineId: 'l2', productId: 'app', unit: 0, keyHint: '…WXYZ' }] });
+    expect(withTicket.text).toContain('show the code or the QR at the door');
+    expect(withTicket.html).toContain('show the code or the QR at the door');
+    expect(licenseOnly.text).not.toContain('at the door');
+    expect(licenseOnly.html).not.toContain('at the door');
+    expect(licenseOnly.text).toContain('Key ending in …WXYZ');
+  });
+
   it('renders every other mail from its files', () => {
     expect(emails.paymentFailed({ ...order, status: 'FAILED', reason: 'card_declined' }).text).toContain('The payment provider said: card_declined');
     expect(emails.refund({ ...order, status: 'PARTIALLY_REFUNDED', refundedCents: 500 }).text).toContain('€5.00 of the €45.00 you paid for order #10042 has been refunded so far.');

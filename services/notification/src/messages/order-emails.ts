@@ -103,6 +103,8 @@ export class OrderEmails {
         qrCid: t.qrPayload ? qrCid(t.ticketId) : null,
       })),
       licenses: (outcome.licenses ?? []).map((l) => ({ name: lines.get(l.lineId) ?? l.productId, hint: l.keyHint })),
+      /** "Show the code at the door" is for tickets; a licence-only order has no door. */
+      hasTickets: (outcome.tickets ?? []).length > 0,
     };
   }
 

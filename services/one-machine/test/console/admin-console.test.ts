@@ -16,7 +16,8 @@ describe('the admin console, in a browser', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    [system, browser] = await Promise.all([startSystem('console_admin'), launchBrowser()]);
+    // No mail relay, as `npm start` runs: what would be mailed is kept for the Mail page.
+    [system, browser] = await Promise.all([startSystem('console_admin', { SMTP_URL: undefined, MAIL_FROM: undefined }), launchBrowser()]);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (message) => {
@@ -140,6 +141,29 @@ describe('the admin console, in a browser', () => {
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await screenshot(phone, 'console-order-phone');
     await phone.close();
+  });
+
+  it('reads the order’s confirmation mail and its Discord embed on the Mail page, the mail framed as a mail client shows it', async () => {
+    await nav(page, 'Mail').click();
+    await page.getByRole('heading', { name: 'Mail' }).waitFor();
+    const subject = `Your order ${order.orderId} is confirmed`;
+    await page.getByRole('link', { name: subject }).click();
+    await page.getByRole('heading', { name: subject }).waitFor();
+    const mail = page.frameLocator('iframe.mail-frame');
+    await mail.getByRole('heading', { name: subject }).waitFor();
+    expect(await mail.locator('body').textContent()).toContain('Console App');
+    await page.locator('iframe.mail-frame').scrollIntoViewIfNeeded();
+    await screenshot(page, 'console-mail');
+    // The framed mail runs nothing and is shown nowhere but in the console.
+    const framed = await fetch(`${system.machine.urls.console}${await page.locator('iframe.mail-frame').getAttribute('src')}`, { headers: { cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+    expect(framed.headers.get('content-security-policy')).toContain('sandbox');
+    await page.getByRole('button', { name: 'Text' }).click();
+    expect(await page.locator('pre.mail-text').textContent()).toContain(order.orderId);
+
+    await page.getByLabel('Channel').selectOption('discord');
+    await page.getByRole('link', { name: '🎉 Order completed' }).first().click();
+    await page.getByLabel('The discord message').waitFor();
+    expect(await page.getByLabel('The discord message').textContent()).toContain(order.orderId);
   });
 
   it('signs out: the browser drops the cookie, and the old session ID no longer opens the API', async () => {

@@ -78,7 +78,7 @@ export interface System {
  * works too, but five of them take ~30 s to start here, Postgres ~2 s), with the third parties
  * as real servers on loopback: a fake Stripe API for refunds, a mail relay, a partner endpoint.
  */
-export async function startSystem(name: string): Promise<System> {
+export async function startSystem(name: string, env: Record<string, string | undefined> = {}): Promise<System> {
   const dir = tempDir();
   const [stripe, mailbox, partner] = await Promise.all([startFakeStripe(), startSmtpCapture(), PartnerEndpoint.start()]);
   const databases = await Promise.all(['ingress', 'order', 'fulfillment', 'notification', 'dispatch'].map((s) => createTestDatabase(`${name}_${s}`)));
@@ -99,6 +99,7 @@ export async function startSystem(name: string): Promise<System> {
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
     // One attempt: a partner's 500 fails the delivery at once, for support to resend.
     DISPATCH_RETRY_SCHEDULE: '0',
+    ...env,
   });
   const secrets = JSON.parse(readFileSync(machine.secretsFile, 'utf8')) as System['secrets'];
   const apiKey = secrets.API_KEYS.split(':')[1];

@@ -4,6 +4,7 @@ import { api, ApiError, setCsrfToken, SIGNED_OUT } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { EventsPage } from './events.js';
 import { HealthPage } from './health.js';
+import { MailPage } from './mail.js';
 import { OrderPage, OrdersPage } from './orders.js';
 import { PartnersPage } from './partners.js';
 
@@ -12,6 +13,7 @@ const PAGES = [
   { path: 'orders', label: 'Orders' },
   { path: 'partners', label: 'Partners' },
   { path: 'health', label: 'Health' },
+  { path: 'mail', label: 'Mail' },
 ];
 
 /** `#/orders/ord_1` → ['orders', 'ord_1']; the events page when the hash names nothing known. */
@@ -123,6 +125,7 @@ function App() {
   else if (route.page === 'orders') page = html`<${OrdersPage} />`;
   else if (route.page === 'partners') page = html`<${PartnersPage} />`;
   else if (route.page === 'health') page = html`<${HealthPage} />`;
+  else if (route.page === 'mail') page = html`<${MailPage} id=${route.id} />`;
   else page = html`<${EventsPage} />`;
   return html`<${Layout} route=${route} onSignOut=${signOut}>${page}<//>`;
 }
