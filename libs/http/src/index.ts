@@ -11,3 +11,4 @@ export { adminAuth } from './admin-auth';
 export { runServiceProcess, type RunnableService, type ServiceHandle, type ServiceProcessOptions } from './run-service';
 export { apiKeyAuth, apiKeyLookup, bootstrapApiKeys, hashApiKey, instanceOf, type ApiKeyLookup, type ApiKeyStore } from './api-key-auth';
 export { findUnstorable, MAX_JSON_DEPTH, textProblem, type TextProblem } from './storable-text';
+export { openApiDocument, openApiPath, problemSchema, routesOf, serveOpenApi, type ApiOperation, type ApiResponse, type ApiSecurity, type ApiWebhook } from './openapi';

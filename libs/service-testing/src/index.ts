@@ -68,3 +68,4 @@ export async function callApi(url: string, path: string, options: { bearer?: str
 export { startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp-capture';
 export { refuseProduces } from './refuse-produces';
 export { anyValue, hostileText, nested, STALL_MS, stallMonitor } from './fuzz';
+export { answerDrift, routeDrift, validateOpenApi } from './openapi-contract';

@@ -2,13 +2,14 @@ import * as path from 'node:path';
 import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
+import { bootstrapApiKeys, createHttpApp, databaseReadiness, serveOpenApi, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { adminRoutes } from './api/admin.routes';
 import { checkoutRoutes } from './api/checkout.routes';
 import { externalRoutes } from './api/external.routes';
+import { orderApiDocument } from './api/openapi';
 import { checkoutHealthRoutes } from './api/health.routes';
 import { CheckoutService } from './checkout/checkout.service';
 import type { OrderConfig } from './config';
@@ -73,6 +74,7 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
+      serveOpenApi(express, orderApiDocument());
       checkoutHealthRoutes({ prisma: () => prisma, stuckAfterMs: config.CHECKOUT_STUCK_AFTER, expiredWarnAt: 10 })(express);
       checkoutRoutes({ prisma: () => prisma, checkout: () => checkout, metrics })(express);
       externalRoutes({ prisma: () => prisma })(express);

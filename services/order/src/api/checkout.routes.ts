@@ -7,8 +7,10 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
 
 const id = z.string().min(1).max(200);
+/** The status query: the cart the checkout was started for. */
+export const checkoutStatusQuery = z.object({ cartId: id });
 
-const checkoutBody = z
+export const checkoutBody = z
   .object({
     cartId: id,
     currency: z.string().regex(/^[a-zA-Z]{3}$/, { message: 'must be an ISO 4217 code' }),
@@ -60,9 +62,9 @@ export function checkoutRoutes(deps: { prisma: () => PrismaClient | undefined; c
     });
 
     app.get('/api/checkout/status', apiKeyAuth(apiKeyLookup(deps.prisma)), async (req, res) => {
-      const cartId = id.safeParse(req.query.cartId);
-      if (!cartId.success) throw new HttpProblem(400, { detail: 'cartId is required' });
-      const found = await service().status(instanceOf(req), cartId.data);
+      const query = checkoutStatusQuery.safeParse(req.query);
+      if (!query.success) throw new HttpProblem(400, { detail: 'cartId is required' });
+      const found = await service().status(instanceOf(req), query.data.cartId);
       if (!found) throw new HttpProblem(404, { detail: 'No checkout for this cart' });
       const { lock, orderStatus } = found;
       res.json({

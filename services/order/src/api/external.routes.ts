@@ -6,17 +6,17 @@ import { ORDER_INCLUDE } from '../domain/order-book';
 import type { ExternalOrderRecord, PrismaClient } from '../generated/prisma/client';
 import { orderView, page } from './order-views';
 
-const statusQuery = z
+export const statusQuery = z
   .object({ orderId: z.string().min(1).optional(), checkoutId: z.string().min(1).optional(), externalRef: z.string().min(1).optional() })
   .refine((q) => [q.orderId, q.checkoutId, q.externalRef].filter(Boolean).length === 1, { message: 'give exactly one of orderId, checkoutId, externalRef' });
 
-const listQuery = z.object({
+export const listQuery = z.object({
   status: orderStatusSchema.optional(),
   cursor: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-const trackBody = z.object({
+export const trackBody = z.object({
   checkoutId: z.string().min(1).max(200),
   cartId: z.string().min(1).max(200).nullable().default(null),
   externalReference: z.string().min(1).max(200).nullable().default(null),

@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { openApiPath, routesOf, type ApiOperation } from '@orderflow/http';
+import { tempDir } from '@orderflow/testing';
+import type { Express } from 'express';
+
+/**
+ * Runs the OpenAPI Initiative's JSON Schema for 3.1 documents over `document`, through an
+ * established validator's own command line (@seriousme/openapi-schema-validator, ESM-only, so
+ * run beside Jest rather than inside it). Resolves to its verdict and errors.
+ */
+export async function validateOpenApi(document: unknown): Promise<{ valid: boolean; output: string }> {
+  const dir = tempDir('orderflow-openapi-');
+  try {
+    const file = path.join(dir.path, 'openapi.json');
+    writeFileSync(file, JSON.stringify(document));
+    const cli = require.resolve('@seriousme/openapi-schema-validator/bin/validate-api-cli.js');
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, file]);
+      return { valid: /"valid":\s*true/.test(stdout), output: stdout };
+    } catch (err) {
+      const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+      return { valid: false, output: `${stdout ?? ''}${stderr ?? ''}` };
+    }
+  } finally {
+    dir.remove();
+  }
+}
+
+/**
+ * The drift between a service's routes and its document: documented operations the app does
+ * not route, and routes under `publicPrefixes` the document leaves out.
+ */
+export function routeDrift(app: Express, operations: readonly ApiOperation[], publicPrefixes: readonly string[]): { undocumented: string[]; missing: string[] } {
+  const routed = routesOf(app);
+  const documented = operations.map((op) => `${op.method} ${op.path}`);
+  return {
+    missing: documented.filter((route) => !routed.includes(route)),
+    undocumented: routed.filter((route) => publicPrefixes.some((prefix) => route.split(' ')[1]!.startsWith(prefix)) && !documented.includes(route)),
+  };
+}
+
+/**
+ * Checks an answer against the operation's document: its status must be one the operation
+ * lists, and a JSON body must match that status's schema. Returns the problems, empty when none.
+ */
+export function answerDrift(operation: ApiOperation, status: number, body: unknown): string[] {
+  const where = `${operation.method.toUpperCase()} ${openApiPath(operation.path)} answered ${status}`;
+  const response = operation.responses[status];
+  if (!response) return [`${where}, which it does not document`];
+  if (!response.schema) return [];
+  const parsed = response.schema.safeParse(body);
+  return parsed.success ? [] : [`${where} with a body its schema refuses: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`];
+}
