@@ -3,7 +3,7 @@ import { kafkaOptions } from '@orderflow/config';
 import { createDedupeStore, type DedupeStore } from '@orderflow/dedupe';
 import { openDatabase, type Database } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { createHttpApp } from '@orderflow/http';
+import { createHttpApp, serveOpenApi } from '@orderflow/http';
 import { createBus, type Bus } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
@@ -14,6 +14,7 @@ import type { IngressConfig } from './config';
 import { EventLogRepository } from './event-log.repository';
 import { PrismaClient } from './generated/prisma/client';
 import { IngressMetrics } from './ingress.metrics';
+import { ingressApiDocument } from './openapi';
 import { createRateLimiter, refusalLimiter } from './rate-limit';
 import { SignatureFailureReporter } from './signature-failure-reporter';
 import { webhookRoutes } from './webhook.routes';
@@ -74,6 +75,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
       { name: 'database', check: async () => (log ? log.ping() : Promise.reject(new Error('not started'))) },
     ],
     routes: (express) => {
+      serveOpenApi(express, ingressApiDocument());
       webhookRoutes({
         metrics,
         intake: () => intake,
