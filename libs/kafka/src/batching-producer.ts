@@ -2,10 +2,11 @@ import type { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { encodeEvent, type AnyEvent } from '@orderflow/events';
 import type { ClientMetrics } from './client-metrics';
-import { NonRetriableError } from './errors';
-import { mapKafkaError } from './kafkajs-errors';
+import { MessageKeyTooLargeError, MessageRefusedError, MessageTooLargeError, NonRetriableError, type UnpublishableMessageError } from './errors';
+import { mapKafkaError, messageRefusal } from './kafkajs-errors';
 import type { Logger } from './logger';
 import type { OutgoingMessage, ProducedRecord } from './message';
+import { DEFAULT_MAX_KEY_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, keyBytes, payloadBytes, recordBatchBytes } from './message-size';
 
 export interface ProducerOptions {
   /**
@@ -23,12 +24,25 @@ export interface ProducerOptions {
   maxBatchBytes?: number;
   /** kafkajs request timeout. Default 30 s (Kafka's). */
   requestTimeoutMs?: number;
+  /**
+   * Largest message, as a record batch of its own (see `recordBatchBytes`), that `send` lets
+   * through: the topics' max.message.bytes. A larger one is refused with `MessageTooLargeError`
+   * before it is queued, alone. Default 1,048,588, Kafka's default.
+   */
+  maxMessageBytes?: number;
+  /** Longest key `send` lets through; a longer one is refused with `MessageKeyTooLargeError`. Default 1,024 bytes. */
+  maxKeyBytes?: number;
 }
 
 interface Pending {
   topic: string;
   message: Message;
   bytes: number;
+  /**
+   * Sent in a request of its own: its earlier request was refused for one message's sake
+   * (MESSAGE_TOO_LARGE...), and alone the broker's answer names the message at fault.
+   */
+  alone?: boolean;
   resolve(record: ProducedRecord): void;
   reject(err: Error): void;
 }
@@ -42,12 +56,11 @@ export interface BatchingProducer {
   flush(): Promise<void>;
   /** Flushes, then disconnects. Later sends reject. */
   close(): Promise<void>;
-}
-
-function sizeOf(m: OutgoingMessage): number {
-  let bytes = (m.value === null ? 0 : Buffer.byteLength(m.value)) + (m.key === null ? 0 : Buffer.byteLength(m.key));
-  for (const [k, v] of Object.entries(m.headers ?? {})) bytes += k.length + Buffer.byteLength(v);
-  return bytes;
+  /**
+   * Why `send` would refuse `message` for good before producing it (too large, key too long),
+   * or null. Lets a caller that must keep per-key order hold a key's later messages back.
+   */
+  refusal(topic: string, message: OutgoingMessage): UnpublishableMessageError | null;
 }
 
 /**
@@ -69,6 +82,8 @@ export class KafkaBatchingProducer implements BatchingProducer {
   private readonly lingerMs: number;
   private readonly maxMessages: number;
   private readonly maxBytes: number;
+  private readonly maxMessageBytes: number;
+  private readonly maxKeyBytes: number;
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -77,8 +92,11 @@ export class KafkaBatchingProducer implements BatchingProducer {
   private connecting: Promise<Producer> | null = null;
   private closed = false;
   private readonly idle = new Set<() => void>();
-  /** Which partition kafkajs's partitioner chose for each message, to give every caller its offset. */
-  private readonly partitionOf = new WeakMap<object, number>();
+  /**
+   * Which partition kafkajs's partitioner chose for each message (and among how many), to give
+   * every caller its offset, and so that kafkajs's retries of a request do not hash the key again.
+   */
+  private readonly partitionOf = new WeakMap<object, { partition: number; of: number }>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -89,12 +107,25 @@ export class KafkaBatchingProducer implements BatchingProducer {
     this.lingerMs = options.lingerMs ?? 2;
     this.maxMessages = options.maxBatchMessages ?? 1000;
     this.maxBytes = options.maxBatchBytes ?? 900_000;
+    this.maxMessageBytes = options.maxMessageBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxKeyBytes = options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES;
+  }
+
+  refusal(topic: string, message: OutgoingMessage): UnpublishableMessageError | null {
+    const key = keyBytes(message);
+    if (key > this.maxKeyBytes) return new MessageKeyTooLargeError(topic, key, this.maxKeyBytes);
+    const bytes = recordBatchBytes(message);
+    if (bytes > this.maxMessageBytes) return new MessageTooLargeError(topic, bytes, this.maxMessageBytes);
+    return null;
   }
 
   send(topic: string, message: OutgoingMessage): Promise<ProducedRecord> {
     if (this.closed) return Promise.reject(new NonRetriableError('producer is closed'));
+    // Refused alone, before it is queued: the messages sent with it are not affected.
+    const refused = this.refusal(topic, message);
+    if (refused) return Promise.reject(refused);
     return new Promise<ProducedRecord>((resolve, reject) => {
-      const bytes = sizeOf(message);
+      const bytes = payloadBytes(message);
       this.queue.push({ topic, message: { key: message.key, value: message.value, headers: message.headers }, bytes, resolve, reject });
       this.queuedBytes += bytes;
       this.schedule();
@@ -159,7 +190,12 @@ export class KafkaBatchingProducer implements BatchingProducer {
     let bytes = 0;
     while (count < this.queue.length && count < this.maxMessages) {
       const next = this.queue[count] as Pending;
-      if (count > 0 && bytes + next.bytes > this.maxBytes) break;
+      if (count > 0 && (next.alone || bytes + next.bytes > this.maxBytes)) break;
+      if (next.alone) {
+        bytes += next.bytes;
+        count += 1;
+        break;
+      }
       bytes += next.bytes;
       count += 1;
     }
@@ -184,7 +220,19 @@ export class KafkaBatchingProducer implements BatchingProducer {
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
     } catch (err) {
-      const mapped = mapKafkaError(err, 'produce failed');
+      const refused = messageRefusal(err);
+      if (refused !== null && batch.length > 1) {
+        // One message of the request is at fault, but the answer does not say which: each goes
+        // again in a request of its own, first in line and in their order. Those the broker had
+        // written on other partitions are written again (as after any failed request).
+        this.logger.warn({ reason: refused, messages: batch.length }, 'produce request refused for one of its messages; sending each alone');
+        this.discardProducer();
+        for (const p of batch) p.alone = true;
+        this.queue.unshift(...batch);
+        this.queuedBytes += batch.reduce((sum, p) => sum + p.bytes, 0);
+        return;
+      }
+      const mapped = refused !== null ? new MessageRefusedError(batch[0]?.topic ?? '', refused, { cause: err }) : mapKafkaError(err, 'produce failed');
       this.logger.warn({ err: mapped, messages: batch.length, retriable: mapped.retriable }, 'produce request failed; rejecting its sends');
       this.discardProducer();
       for (const p of batch) p.reject(mapped);
@@ -199,7 +247,7 @@ export class KafkaBatchingProducer implements BatchingProducer {
     for (const r of results) if (r.baseOffset !== undefined) base.set(`${r.topicName}\0${r.partition}`, BigInt(r.baseOffset));
     const used = new Map<string, bigint>();
     for (const p of batch) {
-      const partition = this.partitionOf.get(p.message);
+      const partition = this.partitionOf.get(p.message)?.partition;
       const id = `${p.topic}\0${partition}`;
       const start = base.get(id);
       if (partition === undefined || start === undefined) {
@@ -221,8 +269,11 @@ export class KafkaBatchingProducer implements BatchingProducer {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: true,
         createPartitioner: () => (args) => {
+          const of = args.partitionMetadata.length;
+          const known = this.partitionOf.get(args.message);
+          if (known !== undefined && known.of === of) return known.partition;
           const partition = defaultPartitioner(args);
-          this.partitionOf.set(args.message, partition);
+          this.partitionOf.set(args.message, { partition, of });
           return partition;
         },
       });

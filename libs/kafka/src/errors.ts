@@ -56,3 +56,63 @@ export function isRetriable(err: unknown): boolean {
 export function isDependencyUnavailable(err: unknown): err is DependencyUnavailableError {
   return err instanceof DependencyUnavailableError;
 }
+
+/**
+ * This message can never be published as it is, whatever the cluster's state: retrying it only
+ * repeats the refusal. Only the message is at fault, never its neighbours in a request, so a
+ * caller such as the outbox relay sets it aside and goes on with the rest.
+ */
+export class UnpublishableMessageError extends NonRetriableError {
+  override name = 'UnpublishableMessageError';
+}
+
+/**
+ * The message, encoded as a record batch of its own, is over the per-message limit (the topic's
+ * max.message.bytes): the broker would refuse it. Checked before producing, so it never reaches
+ * the broker nor fails the request it would have travelled in.
+ */
+export class MessageTooLargeError extends UnpublishableMessageError {
+  override name = 'MessageTooLargeError';
+
+  constructor(
+    readonly topic: string,
+    /** The message's estimated size as a record batch of its own, in bytes. */
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`message for ${topic} is ${bytes} bytes as a record batch, over the limit of ${limit}`);
+  }
+}
+
+/**
+ * The message's key is over the key limit. Keys are partition keys (an order ID): a long one is
+ * an error upstream, and each one is hashed on every produce attempt, so they are bounded.
+ */
+export class MessageKeyTooLargeError extends UnpublishableMessageError {
+  override name = 'MessageKeyTooLargeError';
+
+  constructor(
+    readonly topic: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`message key for ${topic} is ${bytes} bytes, over the limit of ${limit}`);
+  }
+}
+
+/** The broker refused this one message for good (`reason` is its error, e.g. INVALID_RECORD). */
+export class MessageRefusedError extends UnpublishableMessageError {
+  override name = 'MessageRefusedError';
+
+  constructor(
+    readonly topic: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`broker refused a message for ${topic}: ${reason}`, options);
+  }
+}
+
+export function isUnpublishable(err: unknown): err is UnpublishableMessageError {
+  return err instanceof UnpublishableMessageError;
+}

@@ -35,3 +35,23 @@ export function mapKafkaError(err: unknown, context: string): RetriableError | N
   if (TRANSIENT.has(name) || e.retriable === true) return new RetriableError(message, { cause: err });
   return new NonRetriableError(message, { cause: err });
 }
+
+/**
+ * Broker answers that refuse a partition's records for what they are, not for the cluster's
+ * state: sent again unchanged, they are refused again. (kafkajs marks them non-retriable.)
+ */
+const REFUSES_RECORDS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TOPIC_EXCEPTION']);
+
+/**
+ * The broker's reason when a produce failed because of the records it carried (kafkajs wraps the
+ * broker's error in its own once its retrier gives up, so the causes are searched too); null
+ * when it failed for any other reason.
+ */
+export function messageRefusal(err: unknown): string | null {
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth += 1) {
+    const type = (e as KafkaJsLike).type;
+    if (typeof type === 'string' && REFUSES_RECORDS.has(type)) return type;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}

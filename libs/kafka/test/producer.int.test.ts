@@ -3,7 +3,7 @@ import { describeOnEmbeddedBroker, startTestBroker, uniqueName, waitFor, type Te
 import { EventValidationError } from '@orderflow/events';
 import { Registry } from 'prom-client';
 import { createBus, NonRetriableError, RetriableError, type Bus } from '../src';
-import { clientRequests, paymentEvent, readTopic, type RawRecord } from './support';
+import { clientRequests, paymentEvent, readTopic, recordCount, type RawRecord } from './support';
 
 let broker: TestBroker;
 let bus: Bus;
@@ -122,12 +122,22 @@ describeOnEmbeddedBroker('needs a broker that refuses or loses one answer on req
     const producer = bus.createProducer();
     const topic = uniqueName('refused');
     await producer.send(topic, { key: 'k', value: 'warm-up' });
-    broker.embedded!.faults.failNext('Produce', 1, ErrorCode.MESSAGE_TOO_LARGE);
+    broker.embedded!.faults.failNext('Produce', 1, ErrorCode.INVALID_REQUIRED_ACKS);
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => producer.send(topic, { key: `k${i}`, value: 'v' })));
     expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof NonRetriableError)).toBe(true);
 
     const after = await producer.send(topic, { key: 'k', value: 'after' });
     expect(after.topic).toBe(topic);
+  });
+
+  it('sends each message of a batch refused as too large alone, and each is written once', async () => {
+    const producer = bus.createProducer({ lingerMs: 20 });
+    const topic = uniqueName('refused-large');
+    await producer.send(topic, { key: 'k', value: 'warm-up' });
+    broker.embedded!.faults.failNext('Produce', 1, ErrorCode.MESSAGE_TOO_LARGE);
+    const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => producer.send(topic, { key: `k${i}`, value: `v${i}` })));
+    expect(new Set(sent.map((r) => `${r.partition}/${r.offset}`)).size).toBe(5);
+    expect(await recordCount(broker, topic)).toBe(6);
   });
 
   it('retries a transient broker error internally without duplicating the message', async () => {
