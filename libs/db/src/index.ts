@@ -7,7 +7,14 @@ export { readMigrations, type Migration } from './migration-files';
 export type { RawQueryClient, RawSqlClient, TransactionalClient } from './prisma-client';
 export { claimEvents, processOnce, type ProcessOnceKey, type ProcessOnceResult } from './process-once';
 export { enqueue, enqueueMany, type OutboxMessage, type OutboxRecord } from './outbox';
-export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions, type PublishOutcome } from './outbox-relay';
+export {
+  discardSetAsideOutbox,
+  listSetAsideOutbox,
+  requeueSetAsideOutbox,
+  type SetAsideOutboxRow,
+  type SetAsideReason,
+} from './outbox-set-aside';
 export { rawClient, type RawClient } from './raw-client';
 export { StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
 export { databaseOutage, isDatabaseUnavailable } from './unavailable';

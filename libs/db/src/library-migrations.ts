@@ -40,4 +40,27 @@ CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
 CREATE INDEX outbox_unpublished_key_idx ON outbox (key, id) WHERE published_at IS NULL;
 `,
   ),
+  migration(
+    'orderflow-db/0002_outbox_set_aside.sql',
+    `
+-- Rows the relay gave up on (outbox-relay.ts): a message that can never be published as it is
+-- (too large, key too long, refused by the broker), or one whose publishing kept failing while
+-- the rest of its batches went out. Kept with the reason (last_error) for an operator to requeue
+-- or discard; the relay no longer claims them, nor the later rows of their key.
+ALTER TABLE outbox ADD COLUMN set_aside_at timestamptz;
+-- 'unpublishable' or 'attempts-exhausted'.
+ALTER TABLE outbox ADD COLUMN set_aside_reason text;
+-- Failed attempts that count toward setting the row aside: those while other rows of its batch
+-- were published. (attempts counts every failure, outages included.)
+ALTER TABLE outbox ADD COLUMN charged_failures integer NOT NULL DEFAULT 0;
+
+-- The relay's scan and ordering check cover only rows it may still publish.
+DROP INDEX outbox_unpublished_idx;
+DROP INDEX outbox_unpublished_key_idx;
+CREATE INDEX outbox_pending_idx ON outbox (id) WHERE published_at IS NULL AND set_aside_at IS NULL;
+CREATE INDEX outbox_pending_key_idx ON outbox (key, id) WHERE published_at IS NULL AND set_aside_at IS NULL;
+-- Which keys are held behind a set-aside row: a handful of rows, looked up per claimed row.
+CREATE INDEX outbox_set_aside_key_idx ON outbox (key, id) WHERE set_aside_at IS NOT NULL;
+`,
+  ),
 ];

@@ -44,9 +44,15 @@ describe.each(backendKinds)('migrations on %s', (kind) => {
         '0001_init.sql',
         '0002_widget_notes.sql',
         'orderflow-db/0001_processed_events_outbox.sql',
+        'orderflow-db/0002_outbox_set_aside.sql',
       ]);
       const applied = logger.messages.filter((m) => m.message === 'applied migration').map((m) => m.fields.migration);
-      expect(applied).toEqual(['orderflow-db/0001_processed_events_outbox.sql', '0001_init.sql', '0002_widget_notes.sql']);
+      expect(applied).toEqual([
+        'orderflow-db/0001_processed_events_outbox.sql',
+        'orderflow-db/0002_outbox_set_aside.sql',
+        '0001_init.sql',
+        '0002_widget_notes.sql',
+      ]);
       await expect(db.sql.query('SELECT count(*)::int AS n FROM widget_notes')).resolves.toEqual([{ n: 0 }]);
     } finally {
       await db.close();
@@ -63,7 +69,7 @@ describe.each(backendKinds)('migrations on %s', (kind) => {
     try {
       expect(await recorded(second)).toEqual(before);
       expect(logger.messages.filter((m) => m.message === 'applied migration')).toEqual([]);
-      expect(logger.messages.find((m) => m.message === 'database ready')?.fields).toMatchObject({ applied: 0, alreadyApplied: 3 });
+      expect(logger.messages.find((m) => m.message === 'database ready')?.fields).toMatchObject({ applied: 0, alreadyApplied: 4 });
     } finally {
       await second.close();
     }
@@ -112,8 +118,8 @@ describe.each(backendKinds)('migrations on %s', (kind) => {
       const openers = await Promise.all(Array.from({ length: 4 }, () => backend.open({ migrationsDir: migrationsDir.path })));
       try {
         const rows = await recorded(openers[0]);
-        expect(rows).toHaveLength(3);
-        expect(new Set(rows.map((r) => r.name)).size).toBe(3);
+        expect(rows).toHaveLength(4);
+        expect(new Set(rows.map((r) => r.name)).size).toBe(4);
       } finally {
         await Promise.all(openers.map((db) => db.close()));
       }

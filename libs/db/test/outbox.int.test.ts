@@ -1,5 +1,6 @@
 import { waitFor } from '@orderflow/testing';
-import { enqueue, enqueueMany, startOutboxRelay, type Database, type OutboxRecord, type OutboxRelay } from '../src';
+import { Registry } from 'prom-client';
+import { enqueue, enqueueMany, startOutboxRelay, type Database, type OutboxRecord, type OutboxRelay, type PublishOutcome } from '../src';
 import { backendKinds, silentLogger, useOpenedBackend } from './support/backends';
 
 interface OutboxRow {
@@ -22,7 +23,12 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
     await Promise.all(relays.splice(0).map((relay) => relay.stop()));
   });
 
-  const start = (publish: (messages: OutboxRecord[]) => Promise<void>, batchSize = 10, keepPublishedMs?: number) => {
+  const start = (
+    publish: (messages: OutboxRecord[]) => Promise<void | readonly PublishOutcome[]>,
+    batchSize = 10,
+    keepPublishedMs?: number,
+    more: { maxAttempts?: number; registry?: Registry } = {},
+  ) => {
     // A long poll interval: only notify() makes these relays look promptly, so a test that
     // passes proves notify works rather than polling luck.
     const relay = startOutboxRelay({
@@ -33,6 +39,7 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
       backoff: { initialMs: 5, maxMs: 20 },
       keepPublishedMs,
       logger: silentLogger,
+      ...more,
     });
     relays.push(relay);
     return relay;
@@ -161,6 +168,91 @@ describe.each(backendKinds)('transactional outbox on %s', (kind) => {
       return current.every((r) => r.published_at !== null) ? current : null;
     });
     expect(rows.every((r) => r.attempts >= 3 && r.last_error === null)).toBe(true);
+  });
+
+  it('retries a row failing on its own while its neighbours go out, then sets it aside after maxAttempts; an outage does not count', async () => {
+    let outage = true;
+    let healedAfter = Infinity;
+    const publishedIds: string[] = [];
+    const registry = new Registry();
+    const relay = start(
+      async (messages) => {
+        if (outage) throw new Error('broker unavailable');
+        return messages.map((m): PublishOutcome => {
+          if (m.value.toString() === 'stuck' && m.attempts < healedAfter) return { status: 'failed', error: new Error('not this one') };
+          publishedIds.push(m.id);
+          return { status: 'sent' };
+        });
+      },
+      10,
+      undefined,
+      { maxAttempts: 3, registry },
+    );
+    await opened.prisma.$transaction((tx) =>
+      enqueueMany(tx, [
+        { topic: 'orders', key: 'a', value: 'stuck' },
+        { topic: 'orders', key: 'b', value: 'fine' },
+      ]),
+    );
+    relay.notify();
+
+    // While nothing goes out, attempts grow past maxAttempts and nothing is set aside.
+    await waitFor(async () => (await outboxRows(opened.db)).every((r) => r.attempts >= 4), { description: 'four failed attempts in the outage' });
+    const asideInOutage = await opened.db.sql.query('SELECT id FROM outbox WHERE set_aside_at IS NOT NULL');
+    expect(asideInOutage).toEqual([]);
+
+    // Failures count only while other rows of the batch go out: a neighbour keeps coming.
+    outage = false;
+    let neighbours = 1;
+    const aside = await waitFor(async () => {
+      const [row] = await opened.db.sql.query<{ set_aside_reason: string | null; charged_failures: number; last_error: string }>(
+        `SELECT set_aside_reason, charged_failures, last_error FROM outbox WHERE convert_from(value, 'UTF8') = 'stuck' AND set_aside_at IS NOT NULL`,
+      );
+      if (row) return row;
+      neighbours += 1;
+      await opened.prisma.$transaction((tx) => enqueue(tx, { topic: 'orders', key: `n-${neighbours}`, value: 'neighbour' }));
+      relay.notify();
+      return null;
+    }, { description: 'the stuck row set aside' });
+    expect(aside).toEqual({ set_aside_reason: 'attempts-exhausted', charged_failures: 3, last_error: 'not this one' });
+    await waitFor(async () => (await outboxRows(opened.db)).filter((r) => r.published_at === null).length === 1, { description: 'every neighbour published' });
+    expect(publishedIds).toHaveLength(neighbours);
+    expect(new Set(publishedIds).size).toBe(neighbours);
+    const { values } = await registry.getSingleMetric('orderflow_outbox_set_aside_total')!.get();
+    expect(values).toEqual([expect.objectContaining({ labels: { reason: 'attempts-exhausted' }, value: 1 })]);
+  });
+
+  it('publishes once, and does not set aside, a row that failed on its own fewer than maxAttempts times', async () => {
+    const published: string[] = [];
+    const relay = start(
+      async (messages) =>
+        messages.map((m): PublishOutcome => {
+          if (m.value.toString() === 'slow' && m.attempts < 2) return { status: 'failed', error: new Error('not yet') };
+          published.push(m.value.toString());
+          return { status: 'sent' };
+        }),
+      10,
+      undefined,
+      { maxAttempts: 3 },
+    );
+    await opened.prisma.$transaction((tx) =>
+      enqueueMany(tx, [
+        { topic: 'orders', key: 'a', value: 'slow' },
+        { topic: 'orders', key: 'b', value: 'quick' },
+        { topic: 'orders', key: 'c', value: 'keeps company' },
+      ]),
+    );
+    relay.notify();
+    await waitFor(async () => (await outboxRows(opened.db)).every((r) => r.published_at !== null), { description: 'every row published' });
+    expect([...published].sort()).toEqual(['keeps company', 'quick', 'slow']);
+    const rows = await opened.db.sql.query<{ value: string; attempts: number; set_aside: boolean }>(
+      `SELECT convert_from(value, 'UTF8') AS value, attempts, set_aside_at IS NOT NULL AS set_aside FROM outbox o ORDER BY o.id`,
+    );
+    expect(rows).toEqual([
+      { value: 'slow', attempts: 2, set_aside: false },
+      { value: 'quick', attempts: 0, set_aside: false },
+      { value: 'keeps company', attempts: 0, set_aside: false },
+    ]);
   });
 
   it('stops gracefully: stop() resolves and nothing is published afterwards', async () => {
