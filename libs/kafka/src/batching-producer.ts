@@ -296,10 +296,3 @@ export class KafkaBatchingProducer implements BatchingProducer {
   }
 }
 
-/**
- * Sends records (an outbox relay's batch) through one producer and resolves once every one is
- * durable. They queue in call order, so records with one key keep their order.
- */
-export async function sendAll(producer: BatchingProducer, records: ReadonlyArray<{ topic: string } & OutgoingMessage>): Promise<void> {
-  await Promise.all(records.map(({ topic, ...message }) => producer.send(topic, message)));
-}

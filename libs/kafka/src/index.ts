@@ -1,6 +1,5 @@
 export { createBus, type Bus, type BusOptions, type TopicDefaults, type TopicSpec } from './bus';
 export type { BatchingProducer, ProducerOptions } from './batching-producer';
-export { sendAll } from './batching-producer';
 export { sendEach, type SendOutcome } from './send-each';
 export { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_KEY_BYTES, recordBatchBytes } from './message-size';
 export type { BatchEventHandler, ConsumerOptions, ConsumerRunner, EventContext, EventHandler } from './consumer-runner';

@@ -3,7 +3,7 @@ import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
-import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createBus, sendEach, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { adminRoutes, poolCounts } from './api/admin.routes';
@@ -72,7 +72,8 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
       relay = startOutboxRelay({
         db: database,
         logger,
-        publish: (records) => sendAll(producer, records),
+        registry,
+        publish: (records) => sendEach(producer, records),
       });
       const sql = rawClient(database.sql);
       runner = new JobRunner({

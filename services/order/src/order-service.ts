@@ -3,7 +3,7 @@ import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, serveOpenApi, type ServiceHandle } from '@orderflow/http';
-import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createBus, sendEach, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { adminRoutes } from './api/admin.routes';
@@ -103,7 +103,8 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
       relay = startOutboxRelay({
         db: database,
         logger,
-        publish: (records) => sendAll(producer, records),
+        registry,
+        publish: (records) => sendEach(producer, records),
       });
       checkout = new CheckoutService({ prisma, book, places, payments, checkouts, stripe, relay, metrics, logger, lockTtlMs: config.CHECKOUT_LOCK_TTL });
       await bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }, { topic: Topics.fulfillment }, { topic: Topics.orders }], { withDeadLetters: true });

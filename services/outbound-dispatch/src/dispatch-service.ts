@@ -3,7 +3,7 @@ import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
 import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
-import { createBus, sendAll, type Bus, type ConsumerRunner } from '@orderflow/kafka';
+import { createBus, sendEach, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { adminRoutes } from './api/admin.routes';
@@ -67,7 +67,12 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
       database = await openDatabase({ url: config.DISPATCH_DATABASE_URL, dataDir: config.DATA_DIR, name: 'outbound-dispatch', migrationsDir: MIGRATIONS_DIR, logger });
       prisma = new PrismaClient({ adapter: database.adapter });
       await bootstrapApiKeys(prisma, config.API_KEYS);
-      relay = startOutboxRelay({ db: database, logger, publish: (records) => sendAll(producer, records) });
+      relay = startOutboxRelay({
+        db: database,
+        logger,
+        registry,
+        publish: (records) => sendEach(producer, records),
+      });
       dispatcher = new Dispatcher({
         prisma,
         sql: database.sql,
