@@ -4,7 +4,7 @@ import { backoffDelay, type BackoffOptions } from './backoff';
 import type { BatchingProducer } from './batching-producer';
 import type { ConsumerMetrics } from './consumer-metrics';
 import { deadLetterMessage, type DeadLetterReason } from './dead-letter';
-import { isDependencyUnavailable, isRetriable, RetriableError } from './errors';
+import { isDependencyUnavailable, isRetriable, isUnpublishable, RetriableError } from './errors';
 import { mapKafkaError } from './kafkajs-errors';
 import type { Logger } from './logger';
 
@@ -445,9 +445,20 @@ export class KafkaConsumerRunner implements ConsumerRunner {
 
   private async deadLetter(batch: Batch, message: KafkaMessage, reason: DeadLetterReason, error: string, attempts: number): Promise<void> {
     const { topic, partition } = batch;
-    const dlq = deadLetterMessage({ topic, partition, message }, { reason, error, groupId: this.groupId, attempts });
+    const source = { topic, partition, message };
+    const failure = { reason, error, groupId: this.groupId, attempts };
+    const dlq = deadLetterMessage(source, failure);
     // Awaited: the offset is committed only once the dead-letter copy is durable, or it would be lost.
-    await this.deps.deadLetters.send(dlq.topic, dlq.message);
+    try {
+      await this.deps.deadLetters.send(dlq.topic, dlq.message);
+    } catch (err) {
+      // A copy that can never be published (a value near the size limit, a key over its bound)
+      // would fail here on every redelivery and stop the partition for good: a copy without
+      // the key and value goes instead, saying where the original is.
+      if (!isUnpublishable(err)) throw err;
+      const stripped = deadLetterMessage(source, failure, errorText(err));
+      await this.deps.deadLetters.send(stripped.topic, stripped.message);
+    }
     this.deps.metrics.deadLettered.inc({ topic, group: this.groupId, reason });
     this.deps.logger.error({ topic, partition, offset: message.offset, groupId: this.groupId, reason, error, dlq: dlq.topic }, 'message dead-lettered');
   }

@@ -15,6 +15,12 @@ export const DeadLetterHeaders = {
   consumerGroup: 'dlq-consumer-group',
   attempts: 'dlq-attempts',
   failedAt: 'dlq-failed-at',
+  /**
+   * Set when the copy could not carry the original key and value (its value over the topic's
+   * size limit once these headers are added, or its key over the producer's bound): why. The
+   * original is still at its topic, partition and offset for as long as the topic keeps it.
+   */
+  payloadDropped: 'dlq-payload-dropped',
 } as const;
 
 function copyHeaders(headers: IHeaders | undefined): Record<string, string | Buffer> {
@@ -35,13 +41,16 @@ function copyHeaders(headers: IHeaders | undefined): Record<string, string | Buf
 export function deadLetterMessage(
   source: { topic: string; partition: number; message: KafkaMessage },
   failure: { reason: DeadLetterReason; error: string; groupId: string; attempts: number },
+  /** Why the copy goes without the original key and value, when it cannot carry them. */
+  payloadDropped?: string,
 ): { topic: string; message: OutgoingMessage } {
   return {
     topic: deadLetterTopic(source.topic),
     message: {
-      key: source.message.key,
-      value: source.message.value,
+      key: payloadDropped === undefined ? source.message.key : null,
+      value: payloadDropped === undefined ? source.message.value : null,
       headers: {
+        ...(payloadDropped === undefined ? {} : { [DeadLetterHeaders.payloadDropped]: payloadDropped.slice(0, 1_000) }),
         ...copyHeaders(source.message.headers),
         [DeadLetterHeaders.reason]: failure.reason,
         [DeadLetterHeaders.error]: failure.error.slice(0, 4_000),

@@ -89,6 +89,25 @@ describe('retries and dead letters', () => {
     expect(handled).toEqual([1]);
   });
 
+  it.each([
+    ['a key over 1 KiB', 'k'.repeat(5_000), 'not an event', /key .* is 5000 bytes, over the limit of 1024/],
+    // Fits the topic alone, but not with the dead-letter headers added.
+    ['a value at the size limit', 'order-1', 'x'.repeat(1_048_300), /over the limit of 1048588/],
+  ])('dead-letters a message its copy cannot carry (%s) without key and value, saying why, then carries on', async (_case, key, value, why) => {
+    const topic = uniqueName('uncopyable');
+    const handled: number[] = [];
+    await run(topic, async (event) => void handled.push(nOf(event)));
+    const dlq = await deadLetters(topic);
+    await produceRaw(broker, topic, key, value);
+    await sendEventTo(producer, topic, paymentEvent('order-1', 1));
+
+    await waitFor(() => dlq.length === 1 && handled.length === 1, { description: 'the poison dead-lettered and the next event handled' });
+    const [record] = dlq;
+    expect(record).toMatchObject({ key: null, value: null });
+    expect(record?.headers).toMatchObject({ [DeadLetterHeaders.reason]: 'undecodable', [DeadLetterHeaders.originalTopic]: topic, [DeadLetterHeaders.originalOffset]: '0' });
+    expect(record?.headers[DeadLetterHeaders.payloadDropped]).toMatch(why);
+  });
+
   it('falls back from a failed batch to one event at a time: only the poison event is dead-lettered, in its place', async () => {
     const topic = uniqueName('batch-poison');
     const poison = paymentEvent('order-1', 5);
