@@ -1,5 +1,6 @@
 import type { DedupeStore } from '@orderflow/dedupe';
-import type { BatchingProducer } from '@orderflow/kafka';
+import { EventValidationError } from '@orderflow/events';
+import { MessageKeyTooLargeError, MessageTooLargeError, type BatchingProducer } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
 import { envelopeOf } from './envelope';
 import type { EventLogRepository, WebhookEvent } from './event-log.repository';
@@ -215,14 +216,14 @@ export class WebhookIntake {
 
 /**
  * Why the producer refused an event for good, before sending it: over the topic's size limit,
- * or an envelope the catalog refuses (a door check missed something). Null for anything else:
- * a broker refusing a message under the configured limit is a misconfigured topic, and like any
- * refusal or outage it is answered 503 so the provider retries.
+ * a key past the bound, or an envelope the catalog refuses (a door check missed something).
+ * Null for anything else: a broker refusing a message under the configured limit
+ * (MessageRefusedError) is a misconfigured topic, and like any refusal or outage it is answered
+ * 503 so the provider retries once it is fixed.
  */
 export function unpublishable(err: unknown): Quarantine | null {
-  if (!(err instanceof Error)) return null;
-  if (err.name === 'MessageTooLargeError') return { code: 'too_large', detail: 'the event is larger than Kafka accepts in one message' };
-  if (err.name === 'EventValidationError') return { code: 'invalid_event', detail: err.message };
+  if (err instanceof MessageTooLargeError || err instanceof MessageKeyTooLargeError) return { code: 'too_large', detail: 'the event is larger than Kafka accepts in one message' };
+  if (err instanceof EventValidationError) return { code: 'invalid_event', detail: err.message };
   return null;
 }
 

@@ -187,6 +187,29 @@ describe('POST /api/webhooks/stripe', () => {
     expect(Math.abs(Date.parse(message.event.occurredAt) - Date.now())).toBeLessThan(60_000);
   });
 
+  it('quarantines an event too large for one Kafka message instead of answering 503 to every retry', async () => {
+    const event = stripeEvent('payment_intent.succeeded', { ...paymentIntent('order-too-large'), description: '' });
+    const fill = 1_048_576 - JSON.stringify(event).length;
+    const body = JSON.stringify({ ...event, data: { object: { ...event.data.object, description: 'x'.repeat(fill) } } });
+    expect(Buffer.byteLength(body)).toBe(1_048_576);
+    const res = await postStripe(stack.running.url, event, { body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ outcome: 'quarantined', reason: 'the event is larger than Kafka accepts in one message' });
+    expect(await (await postStripe(stack.running.url, event, { body })).json()).toMatchObject({ outcome: 'duplicate' });
+    expect(await metricValue(stack.running.ingress, 'ingress_quarantined_total', { source: 'stripe', reason: 'too_large' })).toBe(1);
+    const row = await adminEvent(event.id);
+    expect(row).toMatchObject({ status: 'quarantined', orderKey: 'order-too-large' });
+    expect(row).not.toHaveProperty('rawBody');
+    // Replaying it meets the same limit: refused with the reason, still quarantined.
+    const replay = await fetch(`${stack.running.url}/admin/events/${row.id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(replay.status).toBe(409);
+    expect((await adminEvent(event.id)).status).toBe('quarantined');
+    const marker = stripeEvent('payment_intent.succeeded', paymentIntent('order-too-large'));
+    await postStripe(stack.running.url, marker);
+    await waitFor(() => countOf(stack.reader.received, marker.id) === 1);
+    expect(countOf(stack.reader.received, event.id)).toBe(0);
+  });
+
   it('answers 415 for another content type and 413 for a body over 1 MB', async () => {
     const event = stripeEvent('payment_intent.succeeded', paymentIntent('o'));
     expect((await postStripe(stack.running.url, event, { contentType: 'text/plain' })).status).toBe(415);
