@@ -12,6 +12,7 @@ export {
   discardSetAsideOutbox,
   listSetAsideOutbox,
   requeueSetAsideOutbox,
+  setAsideOutboxOf,
   type SetAsideOutboxRow,
   type SetAsideReason,
 } from './outbox-set-aside';

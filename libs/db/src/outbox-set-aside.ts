@@ -90,3 +90,12 @@ export async function countSetAside(sql: SqlExecutor): Promise<SetAsideCounts> {
   );
   return { setAside: counts?.set_aside ?? 0, held: counts?.held ?? 0 };
 }
+
+/** The three levers on one database, as a service's admin routes take them (`outboxAdminRoutes`). */
+export function setAsideOutboxOf(sql: SqlExecutor) {
+  return {
+    list: (limit: number) => listSetAsideOutbox(sql, { limit }),
+    requeue: (ids: readonly string[]) => requeueSetAsideOutbox(sql, ids),
+    discard: (ids: readonly string[]) => discardSetAsideOutbox(sql, ids),
+  };
+}

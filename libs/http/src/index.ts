@@ -12,3 +12,4 @@ export { runServiceProcess, type RunnableService, type ServiceHandle, type Servi
 export { apiKeyAuth, apiKeyLookup, bootstrapApiKeys, hashApiKey, instanceOf, type ApiKeyLookup, type ApiKeyStore } from './api-key-auth';
 export { findUnstorable, MAX_JSON_DEPTH, textProblem, type TextProblem } from './storable-text';
 export { openApiDocument, openApiPath, problemSchema, routesOf, serveOpenApi, type ApiOperation, type ApiResponse, type ApiSecurity, type ApiWebhook } from './openapi';
+export { outboxAdminRoutes, type SetAsideOutbox } from './outbox-admin.routes';

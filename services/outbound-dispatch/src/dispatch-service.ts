@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { kafkaOptions } from '@orderflow/config';
-import { databaseOutage, openDatabase, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
+import { databaseOutage, openDatabase, setAsideOutboxOf, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { bootstrapApiKeys, createHttpApp, databaseReadiness, type ServiceHandle } from '@orderflow/http';
+import { bootstrapApiKeys, createHttpApp, databaseReadiness, outboxAdminRoutes, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendEach, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
@@ -57,6 +57,7 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
     routes: (express) => {
       subscriptionRoutes({ prisma: () => prisma, policy, dispatcher: () => dispatcher })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, dispatcher: () => dispatcher })(express);
+      outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify() })(express);
     },
   });
 
