@@ -45,6 +45,7 @@ const SUBSCRIPTIONS = Number(args.subscriptions);
 const RATE = args.rate ? Number(args.rate) : undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-dispatch-bench-'));
 const API_KEY = `bench-key-${randomUUID()}`;
+const METRICS_TOKEN = `bench-metrics-${randomUUID()}`;
 
 function startDispatch(brokers) {
   return startServiceProcess(
@@ -57,6 +58,7 @@ function startDispatch(brokers) {
       KAFKA_BROKERS: brokers.join(','),
       DATA_DIR: join(dataDir, 'dispatch'),
       ADMIN_TOKEN: randomUUID(),
+      METRICS_TOKEN,
       API_KEYS: `bench-shop:${API_KEY}`,
       OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
       ...(args['endpoint-concurrency'] ? { DISPATCH_ENDPOINT_CONCURRENCY: args['endpoint-concurrency'] } : {}),
@@ -80,7 +82,7 @@ function snapshot(orderId) {
 
 /** Mean partner round trip and intake call from the service's own histograms. */
 async function whereTheTimeWent(url) {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   const sum = (name) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))].reduce((total, m) => total + Number(m[1]), 0);
   const mean = (name) => (1000 * sum(`${name}_sum`)) / Math.max(1, sum(`${name}_count`));
   return (

@@ -150,7 +150,7 @@ async function measure(side, rate, seconds, sink) {
   const batch = Array.from({ length: Math.round(rate * seconds) }, (_, i) => signedOrder(side, tag, i));
   const accepted = [];
   let next = 0;
-  const handlersBefore = side.stages ? await handlerTimes(side.stages.urls) : undefined;
+  const handlersBefore = side.stages ? await handlerTimes(side.stages.urls, side.stages.metricsToken) : undefined;
   // CPU from the first request to the end of the drain: the side's process and its databases.
   const postgres = postgresCpu(side.databases);
   postgres.sample();
@@ -198,7 +198,7 @@ async function measure(side, rate, seconds, sink) {
     drained,
     services: servicesBefore && perService(servicesBefore, servicesAfter, accepted.length),
     stages: side.stages ? await orderStages({ orderUrl: side.stages.urls.order, adminToken: side.stages.adminToken, orders: delivered }) : undefined,
-    handlers: side.stages ? (await handlerTimes(side.stages.urls)).since(handlersBefore) : undefined,
+    handlers: side.stages ? (await handlerTimes(side.stages.urls, side.stages.metricsToken)).since(handlersBefore) : undefined,
   };
   result.cpuBoundPerSecond = cpuBound(result.cpuMsPerOrder);
   result.sustained =
@@ -218,7 +218,7 @@ async function serviceReadings(side, postgres) {
     thread: threadCpu(side.child.pid),
     postgres: byService(postgres.byDatabase()),
     statements: byService(await statementCounts(side.databases.filter(Boolean))),
-    kafka: await kafkaRequests(side.stages.urls),
+    kafka: await kafkaRequests(side.stages.urls, side.stages.metricsToken),
   };
 }
 
@@ -355,7 +355,7 @@ async function main() {
       stripeSecret: system.stripeWebhookSecret,
       instanceId: system.instanceId,
       route: await subscribe(system, partner),
-      stages: { urls: system.urls, adminToken: system.adminToken },
+      stages: { urls: system.urls, adminToken: system.adminToken, metricsToken: system.metricsToken },
       child: system.child,
       databases: databases.slice(0, SERVICES.length).map((db) => db.name),
     };

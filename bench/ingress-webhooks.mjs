@@ -60,6 +60,7 @@ async function startIngress(brokers, port) {
       DATA_DIR: join(dataDir, 'ingress'),
       STRIPE_WEBHOOK_SECRET: SECRET,
       ADMIN_TOKEN: randomUUID(),
+      METRICS_TOKEN: randomUUID(),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     },

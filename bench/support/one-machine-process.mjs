@@ -48,6 +48,7 @@ export async function startOneMachineProcess({ dataDir, env, readyTimeoutMs = 30
     urls: Object.fromEntries(Object.keys(LABELS).map((name, i) => [name, m[i + 1]])),
     stripeWebhookSecret: String(secrets.STRIPE_WEBHOOK_SECRET).split(',')[0],
     adminToken: secrets.ADMIN_TOKEN,
+    metricsToken: secrets.METRICS_TOKEN,
     instanceId,
     apiKey,
     problems: log.problems,

@@ -48,11 +48,12 @@ export async function orderStages({ orderUrl, adminToken, orders, sample = 100 }
  * A handler that is slow per call is where a queue builds: its topic's partitions are worked
  * through one message (or one batch) at a time.
  * @param {Record<string, string>} urls service name → base URL
+ * @param {string} metricsToken the bearer /metrics asks for (METRICS_TOKEN)
  */
-export async function handlerTimes(urls) {
+export async function handlerTimes(urls, metricsToken) {
   const totals = new Map();
   for (const [service, url] of Object.entries(urls)) {
-    const text = await fetch(`${url}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+    const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } }).then((r) => (r.ok ? r.text() : ''), () => '');
     for (const m of text.matchAll(/^orderflow_consumer_handler_duration_seconds_(sum|count)\{([^}]*)\} ([\d.e+-]+)$/gm)) {
       const topic = /topic="([^"]+)"/.exec(m[2])?.[1] ?? '?';
       const key = `${service} ${topic}`;

@@ -36,11 +36,11 @@ export function threadCpu(pid) {
   return byName;
 }
 
-/** Kafka requests each service has sent so far, by service, from each URL's /metrics. */
-export async function kafkaRequests(urls) {
+/** Kafka requests each service has sent so far, by service, from each URL's /metrics (bearer `metricsToken`). */
+export async function kafkaRequests(urls, metricsToken) {
   const byService = new Map();
   for (const [service, url] of Object.entries(urls)) {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
     let total = 0;
     for (const line of text.split('\n')) {
       const m = /^orderflow_kafka_client_requests_total\{[^}]*\} (\d+)/.exec(line);

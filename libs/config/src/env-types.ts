@@ -153,7 +153,32 @@ export function serviceFields(defaults: { port: number }) {
     DATA_DIR: z.string().default('./data'),
     /** The proxies in front of the service that may name the client; default none. */
     TRUST_PROXY: trustProxy().default(false),
+    ...metricsFields(),
   };
+}
+
+/**
+ * Who may read `/metrics`: Prometheus with `Authorization: Bearer $METRICS_TOKEN`, or, only when
+ * the operator says so with `METRICS_PUBLIC=true`, anyone who reaches the port. Neither set is
+ * a configuration error (`requireMetricsAccess`): the metrics name subscriptions and instances,
+ * so they are not served openly by default. An empty `METRICS_TOKEN=` counts as unset (see
+ * `loadConfig`), which is why opening them takes a variable of its own.
+ */
+export function metricsFields() {
+  return {
+    METRICS_TOKEN: secret().pipe(z.string().min(16, { message: 'must be at least 16 characters' })).optional(),
+    METRICS_PUBLIC: bool().default(false),
+  };
+}
+
+/** A schema's `.superRefine(requireMetricsAccess)`: exactly one of METRICS_TOKEN and METRICS_PUBLIC=true. */
+export function requireMetricsAccess(config: { METRICS_TOKEN?: string; METRICS_PUBLIC: boolean }, ctx: { addIssue(issue: { code: 'custom'; path: string[]; message: string }): void }): void {
+  if (!config.METRICS_TOKEN && !config.METRICS_PUBLIC) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'is required (the bearer token Prometheus scrapes /metrics with), unless METRICS_PUBLIC=true serves /metrics without credentials' });
+  }
+  if (config.METRICS_TOKEN && config.METRICS_PUBLIC) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_PUBLIC'], message: 'must not be true when METRICS_TOKEN is set: choose one' });
+  }
 }
 
 /**

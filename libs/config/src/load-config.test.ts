@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, bool, durationMs, list, loadConfig, pem, port, secret, trustProxy, url } from './index';
+import { ConfigError, bool, durationMs, list, loadConfig, metricsFields, pem, port, requireMetricsAccess, secret, trustProxy, url } from './index';
 
 const PEM = '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----';
 
@@ -125,5 +125,26 @@ describe('value types', () => {
   it('accepts any absolute URL when no protocol is required', () => {
     expect(one(url(), 'redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
     expect(() => one(url(), '/relative')).toThrow(/V: must be an absolute URL/);
+  });
+});
+
+describe('metrics access', () => {
+  const schema = z.object({ ...metricsFields() }).superRefine(requireMetricsAccess);
+
+  it('takes a scrape token, or METRICS_PUBLIC=true to serve /metrics without one', () => {
+    expect(loadConfig(schema, { METRICS_TOKEN: 'scrape-token-0123456789' })).toEqual({ METRICS_TOKEN: 'scrape-token-0123456789', METRICS_PUBLIC: false });
+    expect(loadConfig(schema, { METRICS_PUBLIC: 'true' })).toEqual({ METRICS_PUBLIC: true });
+  });
+
+  it('refuses neither (an empty METRICS_TOKEN counts as unset), both, and a short token, without printing it', () => {
+    for (const env of [{}, { METRICS_TOKEN: '' }, { METRICS_PUBLIC: 'false' }]) {
+      expect(errorOf(() => loadConfig(schema, env)).issues).toEqual([{ variable: 'METRICS_TOKEN', reason: expect.stringMatching(/^is required .* unless METRICS_PUBLIC=true/) }]);
+    }
+    expect(errorOf(() => loadConfig(schema, { METRICS_TOKEN: 'scrape-token-0123456789', METRICS_PUBLIC: 'true' })).issues).toEqual([
+      { variable: 'METRICS_PUBLIC', reason: 'must not be true when METRICS_TOKEN is set: choose one' },
+    ]);
+    const short = errorOf(() => loadConfig(schema, { METRICS_TOKEN: 'short-s3cret' }));
+    expect(short.issues).toEqual([{ variable: 'METRICS_TOKEN', reason: 'must be at least 16 characters' }]);
+    expect(short.message).not.toContain('short-s3cret');
   });
 });

@@ -1,6 +1,7 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '@orderflow/logging';
 import { metricsHandler, type Registry } from '@orderflow/metrics';
+import { bearerAuth } from './bearer-auth';
 import './express-augment';
 import { notFound, problemHandler } from './problem-handler';
 import { BODY_LIMIT_SETTING } from './raw-body';
@@ -11,8 +12,15 @@ import { refuseUnstorableUrls } from './storable-text';
 
 export interface HttpAppOptions {
   logger: Logger;
-  /** When given: `/metrics` is served and request durations are recorded in it. */
+  /**
+   * When given: `/metrics` is served and request durations are recorded in it. Then one of
+   * `metricsToken` and `publicMetrics` must say who may read it.
+   */
   registry?: Registry;
+  /** `/metrics` answers only `Authorization: Bearer <metricsToken>` (METRICS_TOKEN), else 401. */
+  metricsToken?: string;
+  /** `/metrics` answers without credentials: only when the operator chose it (METRICS_PUBLIC=true). */
+  publicMetrics?: boolean;
   /** Largest body `rawJson()`/`rawBody()` accept unless a route says otherwise. Default '1mb'. */
   bodyLimit?: string | number;
   /**
@@ -38,10 +46,15 @@ export interface HttpAppOptions {
 
 /**
  * The express app every service serves HTTP with: request IDs, request metrics, `/healthz`,
- * `/readyz`, `/metrics`, the service's routes, then 404 and the one problem+json error
- * handler. Bodies are not parsed globally: routes opt in with `rawJson()` or `rawBody()`.
+ * `/readyz` (both open: probes carry no credentials), `/metrics` (behind its token unless
+ * public), the service's routes, then 404 and the one problem+json error handler. Bodies are not parsed globally: routes opt in with `rawJson()` or `rawBody()`.
  */
 export function createHttpApp(options: HttpAppOptions): Express {
+  // Subscription IDs and instances are in the metrics' labels: serving them to anyone must be
+  // a choice, never what forgetting the token does.
+  if (options.registry && !options.metricsToken && !options.publicMetrics) {
+    throw new Error('createHttpApp: a registry needs metricsToken, or publicMetrics: true, to say who may read /metrics');
+  }
   const app = express();
   app.disable('x-powered-by');
   app.set(BODY_LIMIT_SETTING, options.bodyLimit ?? '1mb');
@@ -67,7 +80,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', readinessHandler(options.readiness ?? [], options.readinessTimeoutMs ?? 1_000));
-  if (options.registry) app.get('/metrics', metricsHandler(options.registry));
+  if (options.registry) {
+    const guard: RequestHandler[] = options.metricsToken ? [bearerAuth(options.metricsToken, 'A valid metrics bearer token is required')] : [];
+    app.get('/metrics', ...guard, metricsHandler(options.registry));
+  }
 
   options.routes?.(app);
 

@@ -4,6 +4,8 @@ import { waitFor } from '@orderflow/testing';
 import { HttpProblem, createHttpApp, rawBody, rawJson } from '../src/index';
 import { capturedLogger, listen } from './serve';
 
+const METRICS_TOKEN = 'scrape-token-for-http-tests';
+
 describe('createHttpApp', () => {
   const { logger, lines } = capturedLogger();
   const registry = createMetricsRegistry({ service: 'http-test', defaultMetrics: false });
@@ -14,6 +16,7 @@ describe('createHttpApp', () => {
     const app = createHttpApp({
       logger,
       registry,
+      metricsToken: METRICS_TOKEN,
       bodyLimit: '1kb',
       readinessTimeoutMs: 100,
       readiness: [
@@ -258,7 +261,7 @@ describe('createHttpApp', () => {
       await fetch(`${server.url}/orders/o-2`);
       await fetch(`${server.url}/random/${Date.now()}`);
       const text = await waitFor(async () => {
-        const res = await fetch(`${server.url}/metrics`);
+        const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
         const body = await res.text();
         return body.includes('route="/orders/:id"') ? body : null;
       });
@@ -266,6 +269,33 @@ describe('createHttpApp', () => {
       expect(Number(count?.[1])).toBeGreaterThanOrEqual(2);
       expect(text).toMatch(/route="unmatched",status="404"/);
       expect(text).not.toContain('/random/');
+    });
+
+    it('answers /metrics only with the scrape token: 401 problem without it or with another', async () => {
+      for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`]) {
+        const res = await fetch(`${server.url}/metrics`, { headers: authorization ? { authorization } : {} });
+        expect({ authorization, status: res.status }).toEqual({ authorization, status: 401 });
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+        const body = await problem(res);
+        expect(body).toMatchObject({ status: 401, detail: 'A valid metrics bearer token is required' });
+        expect(JSON.stringify(body)).not.toContain('http_request_duration_seconds');
+      }
+      expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `bearer ${METRICS_TOKEN}` } })).status).toBe(200);
+    });
+
+    it('keeps /healthz and /readyz open', async () => {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    });
+
+    it('serves /metrics without credentials only when told to, and refuses a registry with neither', async () => {
+      const open = await listen(createHttpApp({ logger, registry: createMetricsRegistry({ service: 'http-open', defaultMetrics: false }), publicMetrics: true }));
+      try {
+        expect((await fetch(`${open.url}/metrics`)).status).toBe(200);
+      } finally {
+        await open.close();
+      }
+      expect(() => createHttpApp({ logger, registry: createMetricsRegistry({ service: 'http-undecided', defaultMetrics: false }) })).toThrow(/metricsToken, or publicMetrics/);
     });
   });
 });

@@ -49,6 +49,13 @@ export async function readTopics(brokers: string[], topics: string[]): Promise<T
   return { received, of, typesOf: (key) => of(key).map((e) => e.type), stop: () => bus.close() };
 }
 
+/** A service's `/metrics` text, read as Prometheus does: `Authorization: Bearer <token>`. */
+export async function scrapeMetrics(url: string, token: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`GET ${url}/metrics answered ${res.status}`);
+  return res.text();
+}
+
 export interface ApiAnswer {
   status: number;
   headers: Headers;

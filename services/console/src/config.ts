@@ -1,4 +1,4 @@
-import { bool, durationMs, loadConfig, port, secret, trustProxy, url, type Env } from '@orderflow/config';
+import { bool, durationMs, loadConfig, metricsFields, port, requireMetricsAccess, secret, trustProxy, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 const serviceUrl = () => url({ protocols: ['http', 'https'] });
@@ -14,6 +14,11 @@ export const consoleConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The proxies in front of the console that may name the client (sign-in limits) and its scheme. */
   TRUST_PROXY: trustProxy().default(false),
+  /**
+   * Who may read the console's own `/metrics` (as every service); the token is also what the
+   * console scrapes the services' `/metrics` with for its health page.
+   */
+  ...metricsFields(),
   /** What staff sign in with, and the bearer the console sends to every service's admin API. */
   ADMIN_TOKEN: secret().pipe(z.string().min(16, { message: 'must be at least 16 characters' })),
   INGRESS_URL: serviceUrl(),
@@ -40,7 +45,8 @@ export const consoleConfigSchema = z.object({
   SIGN_IN_WINDOW: durationMs().default(15 * 60_000),
   /** How long the console waits for a service before telling the browser it did not answer. */
   UPSTREAM_TIMEOUT: durationMs().default(5_000),
-});
+})
+  .superRefine(requireMetricsAccess);
 
 export type ConsoleConfig = Readonly<z.output<typeof consoleConfigSchema>>;
 

@@ -34,6 +34,7 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
   const admin = new AdminClient({
     urls: { ingress: config.INGRESS_URL, order: config.ORDER_URL, fulfillment: config.FULFILLMENT_URL, notification: config.NOTIFICATION_URL, dispatch: config.DISPATCH_URL },
     token: config.ADMIN_TOKEN,
+    metricsToken: config.METRICS_TOKEN,
     timeoutMs: config.UPSTREAM_TIMEOUT,
     logger,
   });
@@ -46,6 +47,8 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
   const app = createHttpApp({
     logger,
     registry,
+    metricsToken: config.METRICS_TOKEN,
+    publicMetrics: config.METRICS_PUBLIC,
     trustProxy: config.TRUST_PROXY,
     routes: (express) => {
       express.use(['/console', '/account'], securityHeaders);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Served } from '@orderflow/service-testing';
 import { signCustomerLink, verifyCustomerLink, type ConsoleService } from '../src';
-import { ADMIN_TOKEN, Browser, LINK_SECRET, startConsole, Upstream } from './support';
+import { ADMIN_TOKEN, Browser, LINK_SECRET, METRICS_TOKEN, startConsole, Upstream } from './support';
 
 describe('the console server', () => {
   let upstream: Upstream;
@@ -19,6 +19,29 @@ describe('the console server', () => {
     expect((await browser.signIn()).status).toBe(201);
     return browser;
   };
+
+  describe('metrics', () => {
+    it('serves its own /metrics only to METRICS_TOKEN', async () => {
+      expect((await fetch(`${served.url}/metrics`)).status).toBe(401);
+      expect((await fetch(`${served.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(401);
+      expect((await fetch(`${served.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(200);
+    });
+
+    it("scrapes the services' /metrics for the health page with METRICS_TOKEN, never the admin token", async () => {
+      upstream.answer('GET /metrics', (seen) =>
+        seen.authorization === `Bearer ${METRICS_TOKEN}`
+          ? { status: 200, text: 'orderflow_consumer_lag{group="g",topic="t",partition="0"} 7\n' }
+          : { status: 401, body: { type: 'about:blank', title: 'Unauthorized', status: 401 } },
+      );
+      const browser = await signedIn();
+      const before = upstream.seen.length;
+      const health = (await (await browser.fetch('/console/api/health')).json()) as { consumers: Array<{ lag: number }> };
+      expect(health.consumers).toHaveLength(5);
+      expect(health.consumers.every((row) => row.lag === 7)).toBe(true);
+      const scrapes = upstream.seen.slice(before).filter((seen) => seen.path === '/metrics');
+      expect(scrapes.map((seen) => seen.authorization)).toEqual(Array(5).fill(`Bearer ${METRICS_TOKEN}`));
+    });
+  });
 
   describe('sign-in and sessions', () => {
     it('refuses a wrong token with a problem document, sets no cookie, and asks no service', async () => {

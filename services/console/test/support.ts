@@ -5,6 +5,7 @@ import { serveOnLoopback, type Served } from '@orderflow/service-testing';
 import { buildConsole, loadConsoleConfig, type ConsoleService } from '../src';
 
 export const ADMIN_TOKEN = 'console-admin-token-0123456789';
+export const METRICS_TOKEN = 'console-metrics-token-0123456789';
 export const LINK_SECRET = 'customer-link-secret-for-tests-0123456789';
 
 export interface Seen {
@@ -68,6 +69,7 @@ export class Upstream {
 export async function startConsole(upstream: Upstream, env: Record<string, string> = {}): Promise<Served<ConsoleService>> {
   const config = loadConsoleConfig({
     ADMIN_TOKEN,
+    METRICS_TOKEN,
     INGRESS_URL: upstream.url,
     ORDER_URL: upstream.url,
     FULFILLMENT_URL: upstream.url,

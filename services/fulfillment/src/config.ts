@@ -1,4 +1,4 @@
-import { durationMs, instanceKeys, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
+import { durationMs, instanceKeys, loadConfig, requireMetricsAccess, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 /** 32 bytes as 64 hex characters or 43–44 base64 characters. */
@@ -31,7 +31,8 @@ export const fulfillmentConfigSchema = z.object({
   FULFILLMENT_POLL_INTERVAL: durationMs().default(1_000),
   /** A statement waiting longer than this on a lock fails the attempt, which is retried. */
   FULFILLMENT_LOCK_TIMEOUT: durationMs().default(5_000),
-});
+})
+  .superRefine(requireMetricsAccess);
 
 export type FulfillmentConfig = Readonly<z.output<typeof fulfillmentConfigSchema>>;
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
 import { newEvent, type AnyEvent } from '@orderflow/events';
 import { createBus } from '@orderflow/kafka';
-import { addKeys, api, approvedOrder, freshKeys, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack, whileTableLocked } from './support';
+import { scrapeMetrics } from '@orderflow/service-testing';
+import { addKeys, api, approvedOrder, freshKeys, METRICS_TOKEN, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack, whileTableLocked } from './support';
 
 /** Every fulfillment attempt meanwhile times out on the license pool's lock. */
 const whilePoolLocked = (databaseUrl: string, fn: () => Promise<void>) => whileTableLocked(databaseUrl, 'license_keys', fn);
@@ -68,7 +69,7 @@ describe('fulfillment (seeds 001, 003)', () => {
     expect(listed.body.items.map((j: { orderId: string }) => j.orderId)).toContain(order.orderId);
     // All or nothing: the one key there was is still in the pool.
     expect((await api(stack.running.url, '/admin/license-pools', { admin: true })).body.items).toContainEqual({ productId, available: 1, assigned: 0, revoked: 0 });
-    const metrics = await (await fetch(`${stack.running.url}/metrics`)).text();
+    const metrics = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
     expect(metrics).toMatch(new RegExp(`fulfillment_license_pool_remaining\\{product="${productId}"[^}]*\\} 1\\n`));
 
     await addKeys(stack.running.url, productId, freshKeys(1));

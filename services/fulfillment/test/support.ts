@@ -8,6 +8,7 @@ import { createTestDatabase, startTestBroker, waitFor, type TestBroker, type Wai
 import { buildFulfillmentService, loadFulfillmentConfig, type FulfillmentService } from '../src';
 
 export const ADMIN_TOKEN = 'fulfillment-admin-token-0123';
+export const METRICS_TOKEN = 'fulfillment-metrics-token-0123456789';
 export const SHOP_A = { instanceId: 'shop-a', key: 'key-shop-a-0123456789abcdefghij' };
 export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefghij' };
 export const TICKET_SIGNING_KEY = 'ticket-signing-key-for-tests-0123456789';
@@ -17,6 +18,7 @@ export type RunningFulfillment = Served<FulfillmentService>;
 export async function startFulfillment(env: Record<string, string | undefined>): Promise<RunningFulfillment> {
   const config = loadFulfillmentConfig({
     ADMIN_TOKEN,
+    METRICS_TOKEN,
     API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
     TICKET_SIGNING_KEY,
     LICENSE_ENCRYPTION_KEY: '8f2c1d9e0a7b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d',

@@ -1,4 +1,4 @@
-import { bool, durationMs, list, loadConfig, pem, secret, serviceFields, url, type Env } from '@orderflow/config';
+import { bool, durationMs, list, loadConfig, pem, requireMetricsAccess, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 /** A positive whole number (rate-limit points). */
@@ -38,7 +38,8 @@ export const ingressConfigSchema = z.object({
   SIGNATURE_ALERT_WINDOW: durationMs().default(60_000),
   /** How long Redis remembers an event ID. Stripe retries for up to 3 days. */
   DEDUPE_TTL: durationMs().default(4 * 24 * 3_600_000),
-});
+})
+  .superRefine(requireMetricsAccess);
 
 export type IngressConfig = Readonly<z.output<typeof ingressConfigSchema>>;
 

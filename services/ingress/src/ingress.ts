@@ -70,6 +70,8 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
   const app = createHttpApp({
     logger,
     registry,
+    metricsToken: config.METRICS_TOKEN,
+    publicMetrics: config.METRICS_PUBLIC,
     trustProxy: config.TRUST_PROXY,
     readiness: [
       { name: 'database', check: async () => (log ? log.ping() : Promise.reject(new Error('not started'))) },

@@ -1,9 +1,11 @@
 import { Topics } from '@orderflow/events';
 import Stripe from 'stripe';
 import { startTestBroker, tempDir, waitFor, type TestBroker } from '@orderflow/testing';
+import { scrapeMetrics } from '@orderflow/service-testing';
 import {
   countOf,
   metricValue,
+  METRICS_TOKEN,
   paymentIntent,
   postStripe,
   startIngress,
@@ -258,7 +260,7 @@ describe('POST /api/webhooks/stripe', () => {
   });
 
   it('serves its metrics on /metrics', async () => {
-    const text = await (await fetch(`${stack.running.url}/metrics`)).text();
+    const text = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
     expect(text).toMatch(/ingress_webhook_requests_total\{[^}]*source="stripe"[^}]*outcome="published"/);
     expect(text).toContain('ingress_webhook_duration_seconds_bucket');
   });
@@ -313,7 +315,7 @@ describe('rate limiting of webhooks', () => {
       expect(limited.headers.get('content-type')).toContain('application/problem+json');
       // The same address, correctly signed: accepted.
       expect((await postStripe(running.url, stripeEvent('customer.updated', { id: 'cus', object: 'customer', metadata: {} }))).status).toBe(200);
-      const metrics = await (await fetch(`${running.url}/metrics`)).text();
+      const metrics = await scrapeMetrics(running.url, METRICS_TOKEN);
       expect(metrics).toMatch(/ingress_webhook_requests_total\{[^}]*outcome="rate_limited"[^}]*\} 1\b/);
     } finally {
       await running.close();

@@ -10,6 +10,7 @@ import { buildIngress, loadIngressConfig, type Ingress, type IngressConfig } fro
 export const STRIPE_SECRET = 'whsec_test_current_secret';
 export const STRIPE_OLD_SECRET = 'whsec_test_previous_secret';
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+export const METRICS_TOKEN = 'ingress-metrics-token-0123456789';
 
 export interface Running {
   ingress: Ingress;
@@ -25,6 +26,7 @@ export async function startIngress(env: Record<string, string | undefined>): Pro
   const config = loadIngressConfig({
     STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${STRIPE_OLD_SECRET}`,
     ADMIN_TOKEN,
+    METRICS_TOKEN,
     REDIS_KEY_PREFIX: `${uniqueName('ingress-test')}:`,
     LOG_LEVEL: 'silent',
     ...env,

@@ -1,4 +1,4 @@
-import { bool, durationMs, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
+import { bool, durationMs, loadConfig, requireMetricsAccess, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 const positiveInt = () => z.string().regex(/^[1-9]\d*$/, { message: 'must be a positive integer' }).transform(Number);
@@ -67,6 +67,7 @@ export const notificationConfigSchema = z
       .transform(Number)
       .optional(),
   })
+  .superRefine(requireMetricsAccess)
   .superRefine((config, ctx) => {
     if (config.SMTP_URL && !config.MAIL_FROM) ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' });
     if (config.ACCOUNT_URL && !config.CUSTOMER_LINK_SECRET) ctx.addIssue({ code: 'custom', path: ['CUSTOMER_LINK_SECRET'], message: 'is required when ACCOUNT_URL is set' });

@@ -112,6 +112,8 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
   const app = createHttpApp({
     logger,
     registry,
+    metricsToken: config.METRICS_TOKEN,
+    publicMetrics: config.METRICS_PUBLIC,
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {

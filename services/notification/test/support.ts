@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { deadLetterTopic, encodeEvent, newEvent, Topics, type AnyEvent, type EventType, type FulfillmentOutcome, type OrderSnapshot } from '@orderflow/events';
 import { createBus, DeadLetterHeaders, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
-import { callApi, serveOnLoopback, type ApiAnswer, type Served } from '@orderflow/service-testing';
+import { callApi, scrapeMetrics, serveOnLoopback, type ApiAnswer, type Served } from '@orderflow/service-testing';
 import { createTestDatabase, startTestBroker, waitFor, type TestBroker } from '@orderflow/testing';
 import { buildNotificationService, loadNotificationConfig, type NotificationService } from '../src';
 import { startSmtpCapture, startWebhookReceiver, type SmtpCapture, type WebhookReceiver } from './fakes';
 
 export const ADMIN_TOKEN = 'notification-admin-token-0123';
+export const METRICS_TOKEN = 'notification-metrics-token-0123456789';
 export const ADMIN_EMAIL = 'team@shop.test';
 
 export type RunningNotification = Served<NotificationService>;
@@ -15,6 +16,7 @@ export type RunningNotification = Served<NotificationService>;
 export async function startNotification(env: Record<string, string | undefined>): Promise<RunningNotification> {
   const config = loadNotificationConfig({
     ADMIN_TOKEN,
+    METRICS_TOKEN,
     MAIL_FROM: 'Test Shop <shop@shop.test>',
     SHOP_ADMIN_EMAIL: ADMIN_EMAIL,
     SHOP_NAME: 'Test Shop',
@@ -232,7 +234,7 @@ export function mailTo(stack: NotificationStack, address: string, n = 1) {
 }
 
 export async function metric(stack: NotificationStack, pattern: RegExp): Promise<string | undefined> {
-  const text = await (await fetch(`${stack.running.url}/metrics`)).text();
+  const text = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
   return text.split('\n').find((line) => pattern.test(line));
 }
 

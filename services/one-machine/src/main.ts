@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       `  Partner webhooks  ${urls.dispatch}  (/external/webhooks)`,
       `  Console           ${urls.console}/console/  (sign in with ADMIN_TOKEN from the secrets file)`,
       `  Customer orders   ${urls.console}/account  (linked from customer mails)`,
-      `  Metrics           <each URL>/metrics     Kafka  ${machine.brokers.join(',')}`,
+      `  Metrics           <each URL>/metrics  (bearer METRICS_TOKEN from the secrets file)     Kafka  ${machine.brokers.join(',')}`,
       `  Data              ${machine.dataDir}  (secrets: ${machine.secretsFile})`,
       `Try it: npx orderflow trigger stripe payment_intent.succeeded --url ${urls.ingress}   (npx orderflow --help)`,
       'Ctrl-C stops; starting again keeps every order, event and key.',

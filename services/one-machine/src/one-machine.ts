@@ -49,7 +49,7 @@ export async function startOneMachine(
 ): Promise<OneMachine> {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const { secrets, file: secretsFile, created } = localSecrets(dataDir);
-  if (created) logger.info({ file: secretsFile }, 'generated local secrets (admin token, webhook secret, signing and encryption keys)');
+  if (created) logger.info({ file: secretsFile }, 'generated local secrets (admin and metrics tokens, webhook secret, signing and encryption keys)');
 
   let broker: RunningBroker | undefined;
   let brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
@@ -65,7 +65,12 @@ export async function startOneMachine(
     await broker?.stop();
     throw err;
   });
-  const shared: Env = { ...serviceSecrets(secrets), ACCOUNT_URL: consoleSlot.accountUrl, ...env, DATA_DIR: dataDir, KAFKA_BROKERS: brokers.join(','), HOST: env.HOST ?? '127.0.0.1' };
+  const generated = serviceSecrets(secrets);
+  // METRICS_PUBLIC=true from the environment opens /metrics instead of the generated token
+  // (the two together are refused as a contradiction), unless METRICS_TOKEN is set there too.
+  const { METRICS_TOKEN: _generatedMetricsToken, ...withoutMetricsToken } = generated;
+  const fromSecrets = env.METRICS_PUBLIC === 'true' ? withoutMetricsToken : generated;
+  const shared: Env = { ...fromSecrets, ACCOUNT_URL: consoleSlot.accountUrl, ...env, DATA_DIR: dataDir, KAFKA_BROKERS: brokers.join(','), HOST: env.HOST ?? '127.0.0.1' };
   const envFor = (name: ServiceName, extra: Env = {}): Env => ({ ...shared, PORT: env[`${name.toUpperCase()}_PORT`] ?? portOf(name), ...extra });
   const envOf = (name: BackendName): Env =>
     envFor(name, {

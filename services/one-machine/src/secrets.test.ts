@@ -55,6 +55,7 @@ describe('localSecrets', () => {
       expect(upgraded.created).toBe(false);
       expect(upgraded.secrets).toMatchObject(old);
       expect(upgraded.secrets.WIX_PUBLIC_KEY).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+      expect(upgraded.secrets.METRICS_TOKEN).toMatch(/^[\w-]{32}$/);
       expect(matchingPair(upgraded.secrets)).toBe(true);
       expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(upgraded.secrets);
       expect(localSecrets(dir.path).secrets).toEqual(upgraded.secrets);
@@ -87,7 +88,7 @@ describe('localSecrets', () => {
       const { secrets } = localSecrets(dir.path);
       const forServices = serviceSecrets(secrets);
       expect(forServices).not.toHaveProperty('WIX_PRIVATE_KEY');
-      expect(forServices).toMatchObject({ WIX_PUBLIC_KEY: secrets.WIX_PUBLIC_KEY, STRIPE_WEBHOOK_SECRET: secrets.STRIPE_WEBHOOK_SECRET, API_KEYS: secrets.API_KEYS });
+      expect(forServices).toMatchObject({ WIX_PUBLIC_KEY: secrets.WIX_PUBLIC_KEY, STRIPE_WEBHOOK_SECRET: secrets.STRIPE_WEBHOOK_SECRET, API_KEYS: secrets.API_KEYS, METRICS_TOKEN: secrets.METRICS_TOKEN });
     } finally {
       dir.remove();
     }

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 /** What the one-machine mode generates on first start when the environment does not say. */
 export interface LocalSecrets {
   ADMIN_TOKEN: string;
+  /** The bearer every service's `/metrics` asks for; the console scrapes with it too. */
+  METRICS_TOKEN: string;
   STRIPE_WEBHOOK_SECRET: string;
   TICKET_SIGNING_KEY: string;
   LICENSE_ENCRYPTION_KEY: string;
@@ -36,6 +38,7 @@ function wixKeyPair(): Pick<LocalSecrets, 'WIX_PUBLIC_KEY' | 'WIX_PRIVATE_KEY'> 
  */
 const GENERATORS: ReadonlyArray<{ keys: ReadonlyArray<keyof LocalSecrets>; generate: () => Partial<LocalSecrets> }> = [
   { keys: ['ADMIN_TOKEN'], generate: () => ({ ADMIN_TOKEN: randomBytes(24).toString('base64url') }) },
+  { keys: ['METRICS_TOKEN'], generate: () => ({ METRICS_TOKEN: randomBytes(24).toString('base64url') }) },
   { keys: ['STRIPE_WEBHOOK_SECRET'], generate: () => ({ STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64url')}` }) },
   { keys: ['TICKET_SIGNING_KEY'], generate: () => ({ TICKET_SIGNING_KEY: randomBytes(32).toString('base64url') }) },
   { keys: ['LICENSE_ENCRYPTION_KEY'], generate: () => ({ LICENSE_ENCRYPTION_KEY: randomBytes(32).toString('hex') }) },

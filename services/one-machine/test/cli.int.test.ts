@@ -179,7 +179,7 @@ describe('the orderflow CLI against every service on one machine', () => {
   it('listen --subscribe explains the SSRF policy when outbound-dispatch does not allow loopback', async () => {
     const database = await createTestDatabase('cli_e2e');
     databases.push(database);
-    const config = loadDispatchConfig({ ADMIN_TOKEN: secrets.ADMIN_TOKEN, API_KEYS: secrets.API_KEYS, DISPATCH_DATABASE_URL: database.url, KAFKA_BROKERS: machine.brokers.join(','), LOG_LEVEL: 'silent' });
+    const config = loadDispatchConfig({ ADMIN_TOKEN: secrets.ADMIN_TOKEN, METRICS_TOKEN: secrets.METRICS_TOKEN, API_KEYS: secrets.API_KEYS, DISPATCH_DATABASE_URL: database.url, KAFKA_BROKERS: machine.brokers.join(','), LOG_LEVEL: 'silent' });
     const strict = await serveOnLoopback(buildDispatchService(config, { logger: createLogger({ name: 'strict-dispatch', level: 'silent' }) }));
     try {
       const refused = await finished(['listen', '--subscribe', '--port', '0', '--dispatch-url', strict.url]);

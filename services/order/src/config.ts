@@ -1,4 +1,4 @@
-import { durationMs, instanceKeys, list, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
+import { durationMs, instanceKeys, list, loadConfig, requireMetricsAccess, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 export const orderConfigSchema = z.object({
@@ -20,7 +20,8 @@ export const orderConfigSchema = z.object({
   CHECKOUT_STUCK_AFTER: durationMs().default(5 * 60_000),
   /** Wix instances whose paid orders are approved at once ('*' for every instance). */
   AUTO_APPROVE_INSTANCES: list().default([]),
-});
+})
+  .superRefine(requireMetricsAccess);
 
 export type OrderConfig = Readonly<z.output<typeof orderConfigSchema>>;
 

@@ -71,6 +71,8 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
   const app = createHttpApp({
     logger,
     registry,
+    metricsToken: config.METRICS_TOKEN,
+    publicMetrics: config.METRICS_PUBLIC,
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopic, Topics } from '@orderflow/events';
-import { readTopics, type TopicReader } from '@orderflow/service-testing';
+import { readTopics, scrapeMetrics, type TopicReader } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
-import { api, fromStripe, orderWhen, SHOP_A, useOrderStack, type ProviderEvent } from './support';
+import { api, fromStripe, METRICS_TOKEN, orderWhen, SHOP_A, useOrderStack, type ProviderEvent } from './support';
 
 /**
  * Events that reach the consumer together go through in runs, one transaction per run
@@ -57,7 +57,7 @@ describe('runs of events in one transaction', () => {
 
   /** Calls of the Stripe topic's handlers so far: a run counts once, however many events it held. */
   async function handlerCalls(): Promise<number> {
-    const text = await (await fetch(`${stack.running.url}/metrics`)).text();
+    const text = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
     const line = text.split('\n').find((l) => l.startsWith('orderflow_consumer_handler_duration_seconds_count') && l.includes(`topic="${Topics.stripeIngress}"`));
     return line ? Number(line.split(' ').pop()) : 0;
   }

@@ -5,7 +5,7 @@ import { Topics } from '@orderflow/events';
 import { ErrorCode } from '@orderflow/kafka-broker';
 import { refuseProduces } from '@orderflow/service-testing';
 import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe, type TestBroker } from '@orderflow/testing';
-import { ADMIN_TOKEN, api, checkoutBody, readOrders, SHOP_A, startOrderService, type OrdersReader } from './support';
+import { ADMIN_TOKEN, api, checkoutBody, METRICS_TOKEN, readOrders, SHOP_A, startOrderService, type OrdersReader } from './support';
 
 const MAIN = path.join(__dirname, '..', 'dist', 'main.js');
 
@@ -53,6 +53,7 @@ describe('killed between commit and publish', () => {
       STRIPE_SECRET_KEY: 'sk_test_crash',
       STRIPE_API_BASE: stripe.url,
       ADMIN_TOKEN,
+      METRICS_TOKEN,
       API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key}`,
       // The killed replica's partitions move to its successor after this long.
       KAFKA_SESSION_TIMEOUT: '6s',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
-import { api, checkoutBody, fromStripe, orderWhen, SHOP_A, ticket, useOrderStack } from './support';
+import { scrapeMetrics } from '@orderflow/service-testing';
+import { api, checkoutBody, fromStripe, METRICS_TOKEN, orderWhen, SHOP_A, ticket, useOrderStack } from './support';
 
 describe('the Stripe path (seed 001)', () => {
   const stack = useOrderStack('order_stripe');
@@ -106,7 +107,7 @@ describe('the Stripe path (seed 001)', () => {
     const order = await orderWhen(stack.running.url, started.orderId, (o) => o.history.some((h: { applied: boolean }) => !h.applied));
     expect(order.status).toBe('APPROVED');
     expect(order.history.find((h: { applied: boolean }) => !h.applied)).toMatchObject({ fromStatus: 'APPROVED', toStatus: 'FAILED', cause: 'payment_intent.payment_failed' });
-    const metrics = await (await fetch(`${stack.running.url}/metrics`)).text();
+    const metrics = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
     expect(metrics).toMatch(/order_illegal_transitions_total\{from="APPROVED",to="FAILED",cause="payment_intent.payment_failed"[^}]*\} 1/);
     expect(stack.orders.typesOf(started.orderId)).not.toContain('order.payment_failed');
   });

@@ -7,6 +7,7 @@ import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type Fak
 import { buildOrderService, loadOrderConfig, type OrderService } from '../src';
 
 export const ADMIN_TOKEN = 'order-admin-token-0123456789';
+export const METRICS_TOKEN = 'order-metrics-token-0123456789';
 export const SHOP_A = { instanceId: 'shop-a', key: 'key-shop-a-0123456789abcdefghij' };
 export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefghij' };
 
@@ -15,6 +16,7 @@ export type RunningOrderService = Served<OrderService>;
 export async function startOrderService(env: Record<string, string | undefined>): Promise<RunningOrderService> {
   const config = loadOrderConfig({
     ADMIN_TOKEN,
+    METRICS_TOKEN,
     API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
     LOG_LEVEL: 'silent',
     ...env,

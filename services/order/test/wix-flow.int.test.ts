@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
 import { deadLetterTopic, Topics } from '@orderflow/events';
 import { createBus } from '@orderflow/kafka';
-import { api, SHOP_A, SHOP_B, useOrderStack, wixEvent } from './support';
+import { scrapeMetrics } from '@orderflow/service-testing';
+import { api, METRICS_TOKEN, SHOP_A, SHOP_B, useOrderStack, wixEvent } from './support';
 
 /** The instance configured to approve paid orders at once. */
 const AUTO_APPROVE = 'wix-auto';
@@ -205,7 +206,7 @@ describe('the Wix path (seed 000)', () => {
       cause: 'wix.ecom.v1.order_paid',
       reason: 'refused: CANCELLED → PAID is not allowed',
     });
-    const metrics = await (await fetch(`${stack.running.url}/metrics`)).text();
+    const metrics = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
     expect(metrics).toMatch(/order_illegal_transitions_total\{from="CANCELLED",to="PAID",cause="wix.ecom.v1.order_paid"[^}]*\} 1/);
     expect(stack.orders.typesOf(order.id)).not.toContain('order.paid');
     expect(await tracked(order.id)).toMatchObject({ status: 'CANCELLED' });

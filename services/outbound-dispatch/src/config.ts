@@ -1,4 +1,4 @@
-import { durationMs, instanceKeys, list, loadConfig, secret, serviceFields, url, type Env } from '@orderflow/config';
+import { durationMs, instanceKeys, list, loadConfig, requireMetricsAccess, secret, serviceFields, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 /** Comma-separated delays ('0,5s,5m,30m,2h'): the first attempt, then one per retry. */
@@ -32,7 +32,8 @@ export const dispatchConfigSchema = z.object({
   DISPATCH_ENDPOINT_CONCURRENCY: z.string().regex(/^[1-9]\d*$/).transform(Number).default(8),
   DISPATCH_DISABLE_AFTER: durationMs().default(5 * 24 * 3_600_000),
   DISPATCH_BREAKER_RESET: durationMs().default(30_000),
-});
+})
+  .superRefine(requireMetricsAccess);
 
 export type DispatchConfig = Readonly<z.output<typeof dispatchConfigSchema>>;
 

@@ -52,6 +52,8 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
   const app = createHttpApp({
     logger,
     registry,
+    metricsToken: config.METRICS_TOKEN,
+    publicMetrics: config.METRICS_PUBLIC,
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@orderflow/events';
-import { readTopics } from '@orderflow/service-testing';
+import { readTopics, scrapeMetrics } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { Client } from 'pg';
-import { Partner, SHOP_B, useDispatchStack, usePartners } from './support';
+import { METRICS_TOKEN, Partner, SHOP_B, useDispatchStack, usePartners } from './support';
 
 const order = () => `ord_${randomUUID()}`;
 
@@ -110,7 +110,7 @@ describe('signed partner webhooks', () => {
 
     await waitFor(() => ids.every((id) => healthy.of(id).length === 1));
     await waitFor(async () => {
-      const metrics = await (await fetch(`${stack.running.url}/metrics`)).text();
+      const metrics = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
       return new RegExp(`breaker_state\\{[^}]*breaker="partner:${deadSub.id}"[^}]*\\} 2`).test(metrics);
     });
     // While open, deliveries wait without spending attempts: far fewer requests than deliveries × attempts.
@@ -198,7 +198,7 @@ describe('signed partner webhooks', () => {
     expect(new Set(p.received.map((r) => r.id)).size).toBe(orders.length * types.length);
 
     // A run was taken in with one statement: fewer handler calls than events.
-    const metrics = await (await fetch(`${stack.running.url}/metrics`)).text();
+    const metrics = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
     const total = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{[^}]*group="outbound-dispatch"[^}]*\\} (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
     expect(total('orderflow_consumer_messages_processed_total')).toBeGreaterThanOrEqual(41);
     expect(total('orderflow_consumer_handler_duration_seconds_count')).toBeLessThan(total('orderflow_consumer_messages_processed_total'));

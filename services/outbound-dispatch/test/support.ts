@@ -10,6 +10,7 @@ import { Webhook } from 'standardwebhooks';
 import { buildDispatchService, loadDispatchConfig, type DispatchService } from '../src';
 
 export const ADMIN_TOKEN = 'dispatch-admin-token-0123456';
+export const METRICS_TOKEN = 'dispatch-metrics-token-0123456789';
 export const SHOP_A = { instanceId: 'shop-a', key: 'key-shop-a-0123456789abcdefghij' };
 export const SHOP_B = { instanceId: 'shop-b', key: 'key-shop-b-0123456789abcdefghij' };
 
@@ -18,6 +19,7 @@ export type RunningDispatch = Served<DispatchService>;
 export async function startDispatch(env: Record<string, string | undefined>): Promise<RunningDispatch> {
   const config = loadDispatchConfig({
     ADMIN_TOKEN,
+    METRICS_TOKEN,
     API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key},${SHOP_B.instanceId}:${SHOP_B.key}`,
     LOG_LEVEL: 'silent',
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',

@@ -31,7 +31,7 @@ export function healthRoutes(deps: HealthRouteDeps): (app: Express) => void {
   };
   const consumers = async (service: ServiceName) => {
     try {
-      const answer = await deps.admin.raw(service, '/metrics', { admin: false });
+      const answer = await deps.admin.raw(service, '/metrics', { metrics: true });
       return answer.status === 200 ? samplesOf(answer.text, CONSUMER_METRICS).map((s) => ({ service, ...s })) : [];
     } catch {
       return [];

@@ -14,6 +14,8 @@ export const SERVICE_LABELS: Record<ServiceName, string> = {
 export interface AdminClientOptions {
   urls: Record<ServiceName, string>;
   token: string;
+  /** The bearer for the services' `/metrics` (METRICS_TOKEN); unset where they serve it openly. */
+  metricsToken?: string;
   timeoutMs: number;
   logger: Logger;
 }
@@ -41,9 +43,11 @@ export class AdminClient {
   }
 
   /** Any request, answered as received (status and body), for callers that read non-2xx answers. */
-  async raw(service: ServiceName, path: string, init: { method?: string; body?: unknown; admin?: boolean } = {}): Promise<RawAnswer> {
+  async raw(service: ServiceName, path: string, init: { method?: string; body?: unknown; admin?: boolean; metrics?: boolean } = {}): Promise<RawAnswer> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (init.admin !== false) headers.authorization = `Bearer ${this.options.token}`;
+    if (init.metrics) {
+      if (this.options.metricsToken) headers.authorization = `Bearer ${this.options.metricsToken}`;
+    } else if (init.admin !== false) headers.authorization = `Bearer ${this.options.token}`;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     let res: globalThis.Response;
     try {

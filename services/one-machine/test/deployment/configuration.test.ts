@@ -27,6 +27,7 @@ import {
  */
 const K8S_KEEPS_DEFAULT: Record<string, string> = {
   DATA_DIR: 'only read for PGlite, and every Deployment requires its <SERVICE>_DATABASE_URL from the Secret',
+  METRICS_PUBLIC: 'false: every Deployment takes METRICS_TOKEN from the Secret and Prometheus scrapes with it (prometheus/kubernetes-scrape.yml)',
   ...Object.fromEntries(
     [
       // ingress

@@ -65,6 +65,7 @@ describe('alerts and dashboards against what the services export', () => {
   let machine: OneMachine | undefined;
   const families = new Map<string, string>();
   const exportedBy = new Map<string, Set<string>>();
+  const withoutToken = new Map<string, number>();
 
   beforeAll(async () => {
     // Options that switch on the parts whose metrics are registered only when configured: the
@@ -78,8 +79,10 @@ describe('alerts and dashboards against what the services export', () => {
       STRIPE_API_BASE: 'http://127.0.0.1:9',
       DISCORD_WEBHOOK_URL: 'http://127.0.0.1:9/discord',
     });
+    const { METRICS_TOKEN } = JSON.parse(fs.readFileSync(machine.secretsFile, 'utf8')) as { METRICS_TOKEN: string };
     for (const [service, url] of Object.entries(machine.urls)) {
-      const res = await fetch(`${url}/metrics`);
+      withoutToken.set(service, (await fetch(`${url}/metrics`)).status);
+      const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       expect(res.status).toBe(200);
       for (const [name, type] of exportedFamilies(await res.text())) {
         families.set(name, type);
@@ -95,6 +98,10 @@ describe('alerts and dashboards against what the services export', () => {
   });
 
   const unknownIn = (exprs: string[]) => [...new Set(exprs.flatMap(metricNames))].filter((name) => !SCRAPE_METRICS.has(name) && !isExported(name, families)).sort();
+
+  it('serves every /metrics only to the METRICS_TOKEN generated into the secrets file', () => {
+    expect(Object.fromEntries(withoutToken)).toEqual(Object.fromEntries(Object.keys(machine!.urls).map((service) => [service, 401])));
+  });
 
   it('scrapes the families the alerts need from the services', () => {
     for (const name of ['ingress_webhook_requests_total', 'orderflow_consumer_lag', 'circuit_breaker_state', 'fulfillment_items_total', 'dispatch_deliveries_total']) {
