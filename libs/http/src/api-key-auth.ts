@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { HttpProblem } from './http-problem';
+import type { ApiKeyStore } from './api-key-store';
 
 /** Keys are stored and looked up by their SHA-256: a service's database never holds a usable key. */
 export function hashApiKey(key: string): string {
@@ -35,36 +36,32 @@ export function apiKeyAuth(lookup: ApiKeyLookup): RequestHandler {
 }
 
 /**
- * The slice of a service's PrismaClient the key helpers use: every service keeps its keys in
- * its own `api_keys` table (key_hash, instance_id), whatever else its schema holds.
- */
-export interface ApiKeyStore {
-  apiKey: {
-    upsert(args: { where: { keyHash: string }; create: { keyHash: string; instanceId: string }; update: { instanceId: string } }): PromiseLike<unknown>;
-    deleteMany(args: { where: { keyHash: { notIn: string[] } } }): PromiseLike<unknown>;
-    findUnique(args: { where: { keyHash: string } }): PromiseLike<{ instanceId: string } | null>;
-  };
-}
-
-/**
- * Makes the service's keys exactly `API_KEYS` (instanceId:key pairs), stored hashed: the keys it
- * names authenticate, and a key taken out of it stops working when the service starts again.
- * Idempotent.
+ * Makes the service's config keys exactly `API_KEYS` (instanceId:key pairs), stored hashed: the
+ * keys it names authenticate, and one taken out of it stops working when the service starts
+ * again. Keys made through the admin API are not the configuration's to remove and stay. A key
+ * revoked through the admin API stays revoked even while API_KEYS still names it: a leaked key
+ * must not come back with a restart. Idempotent.
  */
 export async function bootstrapApiKeys(store: ApiKeyStore, keys: ReadonlyArray<{ instanceId: string; key: string }>): Promise<void> {
   const hashes: string[] = [];
   for (const { instanceId, key } of keys) {
     const keyHash = hashApiKey(key);
     hashes.push(keyHash);
-    await store.apiKey.upsert({ where: { keyHash }, create: { keyHash, instanceId }, update: { instanceId } });
+    await store.apiKey.upsert({ where: { keyHash }, create: { keyHash, instanceId, origin: 'config' }, update: { instanceId } });
   }
-  await store.apiKey.deleteMany({ where: { keyHash: { notIn: hashes } } });
+  await store.apiKey.deleteMany({ where: { origin: 'config', keyHash: { notIn: hashes } } });
 }
 
 /** `apiKeyAuth`'s lookup over a service's api_keys table; undefined until the service started. */
 export function apiKeyLookup(store: () => ApiKeyStore | undefined): ApiKeyLookup {
   return () => {
     const client = store();
-    return client && (async (keyHash) => (await client.apiKey.findUnique({ where: { keyHash } }))?.instanceId ?? null);
+    return (
+      client &&
+      (async (keyHash) => {
+        const row = await client.apiKey.findUnique({ where: { keyHash } });
+        return row && !row.revokedAt ? row.instanceId : null;
+      })
+    );
   };
 }

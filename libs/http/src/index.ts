@@ -9,7 +9,9 @@ export { databaseReadiness, type ReadinessCheck, type CheckOutcome, type Pingabl
 export { startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
 export { adminAuth } from './admin-auth';
 export { runServiceProcess, type RunnableService, type ServiceHandle, type ServiceProcessOptions } from './run-service';
-export { apiKeyAuth, apiKeyLookup, bootstrapApiKeys, hashApiKey, instanceOf, type ApiKeyLookup, type ApiKeyStore } from './api-key-auth';
+export { apiKeyAuth, apiKeyLookup, bootstrapApiKeys, hashApiKey, instanceOf, type ApiKeyLookup } from './api-key-auth';
+export { apiKeyAdminRoutes, type ApiKeyAdminDeps } from './api-key-admin.routes';
+export type { ApiKeyAuditRow, ApiKeyRow, ApiKeyStore, ApiKeyTables } from './api-key-store';
 export { findUnstorable, MAX_JSON_DEPTH, textProblem, type TextProblem } from './storable-text';
 export { openApiDocument, openApiPath, problemSchema, routesOf, serveOpenApi, type ApiOperation, type ApiResponse, type ApiSecurity, type ApiWebhook } from './openapi';
 export { outboxAdminRoutes, type SetAsideOutbox } from './outbox-admin.routes';

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, setAsideOutboxOf, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { bootstrapApiKeys, createHttpApp, databaseReadiness, outboxAdminRoutes, type ServiceHandle } from '@orderflow/http';
+import { apiKeyAdminRoutes, bootstrapApiKeys, createHttpApp, databaseReadiness, outboxAdminRoutes, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendEach, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
@@ -61,6 +61,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
       customerRoutes({ prisma: () => prisma, signer, cipher })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, cipher, signer, metrics, runner: () => runner })(express);
       outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify() })(express);
+      apiKeyAdminRoutes({ token: config.ADMIN_TOKEN, store: () => prisma })(express);
     },
   });
 

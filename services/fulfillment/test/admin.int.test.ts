@@ -27,3 +27,27 @@ describe('the admin API: one order’s fulfillment for support', () => {
     expect((await api(stack.running.url, `/admin/orders/ord_${randomUUID()}/fulfillment`, { admin: true })).status).toBe(404);
   });
 });
+
+describe('instance API keys made through the admin API', () => {
+  const stack = useFulfillmentStack('fulfillment_keys');
+  const admin = (path: string, options: { method?: string; body?: unknown } = {}) => api(stack.running.url, path, { admin: true, ...options });
+
+  it('work on the customer API at once and after a restart, and stop at once when revoked, each step audited', async () => {
+    const created = await admin('/admin/api-keys', { method: 'POST', body: { instanceId: SHOP_A.instanceId } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ instanceId: SHOP_A.instanceId, origin: 'admin', revokedAt: null });
+    const key = created.body.key as string;
+    // Authenticated: an order it has no fulfillment for is a 404, not a 401.
+    const unknownOrder = `/api/orders/ord_${randomUUID()}/fulfillment`;
+    expect((await api(stack.running.url, unknownOrder, { key })).status).toBe(404);
+
+    await stack.restart();
+    expect((await api(stack.running.url, unknownOrder, { key })).status).toBe(404);
+
+    expect((await admin(`/admin/api-keys/${created.body.id}/revoke`, { method: 'POST' })).status).toBe(200);
+    expect((await api(stack.running.url, unknownOrder, { key })).status).toBe(401);
+    expect((await admin(`/admin/api-keys/${created.body.id}`)).body.audit.map((a: { action: string }) => a.action)).toEqual(['created', 'revoked']);
+    expect((await admin(`/admin/api-keys/${randomUUID()}`)).status).toBe(404);
+    expect((await admin('/admin/api-keys', { method: 'POST', body: { instanceId: 'a:b' } })).status).toBe(400);
+  });
+});

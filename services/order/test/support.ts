@@ -39,6 +39,8 @@ export interface OrderStack {
   readonly databaseUrl: string;
   /** Publishes a provider event to its ingress topic, as the ingress would. */
   publish(event: ProviderEvent): Promise<void>;
+  /** Stops the service as SIGTERM would and starts it again on the same database, `env` on top. */
+  restart(env?: Record<string, string>): Promise<void>;
 }
 
 export interface ProviderEvent {
@@ -62,6 +64,7 @@ export function useOrderStack(database: string, env: () => Record<string, string
     orders: OrdersReader;
     databaseUrl: string;
     db: { url: string; drop(): Promise<void> };
+    env: Record<string, string | undefined>;
     bus: Bus;
     producer: BatchingProducer;
   };
@@ -70,13 +73,14 @@ export function useOrderStack(database: string, env: () => Record<string, string
     stack.stripe = await startFakeStripe();
     stack.db = await createTestDatabase(database);
     stack.databaseUrl = stack.db.url;
-    stack.running = await startOrderService({
+    stack.env = {
       KAFKA_BROKERS: stack.broker.brokers.join(','),
       ORDER_DATABASE_URL: stack.db.url,
       STRIPE_SECRET_KEY: 'sk_test_order_service',
       STRIPE_API_BASE: stack.stripe.url,
       ...env(),
-    });
+    };
+    stack.running = await startOrderService(stack.env);
     stack.orders = await readOrders(stack.broker);
     stack.bus = createBus({ brokers: stack.broker.brokers, clientId: 'ingress-double' });
     stack.producer = stack.bus.createProducer();
@@ -108,6 +112,10 @@ export function useOrderStack(database: string, env: () => Record<string, string
     },
     publish: async (event) => {
       await stack.producer.sendEvent(envelopeOf(event));
+    },
+    restart: async (env = {}) => {
+      await stack.running.close();
+      stack.running = await startOrderService({ ...stack.env, ...env });
     },
   };
 }

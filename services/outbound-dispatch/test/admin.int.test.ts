@@ -116,4 +116,22 @@ describe('instance API keys', () => {
     await stack.restart();
     expect((await stack.api('/external/webhooks', { key: SHOP_B.key })).status).toBe(200);
   });
+
+  it('made through the admin API: works at once, survives a restart, and stops at once when revoked, each step audited', async () => {
+    const admin = (path: string, options: { method?: string; body?: unknown } = {}) => callApi(stack.running.url, path, { bearer: ADMIN_TOKEN, ...options });
+    const created = await admin('/admin/api-keys', { method: 'POST', body: { instanceId: 'shop-z' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ instanceId: 'shop-z', origin: 'admin', revokedAt: null });
+    const key = created.body.key as string;
+    expect(await stack.api('/external/webhooks', { key })).toMatchObject({ status: 200, body: { items: [] } });
+
+    await stack.restart({ API_KEYS: `${SHOP_A.instanceId}:${SHOP_A.key}` });
+    expect((await stack.api('/external/webhooks', { key })).status).toBe(200);
+
+    expect((await admin(`/admin/api-keys/${created.body.id}/revoke`, { method: 'POST' })).status).toBe(200);
+    expect((await stack.api('/external/webhooks', { key })).status).toBe(401);
+    expect((await admin(`/admin/api-keys/${created.body.id}`)).body.audit.map((a: { action: string }) => a.action)).toEqual(['created', 'revoked']);
+    expect((await admin(`/admin/api-keys/${randomUUID()}/revoke`, { method: 'POST' })).status).toBe(404);
+    expect((await admin('/admin/api-keys', { method: 'POST', body: { instanceId: '' } })).status).toBe(400);
+  });
 });
