@@ -9,20 +9,46 @@ import type { PrismaClient, Subscription } from '../generated/prisma/client';
 import { replayInto, resendDelivery, updateSubscription } from './subscription-actions';
 
 const eventPattern = z.string().regex(/^(\*|[a-z_]+\.\*|[a-z_]+\.[a-z_.]+)$/, { message: 'an event type, a family like order.*, or *' });
-const createBody = z.object({
-  url: z.string().min(1).max(2_000),
-  eventTypes: z.array(eventPattern).min(1).max(50),
-  description: z.string().max(500).nullable().default(null),
-  ordered: z.boolean().default(false),
-});
-const patchBody = z.object({
-  url: z.string().min(1).max(2_000).optional(),
-  eventTypes: z.array(eventPattern).min(1).max(50).optional(),
-  description: z.string().max(500).nullable().optional(),
-  ordered: z.boolean().optional(),
-  /** true re-enables a disabled subscription and releases what it missed while disabled. */
-  active: z.boolean().optional(),
-});
+const eventList = z.array(eventPattern).min(1).max(50);
+/**
+ * The event filters go by two names: `eventTypes`, this API's own, and `events`, as seeds 000
+ * and 004 (the shops' own integrations) send them. Either is taken, or both when they are the
+ * same list; the answer carries both.
+ */
+const eventFields = { eventTypes: eventList.optional(), events: eventList.optional() };
+const createBody = z
+  .object({
+    url: z.string().min(1).max(2_000),
+    ...eventFields,
+    description: z.string().max(500).nullable().default(null),
+    ordered: z.boolean().default(false),
+    /** false registers it disabled: what matches is held until it is enabled. */
+    active: z.boolean().default(true),
+  })
+  .superRefine(oneEventList(true))
+  .transform(({ events, eventTypes, ...rest }) => ({ ...rest, eventTypes: (eventTypes ?? events)! }));
+const patchBody = z
+  .object({
+    url: z.string().min(1).max(2_000).optional(),
+    ...eventFields,
+    description: z.string().max(500).nullable().optional(),
+    ordered: z.boolean().optional(),
+    /** true re-enables a disabled subscription and releases what it missed while disabled. */
+    active: z.boolean().optional(),
+  })
+  .superRefine(oneEventList(false))
+  .transform(({ events, eventTypes, ...rest }) => ({ ...rest, ...(eventTypes || events ? { eventTypes: (eventTypes ?? events)! } : {}) }));
+
+function oneEventList(required: boolean) {
+  return (body: { eventTypes?: string[]; events?: string[] }, ctx: z.RefinementCtx): void => {
+    const { eventTypes, events } = body;
+    if (eventTypes && events && JSON.stringify(eventTypes) !== JSON.stringify(events)) {
+      ctx.addIssue({ code: 'custom', path: ['events'], message: '`events` and `eventTypes` are two names for the same list and differ here: send one of them' });
+    } else if (required && !eventTypes && !events) {
+      ctx.addIssue({ code: 'custom', path: ['events'], message: 'the event types to receive are required, as `events` (or `eventTypes`): a list like ["order.paid", "order.*"] or ["*"]' });
+    }
+  };
+}
 const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 const deliveriesQuery = z.object({
   status: z.enum(['PENDING', 'DELIVERED', 'FAILED', 'HELD']).optional(),
@@ -34,6 +60,8 @@ const deliveriesQuery = z.object({
 });
 const replayBody = z.object({ from: isoDate.optional(), to: isoDate.optional(), eventType: z.string().min(1).optional() }).default({});
 
+const DISABLED_BY_INSTANCE = 'disabled by the instance';
+
 /** How long the old secret keeps signing after a rotation. */
 const ROTATION_GRACE_MS = 24 * 3_600_000;
 
@@ -43,6 +71,7 @@ export function view(s: Subscription) {
     url: s.url,
     description: s.description,
     eventTypes: s.eventTypes,
+    events: s.eventTypes,
     ordered: s.ordered,
     active: s.active,
     disabledReason: s.disabledReason,
@@ -81,7 +110,7 @@ export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefine
       if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
       const secret = newSecret();
       const created = await prisma().subscription.create({
-        data: { id: `sub_${randomUUID()}`, instanceId: instanceOf(req), ...body.data, url: safeUrl(body.data.url), secret },
+        data: { id: `sub_${randomUUID()}`, instanceId: instanceOf(req), ...body.data, url: safeUrl(body.data.url), secret, disabledReason: body.data.active ? null : DISABLED_BY_INSTANCE },
       });
       // The secret is shown once, here; afterwards only rotation gives a new one.
       res.status(201).json({ ...view(created), secret });
@@ -101,7 +130,7 @@ export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefine
       const body = patchBody.safeParse(req.body);
       if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
       const { url, ...rest } = body.data;
-      const { updated, released } = await updateSubscription(prisma(), current, { ...rest, ...(url ? { url: safeUrl(url) } : {}) }, 'disabled by the instance');
+      const { updated, released } = await updateSubscription(prisma(), current, { ...rest, ...(url ? { url: safeUrl(url) } : {}) }, DISABLED_BY_INSTANCE);
       if (released) due();
       res.json(view(updated));
     });
