@@ -30,7 +30,7 @@ export async function startOneMachineProcess({ dataDir, env, readyTimeoutMs = 30
   const nodeArgs = (process.env.BENCH_ONE_MACHINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'services/one-machine/dist/main.js')], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: '0', KAFKA_PORT: '0', LOG_LEVEL: 'warn', ...env, DATA_DIR: dataDir },
+    env: { ...process.env, PORT: '0', KAFKA_PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env, DATA_DIR: dataDir },
   });
   const log = watchLog(child);
   let timer;

@@ -40,12 +40,13 @@ export async function startBrokerProcess(dataDir) {
 }
 
 /**
- * A service's dist/main.js with `env`, resolved once it logs `<name> listening`. Extra node
+ * A service's dist/main.js with `env`, resolved once it logs `<name> listening` (JSON lines, read
+ * below, whatever LOG_FORMAT this shell has). Extra node
  * arguments come from `nodeArgsVar` (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it).
  */
 export async function startServiceProcess(name, mainJs, env, nodeArgsVar) {
   const nodeArgs = (process.env[nodeArgsVar] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(root, mainJs)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...nodeArgs, join(root, mainJs)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_FORMAT: 'json', ...env } });
   const m = await waitForLine(child, new RegExp(`"url":"(http://[^"]+)".*${name} listening`), name);
   return { child, url: m[1] };
 }

@@ -127,6 +127,11 @@ export function positiveInt() {
   return z.string().regex(/^[1-9]\d*$/, { message: 'must be a positive integer' }).transform(Number);
 }
 
+/** How a service writes its log: `json` (one object per line) or `pretty` (readable lines); optional. */
+export function logFormat() {
+  return z.enum(['json', 'pretty']).optional();
+}
+
 /** `host:port` pairs, comma-separated: Kafka bootstrap brokers. */
 export function brokers() {
   return list().pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { message: 'must be host:port' })).min(1));
@@ -141,6 +146,8 @@ export function serviceFields(defaults: { port: number }) {
     PORT: port().default(defaults.port),
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `json` or `pretty`; unset, readable lines on a terminal and JSON lines otherwise. */
+    LOG_FORMAT: logFormat(),
     /** Defaults to the embedded broker of the one-machine mode. */
     KAFKA_BROKERS: brokers().default(['127.0.0.1:9092']),
     /** Partitions of each topic a service creates at start; a topic that exists keeps its own. */

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
-import { createLogger, type Logger } from '@orderflow/logging';
+import { createLogger, type LogFormat, type Logger } from '@orderflow/logging';
 import { startHttpServer } from './http-server';
 
 /** What a service's builder returns, as far as running it as a process goes. */
@@ -10,7 +10,7 @@ export interface RunnableService {
   stop(): Promise<void>;
 }
 
-export interface ServiceProcessOptions<Config extends { PORT: number; HOST: string; LOG_LEVEL: string }> {
+export interface ServiceProcessOptions<Config extends { PORT: number; HOST: string; LOG_LEVEL: string; LOG_FORMAT?: LogFormat }> {
   name: string;
   /** Reads the environment; a `ConfigError` ends the process with EX_CONFIG (78) and its message. */
   loadConfig: () => Config;
@@ -21,7 +21,7 @@ export interface ServiceProcessOptions<Config extends { PORT: number; HOST: stri
  * A service's `main`: config, build, start, listen, and on SIGTERM/SIGINT a graceful stop (no
  * new connections, requests in flight answered, then the service's own stop).
  */
-export async function runServiceProcess<Config extends { PORT: number; HOST: string; LOG_LEVEL: string }>(options: ServiceProcessOptions<Config>): Promise<void> {
+export async function runServiceProcess<Config extends { PORT: number; HOST: string; LOG_LEVEL: string; LOG_FORMAT?: LogFormat }>(options: ServiceProcessOptions<Config>): Promise<void> {
   let config: Config;
   try {
     config = options.loadConfig();
@@ -32,7 +32,7 @@ export async function runServiceProcess<Config extends { PORT: number; HOST: str
     }
     throw err;
   }
-  const logger = createLogger({ name: options.name, level: config.LOG_LEVEL as Parameters<typeof createLogger>[0]['level'] });
+  const logger = createLogger({ name: options.name, level: config.LOG_LEVEL as Parameters<typeof createLogger>[0]['level'], format: config.LOG_FORMAT });
   try {
     const service = options.build(config, logger);
     await service.start();

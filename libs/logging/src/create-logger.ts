@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { chooseLogFormat, prettyLines, type LogFormat } from './log-format';
 import { redactSecrets } from './redact';
 
 export type LogLevel = Level | 'silent';
@@ -10,12 +11,20 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Where lines go; default stdout. Tests pass a stream to read what was logged. */
   destination?: DestinationStream;
+  /**
+   * Default: `pretty` when the lines go to stdout and stdout is a terminal, JSON otherwise (and
+   * always JSON into a given `destination`). Services pass `LOG_FORMAT` here when it is set.
+   */
+  format?: LogFormat;
+  /** Colours in pretty lines; default when they go to stdout and stdout is a terminal. */
+  colors?: boolean;
 }
 
 /**
  * A JSON logger with secrets redacted from every logged object and from child bindings,
  * so `logger.child({ requestId })` or `{ eventId }` can bind IDs without a way to bind a
- * token by accident. Errors go under `err` with pino's standard serializer.
+ * token by accident. Errors go under `err` with pino's standard serializer. In `pretty` format
+ * the same JSON lines, redacted, are rewritten as readable ones.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const settings: PinoOptions = {
@@ -28,7 +37,14 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     serializers: { err: (value: unknown) => value },
   };
-  const logger = options.destination ? pino(settings, options.destination) : pino(settings);
+  const toStdout = options.destination === undefined;
+  const format = options.format ?? (toStdout ? chooseLogFormat(undefined, process.stdout.isTTY) : 'json');
+  const logger =
+    format === 'pretty'
+      ? pino(settings, prettyLines(options.destination ?? pino.destination({ dest: 1, sync: true }), options.colors ?? (toStdout && process.stdout.isTTY === true)))
+      : options.destination
+        ? pino(settings, options.destination)
+        : pino(settings);
   // pino applies no formatter to a child's bindings, so they are redacted here. Children
   // are created with Object.create(parent), so grandchildren inherit this override.
   const baseChild = logger.child;

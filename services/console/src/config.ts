@@ -1,4 +1,4 @@
-import { bool, durationMs, loadConfig, metricsFields, port, requireMetricsAccess, secret, trustProxy, url, type Env } from '@orderflow/config';
+import { bool, durationMs, loadConfig, logFormat, metricsFields, port, requireMetricsAccess, secret, trustProxy, url, type Env } from '@orderflow/config';
 import { z } from 'zod';
 
 const serviceUrl = () => url({ protocols: ['http', 'https'] });
@@ -12,6 +12,7 @@ export const consoleConfigSchema = z.object({
   PORT: port().default(3005),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: logFormat(),
   /** The proxies in front of the console that may name the client (sign-in limits) and its scheme. */
   TRUST_PROXY: trustProxy().default(false),
   /**

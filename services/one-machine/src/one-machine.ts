@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Env } from '@orderflow/config';
 import { startBroker, type RunningBroker } from '@orderflow/kafka-broker';
-import { createLogger, type Logger } from '@orderflow/logging';
+import { chooseLogFormat, createLogger, LOG_FORMATS, type LogFormat, type Logger } from '@orderflow/logging';
 import { reserveConsole } from './console';
 import { localSecrets, serviceSecrets } from './secrets';
 import { BACKENDS, configOf, type BackendName } from './services';
@@ -44,7 +44,7 @@ const exitProcess = (): void => process.exit(1);
  */
 export async function startOneMachine(
   env: Env = process.env,
-  logger: Logger = createLogger({ name: 'orderflow', level: (env.LOG_LEVEL as 'info') ?? 'info' }),
+  logger: Logger = createLogger({ name: 'orderflow', level: (env.LOG_LEVEL as 'info') ?? 'info', format: logFormatOf(env) }),
   onFailure: (err: Error) => void = exitProcess,
 ): Promise<OneMachine> {
   const dataDir = path.resolve(env.DATA_DIR || './data');
@@ -105,7 +105,9 @@ export async function startOneMachine(
     // Then each service on its own thread, all starting at once (their databases open in parallel).
     const level = env.LOG_LEVEL ?? 'info';
     const started = await Promise.allSettled(
-      BACKENDS.map((name) => ServiceThread.start({ name, env: envOf(name), port: Number(envOf(name).PORT), host: shared.HOST!, logLevel: level }, failed)),
+      BACKENDS.map((name) =>
+        ServiceThread.start({ name, env: envOf(name), port: Number(envOf(name).PORT), host: shared.HOST!, logLevel: level, logFormat: logFormatOf(env), logColors: process.stdout.isTTY === true }, failed),
+      ),
     );
     for (const outcome of started) if (outcome.status === 'fulfilled') threads.push(outcome.value);
     const refused = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -118,4 +120,14 @@ export async function startOneMachine(
     throw err;
   }
   return { urls, brokers, dataDir, secretsFile, stop };
+}
+
+/**
+ * `LOG_FORMAT`, or readable lines when this process's stdout is a terminal: decided here, on the
+ * main thread, for every service's thread (a thread's own stdout is no terminal). A value that is
+ * neither stops start-up when the services read their configuration.
+ */
+function logFormatOf(env: Env): LogFormat {
+  const requested = LOG_FORMATS.find((format) => format === env.LOG_FORMAT);
+  return chooseLogFormat(requested, process.stdout.isTTY);
 }

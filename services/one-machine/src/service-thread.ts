@@ -3,7 +3,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Env } from '@orderflow/config';
 import { startHttpServer, type HttpServer, type RunnableService } from '@orderflow/http';
-import { createLogger, type Logger } from '@orderflow/logging';
+import { createLogger, type LogFormat, type Logger } from '@orderflow/logging';
 import { configOf, LOG_NAME, type BackendName } from './services';
 
 /** The consumers' threads' nice value: CFS then gives the ingress's thread about 9 times their share. */
@@ -16,6 +16,9 @@ export interface ServiceThreadInput {
   port: number;
   host: string;
   logLevel: string;
+  logFormat: LogFormat;
+  /** Colours in pretty lines: the process's stdout is a terminal. */
+  logColors: boolean;
 }
 
 /** What a service's thread tells the one-machine mode. */
@@ -31,7 +34,9 @@ async function run(input: ServiceThreadInput): Promise<void> {
   // Written straight to the process's stdout: a thread's own stdout reaches it through the main
   // thread, asynchronously, and the last lines of a stop were lost when the thread ended.
   const destination = { write: (line: string) => void writeSync(1, line) };
-  const logger = createLogger({ name: 'orderflow', level: input.logLevel as 'info', destination }).child({ service: LOG_NAME[input.name] });
+  const logger = createLogger({ name: 'orderflow', level: input.logLevel as 'info', destination, format: input.logFormat, colors: input.logColors }).child({
+    service: LOG_NAME[input.name],
+  });
   let service: RunnableService | undefined;
   let http: HttpServer | undefined;
   const stop = async () => {

@@ -11,7 +11,7 @@ const MAIN = path.join(__dirname, '..', 'dist', 'main.js');
 
 /** The order service as its own process (dist/main.js, built before the tests), so it can be killed -9. */
 async function spawnOrderService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output(): string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
