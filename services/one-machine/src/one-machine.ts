@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import type { Env } from '@orderflow/config';
-import { startBroker, type RunningBroker } from '@orderflow/kafka-broker';
+import type { RunningBroker } from '@orderflow/kafka-broker';
 import { chooseLogFormat, createLogger, LOG_FORMATS, type LogFormat, type Logger } from '@orderflow/logging';
 import { reserveConsole } from './console';
+import { startEmbeddedBroker } from './embedded-broker';
 import { localSecrets, serviceSecrets } from './secrets';
 import { BACKENDS, configOf, type BackendName } from './services';
 import { ServiceThread } from './thread';
@@ -11,6 +12,8 @@ export interface OneMachine {
   /** Where each service answers, by name. */
   readonly urls: Readonly<Record<ServiceName, string>>;
   readonly brokers: readonly string[];
+  /** Where the brokers came from: `KAFKA_BROKERS`, or how the embedded broker's port was chosen. */
+  readonly brokerNote: string;
   readonly dataDir: string;
   readonly secretsFile: string;
   /** Stops every service (HTTP first, then consumers), then the embedded broker. */
@@ -53,8 +56,9 @@ export async function startOneMachine(
 
   let broker: RunningBroker | undefined;
   let brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  let brokerNote = 'KAFKA_BROKERS';
   if (brokers.length === 0) {
-    broker = await startBroker({ port: Number(env.KAFKA_PORT ?? 9092), dataDir: path.join(dataDir, 'kafka'), logLevel: 'warn' });
+    ({ broker, note: brokerNote } = await startEmbeddedBroker(env, dataDir, logger));
     brokers = broker.brokers;
   }
 
@@ -119,7 +123,7 @@ export async function startOneMachine(
     await stop().catch(() => undefined);
     throw err;
   }
-  return { urls, brokers, dataDir, secretsFile, stop };
+  return { urls, brokers, brokerNote, dataDir, secretsFile, stop };
 }
 
 /**
