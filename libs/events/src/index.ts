@@ -55,3 +55,4 @@ export {
   type SignatureFailures,
   type SubscriptionDisabled,
 } from './order-events.schema';
+export { deliveredName, isKnownPattern, isPartnerEvent, PARTNER_EVENT_ALIASES, PARTNER_EVENT_TYPES, type PartnerEventAlias } from './partner-events';

@@ -1,4 +1,4 @@
-import { matches } from '../delivery/intake';
+import { deliveredName } from '@orderflow/events';
 import { initialStatusSql } from '../delivery/ordering';
 import type { PrismaClient, Subscription } from '../generated/prisma/client';
 
@@ -28,14 +28,17 @@ export async function replayInto(prisma: PrismaClient, subscription: Subscriptio
   let replayed = 0;
   // One event at a time, in the order they happened: on an ordered subscription each one waits
   // behind the one before it of its order.
-  for (const event of events.filter((e) => matches(subscription.eventTypes, e.type))) {
+  for (const event of events) {
+    // Under the name the subscription asked for (ours, or a seed's alias of it), as at intake.
+    const name = deliveredName(subscription.eventTypes, event.type);
+    if (!name) continue;
     replayed += await prisma.$executeRawUnsafe(
       `INSERT INTO deliveries (subscription_id, event_id, event_type, order_key, status, next_attempt_at)
        SELECT s.id, $2, $3, $4, ${initialStatusSql({ orderKey: '$4', eventId: '$2' })}, now() FROM subscriptions s WHERE s.id = $1
        ON CONFLICT (subscription_id, event_id) DO UPDATE SET status = EXCLUDED.status, attempts = 0, next_attempt_at = now(), leased_until = NULL`,
       subscription.id,
       event.id,
-      event.type,
+      name,
       event.orderKey,
     );
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
 import type { Express, Request } from 'express';
+import { isKnownPattern, PARTNER_EVENT_ALIASES, PARTNER_EVENT_TYPES } from '@orderflow/events';
 import { z } from 'zod';
 import type { Dispatcher } from '../delivery/dispatcher';
 import { newSecret } from '../delivery/signer';
@@ -8,7 +9,9 @@ import { UnsafeDestinationError, type OutboundPolicy } from '../delivery/url-saf
 import type { PrismaClient, Subscription } from '../generated/prisma/client';
 import { replayInto, resendDelivery, updateSubscription } from './subscription-actions';
 
-const eventPattern = z.string().regex(/^(\*|[a-z_]+\.\*|[a-z_]+\.[a-z_.]+)$/, { message: 'an event type, a family like order.*, or *' });
+const KNOWN = [...PARTNER_EVENT_TYPES, ...Object.keys(PARTNER_EVENT_ALIASES)].join(', ');
+/** An event we send (docs/WEBHOOKS.md), a seed's name for one, a family like `order.*`, or `*`. */
+const eventPattern = z.string().max(100).refine(isKnownPattern, { message: `not an event we send; one of ${KNOWN}, a family like order.*, or *` });
 const eventList = z.array(eventPattern).min(1).max(50);
 /**
  * The event filters go by two names: `eventTypes`, this API's own, and `events`, as seeds 000

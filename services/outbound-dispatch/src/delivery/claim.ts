@@ -66,10 +66,12 @@ WITH RECURSIVE pending (subscription_id) AS (
   FOR UPDATE OF d SKIP LOCKED
 ), claimed AS (
   UPDATE deliveries d SET leased_until = $3 FROM locked WHERE d.id = locked.id
-  RETURNING d.id, d.subscription_id, d.event_id, d.attempts
+  RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.attempts
 )
 SELECT ${SUBSCRIPTION_COLUMNS},
-  json_agg(json_build_object('id', c.id::text, 'eventId', c.event_id, 'attempts', c.attempts, 'body', (SELECT e.body FROM events e WHERE e.id = c.event_id)) ORDER BY c.id) AS deliveries
+  -- Under the name the subscription asked for: ours, or a seed's alias of it (PARTNER_EVENT_ALIASES).
+  json_agg(json_build_object('id', c.id::text, 'eventId', c.event_id, 'attempts', c.attempts,
+    'body', (SELECT jsonb_set(e.body, '{type}', to_jsonb(c.event_type)) FROM events e WHERE e.id = c.event_id)) ORDER BY c.id) AS deliveries
 FROM claimed c JOIN subscriptions s ON s.id = c.subscription_id
 GROUP BY s.id`;
 

@@ -1,18 +1,13 @@
 import type { SqlExecutor } from '@orderflow/db';
-import type { AnyEvent } from '@orderflow/events';
+import { isPartnerEvent, PARTNER_EVENT_ALIASES, type AnyEvent } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
 import type { Prisma } from '../generated/prisma/client';
 import { initialStatusSql } from './ordering';
 
-/** Which of our events partners may subscribe to (docs/WEBHOOKS.md lists them with examples). */
-export function isPartnerEvent(type: string): boolean {
-  return /^(order|checkout|registration|fulfillment)\./.test(type);
-}
-
-/** `order.paid` matches `order.paid`, `order.*` and `*`. */
-export function matches(patterns: readonly string[], type: string): boolean {
-  return patterns.some((p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
-}
+/** The seeds' names for our events as SQL rows (alias, type): constants, never input. */
+const ALIASES = Object.entries(PARTNER_EVENT_ALIASES)
+  .map(([alias, type]) => `('${alias}', '${type}')`)
+  .join(', ');
 
 /** What a partner receives: the type, when it happened, and the event's payload as `data`. */
 export function partnerBody(event: AnyEvent): Prisma.InputJsonValue {
@@ -44,14 +39,23 @@ WITH input AS (
   INSERT INTO events (id, type, instance_id, order_key, body, occurred_at)
   SELECT id, type, instance_id, order_key, body, occurred_at FROM fresh ORDER BY n
   ON CONFLICT (id) DO NOTHING RETURNING 1
+), wanted AS (
+  -- Each subscription's name for each event (deliveredName): ours when a pattern names it, its
+  -- family or *; else the first seed alias it subscribed to that stands for it.
+  SELECT f.*, s.id AS subscription_id,
+    CASE WHEN EXISTS (SELECT 1 FROM unnest(s.event_types) AS p (pattern)
+                      WHERE p.pattern = '*' OR p.pattern = f.type OR (right(p.pattern, 2) = '.*' AND starts_with(f.type, left(p.pattern, -1))))
+         THEN f.type
+         ELSE (SELECT p.pattern FROM unnest(s.event_types) WITH ORDINALITY AS p (pattern, i)
+               JOIN (VALUES ${ALIASES}) AS a (alias, type) ON a.alias = p.pattern AND a.type = f.type ORDER BY p.i LIMIT 1)
+    END AS name
+  FROM fresh f JOIN subscriptions s ON s.instance_id = f.instance_id
 ), created AS (
   INSERT INTO deliveries (subscription_id, event_id, event_type, order_key, status, next_attempt_at)
-  SELECT s.id, f.id, f.type, f.order_key,
-         ${initialStatusSql({ orderKey: 'f.order_key', eventId: 'f.id', laterInRun: 'row_number() OVER (PARTITION BY s.id, f.order_key ORDER BY f.n) > 1' })}, now()
-  FROM fresh f JOIN subscriptions s ON s.instance_id = f.instance_id
-  WHERE EXISTS (SELECT 1 FROM unnest(s.event_types) AS p (pattern)
-                WHERE p.pattern = '*' OR p.pattern = f.type OR (right(p.pattern, 2) = '.*' AND starts_with(f.type, left(p.pattern, -1))))
-  ORDER BY f.n, s.id
+  SELECT s.id, w.id, w.name, w.order_key,
+         ${initialStatusSql({ orderKey: 'w.order_key', eventId: 'w.id', laterInRun: 'row_number() OVER (PARTITION BY s.id, w.order_key ORDER BY w.n) > 1' })}, now()
+  FROM wanted w JOIN subscriptions s ON s.id = w.subscription_id WHERE w.name IS NOT NULL
+  ORDER BY w.n, s.id
   ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING 1
 )
 SELECT (SELECT count(*) FROM created) AS created`;
