@@ -2,12 +2,13 @@ import * as path from 'node:path';
 import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, setAsideOutboxOf, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { apiKeyAdminRoutes, bootstrapApiKeys, createHttpApp, databaseReadiness, outboxAdminRoutes, type ServiceHandle } from '@orderflow/http';
+import { apiKeyAdminRoutes, bootstrapApiKeys, createHttpApp, databaseReadiness, outboxAdminRoutes, serveOpenApi, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendEach, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { adminRoutes } from './api/admin.routes';
 import { subscriptionRoutes } from './api/subscriptions.routes';
+import { dispatchApiDocument } from './api/openapi';
 import type { DispatchConfig } from './config';
 import { Dispatcher } from './delivery/dispatcher';
 import { intakeBatchHandler, intakeHandler } from './delivery/intake';
@@ -57,6 +58,7 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
+      serveOpenApi(express, dispatchApiDocument());
       subscriptionRoutes({ prisma: () => prisma, policy, dispatcher: () => dispatcher })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, dispatcher: () => dispatcher })(express);
       outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify() })(express);

@@ -19,7 +19,7 @@ const eventList = z.array(eventPattern).min(1).max(50);
  * same list; the answer carries both.
  */
 const eventFields = { eventTypes: eventList.optional(), events: eventList.optional() };
-const createBody = z
+export const createBody = z
   .object({
     url: z.string().min(1).max(2_000),
     ...eventFields,
@@ -30,7 +30,7 @@ const createBody = z
   })
   .superRefine(oneEventList(true))
   .transform(({ events, eventTypes, ...rest }) => ({ ...rest, eventTypes: (eventTypes ?? events)! }));
-const patchBody = z
+export const patchBody = z
   .object({
     url: z.string().min(1).max(2_000).optional(),
     ...eventFields,
@@ -53,7 +53,7 @@ function oneEventList(required: boolean) {
   };
 }
 const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
-const deliveriesQuery = z.object({
+export const deliveriesQuery = z.object({
   status: z.enum(['PENDING', 'DELIVERED', 'FAILED', 'HELD']).optional(),
   eventType: z.string().min(1).optional(),
   from: isoDate.optional(),
@@ -61,7 +61,7 @@ const deliveriesQuery = z.object({
   cursor: z.string().regex(/^\d{1,18}$/, { message: 'must be a row ID from a previous page' }).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-const replayBody = z.object({ from: isoDate.optional(), to: isoDate.optional(), eventType: z.string().min(1).optional() }).default({});
+export const replayBody = z.object({ from: isoDate.optional(), to: isoDate.optional(), eventType: z.string().min(1).optional() }).default({});
 
 const DISABLED_BY_INSTANCE = 'disabled by the instance';
 

@@ -1,0 +1,62 @@
+import { answerDrift, routeDrift, validateOpenApi } from '@orderflow/service-testing';
+import { waitFor } from '@orderflow/testing';
+import { DISPATCH_OPERATIONS, DISPATCH_WEBHOOKS } from '../src/api/openapi';
+import { useDispatchStack, usePartners } from './support';
+
+const operation = (operationId: string) => DISPATCH_OPERATIONS.find((op) => op.operationId === operationId)!;
+
+/**
+ * The partner API's OpenAPI document against the service (issue 22): a valid 3.1 document,
+ * documented and routed paths alike, the documented examples answered as documented through a
+ * subscription's life, and what a partner endpoint receives matching the document's `webhooks`.
+ */
+describe('the partner API’s OpenAPI document', () => {
+  const stack = useDispatchStack('dispatch_openapi');
+  const partner = usePartners();
+
+  it('is served at /openapi.json and is a valid OpenAPI 3.1 document, with the events partners receive', async () => {
+    const document = (await (await fetch(`${stack.running.url}/openapi.json`)).json()) as { webhooks: Record<string, unknown> };
+    expect(Object.keys(document.webhooks)).toEqual(expect.arrayContaining(['order.paid', 'payment.completed', 'fulfillment.completed', 'checkout.started']));
+    expect((await validateOpenApi(document)).output).toContain('"valid": true');
+  });
+
+  it('documents every partner route, and nothing the service does not route', () => {
+    expect(routeDrift(stack.running.service.app, DISPATCH_OPERATIONS, ['/external/'])).toEqual({ missing: [], undocumented: [] });
+  });
+
+  it('answers the documented examples as documented, and delivers what its webhooks describe', async () => {
+    const p = await partner();
+    const drift: string[] = [];
+    const call = async (operationId: string, path: string, body?: unknown) => {
+      const res = await stack.api(path, { method: operation(operationId).method.toUpperCase(), body });
+      drift.push(...answerDrift(operation(operationId), res.status, res.status === 204 ? undefined : res.body));
+      return res;
+    };
+    const created = await call('createSubscription', '/external/webhooks', { ...(operation('createSubscription').body!.example as object), url: p.url });
+    expect(created.status).toBe(201);
+    p.secrets = [created.body.secret];
+    const id = created.body.id as string;
+    await call('listSubscriptions', '/external/webhooks');
+    await call('getSubscription', `/external/webhooks/${id}`);
+    await call('testSubscription', `/external/webhooks/${id}/test`);
+    const orderId = `ord_openapi_${Date.now()}`;
+    await stack.publish('order.paid', orderId);
+    await waitFor(() => p.of(orderId).length === 1);
+    // What the endpoint received (and verified: Partner checks each signature) is what the
+    // document's webhooks say it receives.
+    const received = p.of(orderId)[0]!;
+    const hook = DISPATCH_WEBHOOKS.find((h) => h.name === received.type)!;
+    expect(hook.schema.safeParse(received.body).error?.issues ?? []).toEqual([]);
+
+    const page = await call('listDeliveries', `/external/webhooks/${id}/deliveries?limit=1`);
+    const deliveryId = page.body.items[0].id as string;
+    await call('getDelivery', `/external/deliveries/${deliveryId}`);
+    await waitFor(async () => (await stack.api(`/external/deliveries/${deliveryId}`)).body.status !== 'PENDING');
+    await call('resendDelivery', `/external/deliveries/${deliveryId}/resend`);
+    await call('replayDeliveries', `/external/webhooks/${id}/replay`, operation('replayDeliveries').body!.example);
+    await call('rotateSubscriptionSecret', `/external/webhooks/${id}/rotate-secret`);
+    await call('updateSubscription', `/external/webhooks/${id}`, operation('updateSubscription').body!.example);
+    expect((await call('deleteSubscription', `/external/webhooks/${id}`)).status).toBe(204);
+    expect(drift).toEqual([]);
+  });
+});
