@@ -5,6 +5,7 @@ import { accountRoutes } from './api/account.routes';
 import { eventsRoutes } from './api/events.routes';
 import { healthRoutes } from './api/health.routes';
 import { mailRoutes } from './api/mail.routes';
+import { openApiRoutes } from './api/openapi.routes';
 import { ordersRoutes } from './api/orders.routes';
 import { partnersRoutes } from './api/partners.routes';
 import type { ConsoleConfig } from './config';
@@ -62,6 +63,7 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
       partnersRoutes({ admin, guard })(express);
       healthRoutes({ admin, guard })(express);
       mailRoutes({ admin, guard })(express);
+      openApiRoutes({ admin, guard })(express);
       accountRoutes({ admin, secret: config.CUSTOMER_LINK_SECRET, limiter: new AttemptLimiter(limits) })(express);
       pages(express);
     },

@@ -166,6 +166,20 @@ describe('the admin console, in a browser', () => {
     expect(await page.getByLabel('The discord message').textContent()).toContain(order.orderId);
   });
 
+  it('shows the API reference: each service’s OpenAPI document, operation by operation, with the events partners receive', async () => {
+    await nav(page, 'API').click();
+    await page.getByRole('heading', { name: 'API reference' }).waitFor();
+    const partners = page.getByRole('region', { name: 'Partner webhooks (partners)' });
+    const create = partners.locator('details[data-operation="createSubscription"]');
+    await create.locator('summary').click();
+    expect(await create.textContent()).toContain('/external/webhooks');
+    await create.getByLabel('Example for createSubscription').waitFor();
+    expect(await partners.locator('details[data-operation="receive-payment.completed"]').count()).toBe(1);
+    await page.getByRole('region', { name: 'Checkout and orders (shops)' }).locator('details[data-operation="startCheckout"]').waitFor();
+    await page.getByRole('region', { name: 'Provider webhooks (Stripe, Wix)' }).locator('details[data-operation="receiveStripeWebhook"]').waitFor();
+    await screenshot(page, 'console-api-reference');
+  });
+
   it('signs out: the browser drops the cookie, and the old session ID no longer opens the API', async () => {
     const [session] = await page.context().cookies();
     const api = (cookie: string) => fetch(`${system.machine.urls.console}/console/api/orders`, { headers: { cookie } });

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, setCsrfToken, SIGNED_OUT } from '../lib/api.js';
 import { html } from '../lib/html.js';
+import { ApiReferencePage } from './api-reference.js';
 import { EventsPage } from './events.js';
 import { HealthPage } from './health.js';
 import { MailPage } from './mail.js';
@@ -14,6 +15,7 @@ const PAGES = [
   { path: 'partners', label: 'Partners' },
   { path: 'health', label: 'Health' },
   { path: 'mail', label: 'Mail' },
+  { path: 'api', label: 'API' },
 ];
 
 /** `#/orders/ord_1` → ['orders', 'ord_1']; the events page when the hash names nothing known. */
@@ -126,6 +128,7 @@ function App() {
   else if (route.page === 'partners') page = html`<${PartnersPage} />`;
   else if (route.page === 'health') page = html`<${HealthPage} />`;
   else if (route.page === 'mail') page = html`<${MailPage} id=${route.id} />`;
+  else if (route.page === 'api') page = html`<${ApiReferencePage} />`;
   else page = html`<${EventsPage} />`;
   return html`<${Layout} route=${route} onSignOut=${signOut}>${page}<//>`;
 }
