@@ -14,7 +14,19 @@ const isoTimestamp = z.iso.datetime({ offset: true });
  * Small enough that a key is cheap to hash, index and log: a signed Stripe event whose
  * `metadata.orderId` was 200,000 characters once froze the pipeline (issue 21).
  */
-export const IDENTIFIER_LIMITS = { providerId: 255, eventId: 400, type: 128, orderKey: 255, instanceId: 255, traceId: 128 } as const;
+export const IDENTIFIER_LIMITS = { providerId: 255, eventId: 400, type: 128, orderKey: 255, instanceId: 255, traceId: 128, email: 254 } as const;
+
+/**
+ * A customer's mail address as a provider gave it, if it can be one: at most 254 characters (the
+ * longest a mail path allows), with an @ between a local part and a domain, no spaces or control
+ * characters. Anything else is null: the order goes on without an address rather than carry one
+ * no mail could reach (or a 200,000-character one into every table and index downstream).
+ */
+export function mailAddressOf(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const address = value.trim();
+  return address.length <= IDENTIFIER_LIMITS.email && /^[^\s@\x00-\x1f]+@[^\s@\x00-\x1f]+$/.test(address) ? address : null;
+}
 
 /**
  * The envelope every event on Kafka travels in; `payload` is validated separately against the

@@ -1,5 +1,5 @@
 export { Topics, deadLetterTopic, isDeadLetterTopic, type TopicName } from './topics';
-export { envelopeSchema, eventSourceSchema, IDENTIFIER_LIMITS, type Envelope, type EventSource } from './envelope.schema';
+export { envelopeSchema, eventSourceSchema, IDENTIFIER_LIMITS, mailAddressOf, type Envelope, type EventSource } from './envelope.schema';
 export { stripeEventSchema, stripeEventTypes, type StripeEventType, type StripeEventPayload } from './stripe-events.schema';
 export {
   wixOrderEventSchema,

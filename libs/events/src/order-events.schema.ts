@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDENTIFIER_LIMITS } from './envelope.schema';
 
 /** Where an order came from: a checkout Orderflow started, or a provider's own order. */
 export const orderSourceSchema = z.enum(['checkout', 'stripe', 'wix']);
@@ -50,7 +51,7 @@ export const orderSnapshotSchema = z.object({
   currency: z.string().length(3),
   totalCents: cents,
   refundedCents: cents,
-  customer: z.object({ email: z.string().nullable(), name: z.string().nullable() }),
+  customer: z.object({ email: z.string().max(IDENTIFIER_LIMITS.email).nullable(), name: z.string().nullable() }),
   lines: z.array(orderLineSchema),
   registrations: z.array(registrationSchema),
   references: z.object({
@@ -142,7 +143,7 @@ export const issuedLicenseSchema = z.object({
 export const fulfillmentOutcomeSchema = z.looseObject({
   orderId: z.string().min(1),
   instanceId: z.string().min(1).nullable().optional(),
-  customer: z.object({ email: z.string().nullable(), name: z.string().nullable() }).optional(),
+  customer: z.object({ email: z.string().max(IDENTIFIER_LIMITS.email).nullable(), name: z.string().nullable() }).optional(),
   /** Why it failed (fulfillment.failed), or null. */
   reason: z.string().nullable().optional(),
   /** fulfillment.failed: whether retrying (by hand, after fixing the cause) can succeed. */

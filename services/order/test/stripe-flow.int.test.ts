@@ -167,6 +167,25 @@ describe('the Stripe path (seed 001)', () => {
     expect(announced.payload).toMatchObject({ provider: 'stripe', providerPaymentRef: stray.id, amountCents: 4_200, causeType: 'payment_intent.succeeded' });
   });
 
+  it('takes an order whose receipt address could never be one (too long, no @) without the address, never a stuck payment', async () => {
+    for (const receipt of [`${'a'.repeat(300)}@example.com`, 'not an address']) {
+      const orderId = `shop-order-${randomUUID()}`;
+      const pi = {
+        id: `pi_${randomUUID().replace(/-/g, '')}`,
+        object: 'payment_intent',
+        amount: 900,
+        amount_received: 900,
+        currency: 'eur',
+        status: 'succeeded',
+        receipt_email: receipt,
+        metadata: { orderId, instanceId: SHOP_A.instanceId, items: JSON.stringify([{ productId: 'course', quantity: 1, unitAmountCents: 900, kind: 'license' }]) },
+      };
+      await stack.publish(fromStripe(stack.stripe.event('payment_intent.succeeded', pi), orderId));
+      const order = await orderWhen(stack.running.url, orderId, (o) => o.status === 'APPROVED');
+      expect(order.customer).toEqual({ email: null, name: null });
+    }
+  });
+
   it('applies out-of-order events for one order once: the session completes after its payment already did', async () => {
     const cartId = `cart-${randomUUID()}`;
     const res = await api(stack.running.url, '/api/checkout', {

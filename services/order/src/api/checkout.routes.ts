@@ -1,5 +1,5 @@
 import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
-import { lineKindSchema } from '@orderflow/events';
+import { IDENTIFIER_LIMITS, lineKindSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { CheckoutError, type CheckoutService } from '../checkout/checkout.service';
@@ -14,7 +14,7 @@ export const checkoutBody = z
   .object({
     cartId: id,
     currency: z.string().regex(/^[a-zA-Z]{3}$/, { message: 'must be an ISO 4217 code' }),
-    customer: z.object({ email: z.email().nullable().default(null), name: z.string().max(200).nullable().default(null) }).default({ email: null, name: null }),
+    customer: z.object({ email: z.email().max(IDENTIFIER_LIMITS.email).nullable().default(null), name: z.string().max(200).nullable().default(null) }).default({ email: null, name: null }),
     items: z
       .array(
         z.object({

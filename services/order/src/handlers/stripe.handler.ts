@@ -1,4 +1,4 @@
-import type { EventOf, LineKind, StripeEventType } from '@orderflow/events';
+import { mailAddressOf, type EventOf, type LineKind, type StripeEventType } from '@orderflow/events';
 import type { Cause, LoadedOrder, NewLine, NewOrder, OrderBook, Tx } from '../domain/order-book';
 import type { Payments, PaymentRecord } from '../domain/payments';
 
@@ -167,7 +167,7 @@ export class StripeHandler {
       source: 'stripe',
       currency: refs.currency,
       totalCents: refs.totalCents,
-      customerEmail: str(metadata.customerEmail) ?? this.emailOf(object),
+      customerEmail: mailAddressOf(metadata.customerEmail) ?? this.emailOf(object),
       customerName: str(metadata.customerName),
       providerCheckoutRef: refs.paymentIntentId,
       checkoutSessionId: refs.checkoutSessionId ?? null,
@@ -177,7 +177,7 @@ export class StripeHandler {
 
   private emailOf(object: StripeObject): string | null {
     const details = object.customer_details as { email?: string } | null | undefined;
-    return str(object.receipt_email) ?? str(details?.email) ?? str(object.customer_email);
+    return mailAddressOf(object.receipt_email) ?? mailAddressOf(details?.email) ?? mailAddressOf(object.customer_email);
   }
 
   private paymentOf(object: StripeObject, status: PaymentRecord['status'], amountCents: number, ref = object.id): PaymentRecord {

@@ -1,4 +1,4 @@
-import type { EventOf, WixEventType } from '@orderflow/events';
+import { mailAddressOf, type EventOf, type WixEventType } from '@orderflow/events';
 import { NonRetriableError } from '@orderflow/kafka';
 import type { Cause, LoadedOrder, NewLine, OrderBook, Tx } from '../domain/order-book';
 import type { Payments } from '../domain/payments';
@@ -170,7 +170,7 @@ export class WixHandler {
   }
 
   private emailOf(entity: Entity): string | null {
-    return str((entity.buyerInfo as { email?: unknown } | undefined)?.email);
+    return mailAddressOf((entity.buyerInfo as { email?: unknown } | undefined)?.email);
   }
 
   private nameOf(entity: Entity): string | null {
