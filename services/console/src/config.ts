@@ -46,6 +46,11 @@ export const consoleConfigSchema = z.object({
   SIGN_IN_WINDOW: durationMs().default(15 * 60_000),
   /** How long the console waits for a service before telling the browser it did not answer. */
   UPSTREAM_TIMEOUT: durationMs().default(5_000),
+  /**
+   * How often the console scrapes the services' /metrics for the Health page's last-hour charts
+   * (240 samples an hour at 15 s, as Prometheus's usual scrape interval); tests shorten it.
+   */
+  HEALTH_SAMPLE_INTERVAL: durationMs().pipe(z.number().min(100, { message: 'must be at least 100ms' })).default(15_000),
 })
   .superRefine(requireMetricsAccess);
 

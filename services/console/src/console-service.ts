@@ -4,6 +4,7 @@ import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { accountRoutes } from './api/account.routes';
 import { eventsRoutes } from './api/events.routes';
 import { healthRoutes } from './api/health.routes';
+import { HealthSampler } from './health/health-sampler';
 import { mailRoutes } from './api/mail.routes';
 import { openApiRoutes } from './api/openapi.routes';
 import { ordersRoutes } from './api/orders.routes';
@@ -27,7 +28,7 @@ export type ConsoleService = ServiceHandle;
 /**
  * Builds the console without listening: the admin pages (`/console`), the customer order
  * history (`/account`) and the small API behind them, which signs staff in and calls each
- * service's admin API. It keeps no data: start and stop have nothing to open or close.
+ * service's admin API. It keeps no data but the last hour of the services' metrics, in memory, sampled from start to stop.
  */
 export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {}): ConsoleService {
   const logger = deps.logger ?? createLogger({ name: 'console', level: config.LOG_LEVEL });
@@ -39,6 +40,7 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
     timeoutMs: config.UPSTREAM_TIMEOUT,
     logger,
   });
+  const sampler = new HealthSampler({ admin, intervalMs: config.HEALTH_SAMPLE_INTERVAL, logger, clock: deps.clock });
   const limits = { limit: config.SIGN_IN_LIMIT, windowMs: config.SIGN_IN_WINDOW, clock: deps.clock };
   const store = new SessionStore({ ttlMs: config.SESSION_TTL, idleTimeoutMs: config.SESSION_IDLE_TIMEOUT, clock: deps.clock });
   const session = sessionGuard({ adminToken: config.ADMIN_TOKEN, store, limiter: new AttemptLimiter(limits), ttlMs: config.SESSION_TTL, secureCookies: config.SECURE_COOKIES });
@@ -61,7 +63,7 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
       eventsRoutes({ admin, guard })(express);
       ordersRoutes({ admin, guard, customerLinkSecret: config.CUSTOMER_LINK_SECRET })(express);
       partnersRoutes({ admin, guard })(express);
-      healthRoutes({ admin, guard })(express);
+      healthRoutes({ admin, guard, sampler })(express);
       mailRoutes({ admin, guard })(express);
       openApiRoutes({ admin, guard })(express);
       accountRoutes({ admin, secret: config.CUSTOMER_LINK_SECRET, limiter: new AttemptLimiter(limits) })(express);
@@ -73,9 +75,11 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
     app,
     registry,
     async start() {
+      sampler.start();
       logger.info({ customerHistory: Boolean(config.CUSTOMER_LINK_SECRET) }, 'console started');
     },
     async stop() {
+      await sampler.stop();
       logger.info('console stopped');
     },
   };

@@ -1,6 +1,7 @@
 import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 import { type AdminClient, type ServiceName } from '../upstream/admin-client';
+import type { HealthSampler } from '../health/health-sampler';
 import { samplesOf } from '../upstream/prometheus-text';
 
 const SERVICES: ServiceName[] = ['ingress', 'order', 'fulfillment', 'notification', 'dispatch'];
@@ -11,6 +12,7 @@ const COUNT_CAP = 200;
 export interface HealthRouteDeps {
   admin: AdminClient;
   guard: RequestHandler[];
+  sampler: HealthSampler;
 }
 
 /**
@@ -47,6 +49,9 @@ export function healthRoutes(deps: HealthRouteDeps): (app: Express) => void {
   };
 
   return (app) => {
+    app.get('/console/api/health/series', ...deps.guard, (_req, res) => {
+      res.set('cache-control', 'no-store').json(deps.sampler.series());
+    });
     app.get('/console/api/health', ...deps.guard, async (_req, res) => {
       const [services, samples, checkout, failedFulfillments, failedNotifications, failedDeliveries, unmatchedPayments] = await Promise.all([
         Promise.all(SERVICES.map(readiness)),
