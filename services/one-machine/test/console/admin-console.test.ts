@@ -17,7 +17,7 @@ describe('the admin console, in a browser', () => {
 
   beforeAll(async () => {
     // No mail relay, as `npm start` runs: what would be mailed is kept for the Mail page.
-    [system, browser] = await Promise.all([startSystem('console_admin', { SMTP_URL: undefined, MAIL_FROM: undefined }), launchBrowser()]);
+    [system, browser] = await Promise.all([startSystem('console_admin', { SMTP_URL: undefined, MAIL_FROM: undefined, HEALTH_SAMPLE_INTERVAL: '250ms' }), launchBrowser()]);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (message) => {
@@ -131,6 +131,23 @@ describe('the admin console, in a browser', () => {
     expect(await services.allTextContents()).toEqual(['ingress', 'order', 'fulfillment', 'notification', 'dispatch'].map((s) => expect.stringMatching(new RegExp(`^${s}ready`))));
     const lag = page.getByRole('table', { name: 'Consumer lag by group and topic' });
     expect(await lag.textContent()).toContain('orders.events');
+
+    // The last hour's charts, from the services' metrics sampled every 250 ms: the paid order's
+    // webhook is there; three with a forged signature join it as rejected.
+    const stripe = page.getByRole('img', { name: /^Webhooks from stripe per minute: / });
+    await stripe.waitFor();
+    const hour = /; (\d+) received, (\d+) rejected, 0 failed in the hour$/;
+    const [, received, rejected] = hour.exec((await stripe.getAttribute('aria-label')) ?? '')!.map(Number);
+    expect(received).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      const forged = await fetch(`${system.machine.urls.ingress}/api/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=forged' }, body: '{"id":"evt_forged"}' });
+      expect(forged.status).toBeGreaterThanOrEqual(400);
+    }
+    await stripe.and(page.locator(`[aria-label$="; ${received + 3} received, ${rejected + 3} rejected, 0 failed in the hour"]`)).waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('img', { name: /^Ingress p99: [\d.]+ ms in the latest minute with webhooks$/ }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: /^Partner delivery success rate: / }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: /^Consumer lag \(messages\): \d+ messages behind now/ }).count()).toBe(1);
+    expect(await page.locator('.chart-bars rect').count()).toBeGreaterThan(0);
     await screenshot(page, 'console-health');
 
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });

@@ -3,6 +3,7 @@ import { api } from '../lib/api.js';
 import { Badge, Empty, ErrorNote, usePolling } from '../lib/components.js';
 import { when } from '../lib/format.js';
 import { html } from '../lib/html.js';
+import { HealthCharts } from './health-charts.js';
 
 const REFRESH_MS = 10_000;
 
@@ -35,6 +36,9 @@ export function HealthPage() {
         <div class="card stat"><div class="stat-value">${count(health.backlog.failedNotifications, health.backlog.cap)}</div><div>failed notifications</div></div>
         <div class="card stat"><div class="stat-value">${count(health.backlog.unmatchedPayments, health.backlog.cap)}</div><div>unmatched payments</div></div>
       </div>
+      <h2>The last hour</h2>
+      <p class="muted">From the services' own metrics, sampled by the console; a console restart starts the hour again.</p>
+      <${HealthCharts} />
       <h2>Services</h2>
       <div class="table-wrap"><table>
         <caption class="visually-hidden">Readiness of each service</caption>
