@@ -101,3 +101,59 @@ export function stallMonitor<Request>() {
     stop: () => clearInterval(timer),
   };
 }
+
+/** A made-up HTTP request. */
+export interface FuzzRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+export function describeRequest(request: FuzzRequest): string {
+  const body = request.body === undefined ? '' : typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('latin1');
+  return `${request.method} ${request.path.slice(0, 200)} ${JSON.stringify(request.headers)} body(${body.length}) ${JSON.stringify(body.slice(0, 300))}`;
+}
+
+/**
+ * Sends made-up requests to a running service for a fuzz suite: each timed by a stall monitor,
+ * tallied by `method route status`, and held to the rule every fuzz suite asserts — below 500,
+ * and a problem document when refused (bar Node's own 431, which no route sees). `report()`
+ * prints the tallies and the longest event-loop gap, for CI's log and the closing note.
+ */
+export function fuzzClient(name: string, baseUrl: () => string, routeOf: (request: FuzzRequest) => string = (request) => request.path.replace(/\?.*/, '')) {
+  const monitor = stallMonitor<FuzzRequest>();
+  const tallies = new Map<string, number>();
+  const send = async (request: FuzzRequest): Promise<{ status: number; body: string }> => {
+    monitor.begin(request);
+    try {
+      const res = await fetch(`${baseUrl()}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+      return { status: res.status, body: await res.text() };
+    } finally {
+      monitor.end(request);
+    }
+  };
+  return {
+    monitor,
+    send,
+    /**
+     * Sends `request` and throws what the rule above refuses; the answer for further checks.
+     * `detail` adds to its tally (the ingress's outcome, say).
+     */
+    async handled(request: FuzzRequest, detail?: (answer: { status: number; body: string }) => string): Promise<{ status: number; body: string }> {
+      const answer = await send(request);
+      const extra = detail?.(answer);
+      const key = `${request.method} ${routeOf(request)} ${answer.status}${extra ? ` ${extra}` : ''}`;
+      tallies.set(key, (tallies.get(key) ?? 0) + 1);
+      if (answer.status >= 500) throw new Error(`${answer.status} for ${describeRequest(request)}: ${answer.body.slice(0, 300)}`);
+      if (answer.status >= 400 && answer.status !== 431 && !answer.body.startsWith('{"type"')) throw new Error(`${answer.status} without a problem document for ${describeRequest(request)}`);
+      return answer;
+    },
+    /** Requests that stalled the event loop over STALL_MS each of three times they were sent again alone. */
+    reproducedStalls: () => monitor.reproduced((suspect) => send({ ...suspect, headers: { ...suspect.headers } }), describeRequest),
+    report(): void {
+      monitor.stop();
+      process.stdout.write(`${name} fuzz: ${[...tallies].sort().map(([k, v]) => `${k} ${v}`).join(', ')}; longest event-loop gap ${monitor.longest()} ms\n`);
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { Topics, stripeEventTypes, wixEventTypes } from '@orderflow/events';
 import { waitFor } from '@orderflow/testing';
-import { anyValue, hostileText, STALL_MS, stallMonitor } from '@orderflow/service-testing';
+import { anyValue, fuzzClient, hostileText, STALL_MS, type FuzzRequest } from '@orderflow/service-testing';
 import fc from 'fast-check';
 import { ADMIN_TOKEN, collect, countOf, signStripe, useIngressStack, type Received } from './support';
 
@@ -40,31 +40,18 @@ describe('fuzzing the webhook routes', () => {
 
   /** Outcomes by event ID; an ID may be sent several times, with different bodies. */
   const answered = new Map<string, Set<string>>();
-  const tallies = new Map<string, number>();
-  const monitor = stallMonitor<FuzzRequest>();
-  afterAll(() => {
-    monitor.stop();
-    process.stdout.write(`ingress fuzz: ${[...tallies].map(([k, v]) => `${k} ${v}`).join(', ')}; longest event-loop gap ${monitor.longest()} ms, ${monitor.suspects().length} requests in flight during a gap over ${STALL_MS} ms\n`);
-  });
+  const client = fuzzClient('ingress', () => stack.running.url, (request) => (request.path.endsWith('wix') ? 'wix' : 'stripe'));
+  afterAll(() => client.report());
 
+  /** Sends `request` under the fuzz rule, and remembers what each 200 said of its event. */
   async function send(request: FuzzRequest): Promise<void> {
-    const started = monitor.begin(request);
-    const res = await fetch(`${stack.running.url}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
-    const text = await res.text();
-    monitor.end(started);
-    let outcome = '';
-    if (res.status === 200) {
-      const answer = JSON.parse(text) as { eventId: string; outcome: string };
-      outcome = answer.outcome;
+    await client.handled(request, ({ status, body }) => {
+      if (status !== 200) return '';
+      const answer = JSON.parse(body) as { eventId: string; outcome: string };
       if (!answered.has(answer.eventId)) answered.set(answer.eventId, new Set());
-      answered.get(answer.eventId)!.add(outcome);
-    }
-    const key = `${request.path.endsWith('wix') ? 'wix' : 'stripe'} ${res.status}${outcome ? ` ${outcome}` : ''}`;
-    tallies.set(key, (tallies.get(key) ?? 0) + 1);
-    if (res.status >= 500) throw new Error(`${res.status} for ${describeRequest(request)}: ${text.slice(0, 300)}`);
-    if (res.status >= 400 && !res.headers.get('content-type')?.startsWith('application/problem+json')) {
-      throw new Error(`${res.status} without problem+json for ${describeRequest(request)}`);
-    }
+      answered.get(answer.eventId)!.add(answer.outcome);
+      return answer.outcome;
+    });
   }
 
   it(`answers ${RUNS} made-up Stripe deliveries below 500, each once`, async () => {
@@ -91,21 +78,10 @@ describe('fuzzing the webhook routes', () => {
   });
 
   it(`blocked the event loop no longer than ${STALL_MS} ms for any request it can be made to again`, async () => {
-    const reproduced = await monitor.reproduced((suspect) => send({ ...suspect, headers: { ...suspect.headers } }), describeRequest);
+    const reproduced = await client.reproducedStalls();
     expect(reproduced).toEqual([]);
   });
 });
-
-interface FuzzRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: Uint8Array | string;
-}
-
-function describeRequest(request: FuzzRequest): string {
-  const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('latin1');
-  return `${request.path} ${JSON.stringify(request.headers)} body(${body.length}) ${JSON.stringify(body.slice(0, 200))}`;
-}
 
 /** Where a Stripe event carries what the ingress reads. */
 const STRIPE_PATHS = [
@@ -170,7 +146,7 @@ function stripeRequest(): fc.Arbitrary<FuzzRequest> {
     if (signature === 'wrong-secret') headers['stripe-signature'] = signStripe(body, 'whsec_not_ours');
     if (signature === 'garbage') headers['stripe-signature'] = 't=abc,v1=zz,v0=';
     if (signature === 'future') headers['stripe-signature'] = signStripe(body).replace(/t=\d+/, `t=${Math.floor(Date.now() / 1000) + 3_600}`);
-    return { path: '/api/webhooks/stripe', headers, body: encode(body, encoding, headers) };
+    return { method: 'POST', path: '/api/webhooks/stripe', headers, body: encode(body, encoding, headers) };
   });
 }
 
@@ -200,6 +176,6 @@ function wixRequest(sign: (claims: Record<string, unknown>) => Promise<string>):
   return fc.tuple(claims, forged).map(async ([made, isForged]) => {
     const token = await sign(made);
     const body = isForged ? `${token.slice(0, -4)}AAAA` : token;
-    return { path: '/api/webhooks/wix', headers: { 'content-type': 'text/plain' }, body };
+    return { method: 'POST', path: '/api/webhooks/wix', headers: { 'content-type': 'text/plain' }, body };
   });
 }

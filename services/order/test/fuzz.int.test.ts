@@ -1,16 +1,9 @@
-import { anyValue, hostileText, stallMonitor } from '@orderflow/service-testing';
+import { anyValue, fuzzClient, hostileText, type FuzzRequest } from '@orderflow/service-testing';
 import fc from 'fast-check';
 import { checkoutBody, SHOP_A, SHOP_B, ticket, useOrderStack } from './support';
 
 /** Requests per run; CI runs the default, `FUZZ_RUNS` runs longer by hand. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
-
-interface FuzzRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-}
 
 const KEYS = { a: SHOP_A, b: SHOP_B } as const;
 
@@ -25,30 +18,12 @@ describe('fuzzing the shop APIs', () => {
   const stack = useOrderStack('order_fuzz');
   /** Order ID → the instance whose checkout created it. */
   const owners = new Map<string, string>();
-  const tallies = new Map<string, number>();
-  const monitor = stallMonitor<FuzzRequest>();
-  afterAll(() => {
-    monitor.stop();
-    process.stdout.write(`shop API fuzz: ${[...tallies].sort().map(([k, v]) => `${k} ${v}`).join(', ')}; longest event-loop gap ${monitor.longest()} ms\n`);
-  });
-
-  async function send(request: FuzzRequest): Promise<{ status: number; body: string }> {
-    monitor.begin(request);
-    const res = await fetch(`${stack.running.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
-    const body = await res.text();
-    monitor.end(request);
-    return { status: res.status, body };
-  }
+  const client = fuzzClient('shop API', () => stack.running.url);
+  afterAll(() => client.report());
 
   async function check(made: { request: FuzzRequest; instance: string | null }): Promise<void> {
-    const { request, instance } = made;
-    const { status, body } = await send(request);
-    const route = request.path.replace(/\?.*/, '');
-    tallies.set(`${request.method} ${route} ${status}`, (tallies.get(`${request.method} ${route} ${status}`) ?? 0) + 1);
-    if (status >= 500) throw new Error(`${status} for ${describeRequest(request)}: ${body.slice(0, 300)}`);
-    // Node's HTTP parser answers 431 (headers over 16 KB) itself, with no body and no route run.
-    if (status >= 400 && status !== 431 && !body.startsWith('{"type"')) throw new Error(`${status} without a problem document for ${describeRequest(request)}`);
-    if (status === 201 && route === '/api/checkout') owners.set((JSON.parse(body) as { orderId: string }).orderId, instance!);
+    const { status, body } = await client.handled(made.request);
+    if (status === 201 && made.request.path === '/api/checkout') owners.set((JSON.parse(body) as { orderId: string }).orderId, made.instance!);
   }
 
   it(`answers ${RUNS} made-up shop requests below 500`, async () => {
@@ -65,13 +40,9 @@ describe('fuzzing the shop APIs', () => {
   });
 
   it('blocked the event loop no longer than 200 ms for any request it can be made to again', async () => {
-    expect(await monitor.reproduced((suspect) => send({ ...suspect }), describeRequest)).toEqual([]);
+    expect(await client.reproducedStalls()).toEqual([]);
   });
 });
-
-function describeRequest(request: FuzzRequest): string {
-  return `${request.method} ${request.path.slice(0, 200)} ${JSON.stringify(request.headers)} ${JSON.stringify((request.body ?? '').slice(0, 300))}`;
-}
 
 let serial = 0;
 

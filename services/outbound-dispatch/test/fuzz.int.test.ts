@@ -1,16 +1,9 @@
-import { anyValue, hostileText, stallMonitor } from '@orderflow/service-testing';
+import { anyValue, fuzzClient, hostileText, type FuzzRequest } from '@orderflow/service-testing';
 import fc from 'fast-check';
 import { SHOP_A, SHOP_B, useDispatchStack } from './support';
 
 /** Requests per run; CI runs the default, `FUZZ_RUNS` runs longer by hand. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
-
-interface FuzzRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-}
 
 const KEYS = { a: SHOP_A, b: SHOP_B } as const;
 
@@ -25,38 +18,17 @@ describe('fuzzing the partner API', () => {
   const stack = useDispatchStack('dispatch_fuzz');
   /** Subscription ID → the instance that created it, from the 201 answers; removed on a 204. */
   const owners = new Map<string, string>();
-  const tallies = new Map<string, number>();
-  const monitor = stallMonitor<FuzzRequest>();
-  afterAll(() => {
-    monitor.stop();
-    process.stdout.write(`partner API fuzz: ${[...tallies].sort().map(([k, v]) => `${k} ${v}`).join(', ')}; longest event-loop gap ${monitor.longest()} ms\n`);
-  });
-
-  async function send(request: FuzzRequest): Promise<{ status: number; body: string }> {
-    monitor.begin(request);
-    const res = await fetch(`${stack.running.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
-    const body = await res.text();
-    monitor.end(request);
-    return { status: res.status, body };
-  }
+  const client = fuzzClient('partner API', () => stack.running.url, (request) => request.path.replace(/\?.*/, '').replace(/^(\/external\/(?:webhooks|deliveries))\/[^/]+/, '$1/:id'));
+  afterAll(() => client.report());
 
   async function check(made: { request: FuzzRequest; instance: string | null }): Promise<void> {
     const { request, instance } = made;
-    const { status, body } = await send(request);
-    const route = request.path.replace(/\?.*/, '').replace(/^(\/external\/(?:webhooks|deliveries))\/[^/]+/, '$1/:id');
-    tallies.set(`${request.method} ${route} ${status}`, (tallies.get(`${request.method} ${route} ${status}`) ?? 0) + 1);
-    if (status >= 500) throw new Error(`${status} for ${describeRequest(request)}: ${body.slice(0, 300)}`);
-    // Node's HTTP parser answers 431 (headers over 16 KB) itself, with no body and no route run.
-    if (status >= 400 && status !== 431 && !body.startsWith('{"type"')) throw new Error(`${status} without a problem document for ${describeRequest(request)}`);
-    if (status === 201 && request.method === 'POST' && request.path === '/external/webhooks') {
-      const created = JSON.parse(body) as { id: string };
-      owners.set(created.id, instance!);
-    }
+    const { status, body } = await client.handled(request);
+    if (status === 201 && request.method === 'POST' && request.path === '/external/webhooks') owners.set((JSON.parse(body) as { id: string }).id, instance!);
     if (status === 204 && request.method === 'DELETE') owners.delete(request.path.split('/')[3]!);
     if (status === 200 && request.method === 'GET' && /^\/external\/webhooks\/sub_/.test(request.path) && !request.path.includes('/deliveries')) {
       // A subscription is shown only to the instance that owns it.
-      const shown = JSON.parse(body) as { id: string };
-      expect(owners.get(shown.id)).toBe(instance);
+      expect(owners.get((JSON.parse(body) as { id: string }).id)).toBe(instance);
     }
   }
 
@@ -90,13 +62,9 @@ describe('fuzzing the partner API', () => {
   });
 
   it('blocked the event loop no longer than 200 ms for any request it can be made to again', async () => {
-    expect(await monitor.reproduced((suspect) => send({ ...suspect }), describeRequest)).toEqual([]);
+    expect(await client.reproducedStalls()).toEqual([]);
   });
 });
-
-function describeRequest(request: FuzzRequest): string {
-  return `${request.method} ${request.path.slice(0, 200)} ${JSON.stringify(request.headers)} ${JSON.stringify((request.body ?? '').slice(0, 300))}`;
-}
 
 /** A subscription as partners send it, then some fields replaced by anything or dropped. */
 function subscriptionBody(): fc.Arbitrary<string> {
