@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { tempDir, waitFor } from '@orderflow/testing';
+import { createTestDatabase, waitFor } from '@orderflow/testing';
 import { ADMIN_TOKEN, anOrder, api, fulfilled, startNotification, useNotificationStack } from './support';
 
 type Listed = { id: string; channel: string; recipient: string; headline: string; kind: string; orderId: string };
@@ -56,21 +56,25 @@ describe('KEEP_UNSENT: what would have been sent, kept for the console (issue 22
   });
 
   it('keeps only what has nowhere to go, and has no mailbox without KEEP_UNSENT', async () => {
-    const dir = tempDir();
-    const sending = await startNotification({ KAFKA_BROKERS: stack.broker.brokers.join(','), DATA_DIR: dir.path, SMTP_URL: stack.smtp.url, KEEP_UNSENT: 'true' });
+    // Postgres, not PGlite: two more services start here, and PGlite's start is the slow part.
+    const db = await createTestDatabase('notification_mailbox_off');
+    const base = { KAFKA_BROKERS: stack.broker.brokers.join(','), NOTIFICATION_DATABASE_URL: db.url, SMTP_URL: stack.smtp.url };
     try {
-      // KEEP_UNSENT with Discord and Slack unset keeps theirs; mail goes out by SMTP and is not listed.
-      expect((await api(sending.url, '/admin/mailbox', { bearer: ADMIN_TOKEN })).body.channels).toEqual(['discord', 'slack']);
+      const sending = await startNotification({ ...base, KEEP_UNSENT: 'true' });
+      try {
+        // KEEP_UNSENT with Discord and Slack unset keeps theirs; mail goes out by SMTP and is not listed.
+        expect((await api(sending.url, '/admin/mailbox', { bearer: ADMIN_TOKEN })).body.channels).toEqual(['discord', 'slack']);
+      } finally {
+        await sending.close();
+      }
+      const off = await startNotification(base);
+      try {
+        expect((await api(off.url, '/admin/mailbox', { bearer: ADMIN_TOKEN })).status).toBe(404);
+      } finally {
+        await off.close();
+      }
     } finally {
-      await sending.close();
-      dir.remove();
-    }
-    const off = await startNotification({ KAFKA_BROKERS: stack.broker.brokers.join(','), DATA_DIR: dir.path, SMTP_URL: stack.smtp.url });
-    try {
-      expect((await api(off.url, '/admin/mailbox', { bearer: ADMIN_TOKEN })).status).toBe(404);
-    } finally {
-      await off.close();
-      dir.remove();
+      await db.drop();
     }
   });
 });
