@@ -1,14 +1,18 @@
 import type { BatchingProducer } from './batching-producer';
-import { isUnpublishable } from './errors';
+import { isUnpublishable, MessageRefusedError } from './errors';
 import type { OutgoingMessage } from './message';
 
 /** What became of one record given to `sendEach`. */
 export type SendOutcome =
   /** Durable on the broker (acks=all). */
   | { status: 'sent' }
-  /** Can never be published as it is (`UnpublishableMessageError`): too large, key too long, refused by the broker. */
+  /** Can never be published as it is: over the producer's own size or key limit, refused before producing. */
   | { status: 'refused'; error: Error }
-  /** Not published this time; trying again may work (the broker unreachable, a timeout, an unclassified error). */
+  /**
+   * Not published this time; trying again may work: the broker unreachable, a timeout, an
+   * unclassified error, or the broker refusing a record the producer's limits accept (a topic
+   * configured below them is an operator's fix away, so its records wait rather than go aside).
+   */
   | { status: 'failed'; error: Error }
   /** Not sent: an earlier record of this call with the same key was refused, and a key's records go out in order or not at all. */
   | { status: 'held' };
@@ -33,7 +37,7 @@ export async function sendEach(producer: BatchingProducer, records: ReadonlyArra
       (): SendOutcome => ({ status: 'sent' }),
       (err: unknown): SendOutcome => {
         const error = err instanceof Error ? err : new Error(String(err));
-        return isUnpublishable(error) ? { status: 'refused', error } : { status: 'failed', error };
+        return isUnpublishable(error) && !(error instanceof MessageRefusedError) ? { status: 'refused', error } : { status: 'failed', error };
       },
     );
   });

@@ -31,6 +31,8 @@ describe('killed between commit and publish', () => {
   let stripe: FakeStripe;
   let db: { url: string; drop(): Promise<void> };
   let orders: OrdersReader;
+  /** Processes this file spawned, killed whatever happens: a live child would keep Jest from exiting. */
+  const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
     broker = await startTestBroker();
@@ -39,6 +41,7 @@ describe('killed between commit and publish', () => {
     orders = await readOrders(broker);
   });
   afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     broker.embedded?.faults.reset();
     await orders.stop();
     await db.drop();
@@ -59,6 +62,7 @@ describe('killed between commit and publish', () => {
       KAFKA_SESSION_TIMEOUT: '6s',
     };
     const first = await spawnOrderService(env);
+    children.add(first.child);
     const started = await api(first.url, '/api/checkout', {
       key: SHOP_A.key,
       method: 'POST',
@@ -76,7 +80,9 @@ describe('killed between commit and publish', () => {
     const completed = await api(first.url, `/admin/orders/${orderId}/complete`, { admin: true, method: 'POST' });
     expect(completed.status).toBe(200);
     expect(completed.body.status).toBe('APPROVED');
-    await waitFor(() => first.output().includes('outbox publish failed'), { timeoutMs: 30_000, description: 'the relay to try to publish and be refused' });
+    await waitFor(() => first.output().includes('outbox publish failed'), { timeoutMs: 30_000, description: 'the relay to try to publish and be refused' }).catch((err: Error) => {
+      throw new Error(`${err.message}; the service said:\n${first.output().slice(-3_000)}`);
+    });
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     expect(orders.typesOf(orderId)).not.toContain('order.paid');
