@@ -13,7 +13,7 @@ import type { SqlExecutor } from './sql-executor';
 export type PublishOutcome =
   /** Durable downstream: marked published. */
   | { status: 'sent' }
-  /** Can never be published as it is (too large, key too long, refused by the broker): set aside at once. */
+  /** Can never be published as it is (over the producer's size or key limit): set aside at once. */
   | { status: 'refused'; error: Error }
   /** Not published this time: retried with backoff, and set aside after `maxAttempts` such failures. */
   | { status: 'failed'; error: Error }
