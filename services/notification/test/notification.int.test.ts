@@ -9,6 +9,10 @@ describe('notification (seeds 001, 003)', () => {
     const order = anOrder([{ kind: 'ticket', name: 'Gala <Night>', quantity: 2 }, { kind: 'license', name: 'Pro App' }]);
     const customer = order.customer.email!;
     await stack.publish('order.paid', order, { orderKey: order.orderId });
+    // The two events travel on two topics, consumed side by side: the confirmation lists the
+    // order's lines only once order.paid is in (its admin mail says so). In production
+    // fulfillment.completed follows order.paid by a whole hop; here they would race.
+    await waitFor(() => stack.smtp.to(ADMIN_EMAIL).find((m) => m.text.includes(order.orderId)));
     const outcome = fulfilled(order);
     const eventId = await stack.publish('fulfillment.completed', outcome, { orderKey: order.orderId });
 
