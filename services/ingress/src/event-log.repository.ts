@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient, type WebhookEvent as WebhookEventWithBody } from './generated/prisma/client';
 import { StatementBatcher, type SqlExecutor } from '@orderflow/db';
-import { storableForm, type Quarantine, type VerifiedEvent } from './verified-event';
+import type { Quarantine, StorableForm, VerifiedEvent } from './verified-event';
 
 export type EventStatus = 'received' | 'published' | 'ignored' | 'failed' | 'quarantined';
 /** A logged event. Its raw body (kept for quarantined events only) is read alone, by `getWithBody`. */
@@ -123,12 +123,11 @@ export class EventLogRepository {
   }
 
   /**
-   * Logs an authentic event that cannot be published, in the form the log can hold
-   * (`storableForm`), with the body as it arrived. Null when that event is logged already (a
+   * Logs an authentic event that cannot be published, in the form the log can hold (`stored`,
+   * from `storableForm`), with the body as it arrived. Null when that event is logged already (a
    * redelivery).
    */
-  async quarantine(event: VerifiedEvent, rawBody: Buffer, problem: Quarantine, traceId: string): Promise<WebhookEvent | null> {
-    const stored = storableForm(event);
+  async quarantine(event: VerifiedEvent, stored: StorableForm, rawBody: Buffer, problem: Quarantine, traceId: string): Promise<WebhookEvent | null> {
     const [row] = await this.sql.query<Parameters<typeof fromSql>[0]>(
       `INSERT INTO webhook_events (source, event_id, type, order_key, instance_id, status, payload, error, raw_body, attempts, trace_id, occurred_at)
        VALUES ($1, $2, $3, $4, $5, 'quarantined', $6::jsonb, $7, $8, 0, $9, $10)

@@ -75,12 +75,15 @@ function storableText(text: string | null, limit: number): string | null {
   return text !== null && text.length <= limit && textProblem(text) === null ? text : null;
 }
 
+/** A quarantined event's fields as the log can hold them. */
+export type StorableForm = Pick<VerifiedEvent, 'eventId' | 'type' | 'orderKey' | 'instanceId'> & { payload: Record<string, unknown> | null };
+
 /**
  * A quarantined event as the log can hold it: an event ID it cannot store becomes a digest of
  * it (the same for every retry, so a redelivery is still a duplicate), identifiers it cannot
  * store are left out, and a payload it cannot store is kept only as the raw body.
  */
-export function storableForm(event: VerifiedEvent): Pick<VerifiedEvent, 'eventId' | 'type' | 'orderKey' | 'instanceId'> & { payload: Record<string, unknown> | null } {
+export function storableForm(event: VerifiedEvent): StorableForm {
   return {
     eventId: storableText(event.eventId, IDENTIFIER_LIMITS.providerId) ?? `sha256:${createHash('sha256').update(event.eventId).digest('hex')}`,
     type: storableText(event.type, IDENTIFIER_LIMITS.type) ?? 'unstorable',

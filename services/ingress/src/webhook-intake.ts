@@ -70,8 +70,9 @@ export class WebhookIntake {
    * row's `raw_body` and a replay from the console carry it on once a fix makes it publishable.
    */
   async quarantine(event: VerifiedEvent, rawBody: Buffer, problem: Quarantine, traceId: string, logger: Logger): Promise<IntakeResult> {
-    const row = await this.options.log.quarantine(event, rawBody, problem, traceId);
-    const eventId = storableForm(event).eventId;
+    const stored = storableForm(event);
+    const row = await this.options.log.quarantine(event, stored, rawBody, problem, traceId);
+    const eventId = stored.eventId;
     if (!row) return this.duplicate({ ...event, eventId });
     this.quarantined(row, problem, logger);
     return { outcome: 'quarantined', id: String(row.id), eventId, reason: problem.detail };
