@@ -343,6 +343,11 @@ async function main() {
       env: {
         SMTP_URL: sink.url,
         MAIL_FROM,
+        // Like for like: the customer's confirmation is the one message either side sends. npm
+        // start also mails the shop's admin about each paid order and keeps a Discord embed per
+        // order event for the console; the baseline does neither.
+        SHOP_ADMIN_EMAIL: '',
+        KEEP_UNSENT: 'false',
         OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
         ...Object.fromEntries(databases.slice(0, SERVICES.length).map((db, i) => [`${SERVICES[i]}_DATABASE_URL`, db.url])),
       },

@@ -19,6 +19,8 @@ export interface SmtpCapture {
   /** `smtp://127.0.0.1:<port>` */
   readonly url: string;
   readonly mails: readonly CapturedMail[];
+  /** The most connections that were open at once: a sender's pool shows here. */
+  readonly mostConnections: number;
   /** Mails to `address` (any case), in the order they arrived. */
   to(address: string): CapturedMail[];
   close(): Promise<void>;
@@ -27,12 +29,21 @@ export interface SmtpCapture {
 /** A real SMTP server on loopback that accepts every mail and keeps it, parsed: the stand-in for a mail provider. */
 export async function startSmtpCapture(): Promise<SmtpCapture> {
   const mails: CapturedMail[] = [];
+  let open = 0;
+  let mostConnections = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     // Every client is 127.0.0.1; a reverse DNS lookup per connection only adds latency.
     disableReverseLookup: true,
+    onConnect(_session, callback) {
+      mostConnections = Math.max(mostConnections, ++open);
+      callback();
+    },
+    onClose() {
+      open--;
+    },
     onData(stream, _session, callback) {
       // keepCidLinks: the HTML keeps its `cid:` references as the sender wrote them.
       simpleParser(stream, { keepCidLinks: true }).then((parsed) => {
@@ -58,6 +69,9 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    get mostConnections() {
+      return mostConnections;
+    },
     to: (address) => mails.filter((m) => m.to.includes(address.toLowerCase())),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -31,6 +31,8 @@ export const notificationConfigSchema = z
     SLACK_WEBHOOK_URL: url({ protocols: ['https', 'http'] }).optional(),
     /** One SMTP conversation (connect, greeting, each command) may take this long. */
     SMTP_TIMEOUT: durationMs().default(15_000),
+    /** Connections to the SMTP relay, each carrying one mail at a time. */
+    SMTP_CONNECTIONS: positiveInt().default(4),
     /** A Discord or Slack webhook call taking longer is abandoned and retried. */
     WEBHOOK_TIMEOUT: durationMs().default(5_000),
     /** Sends of one notification before it is FAILED, for someone to resend by hand. */

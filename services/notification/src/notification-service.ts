@@ -49,7 +49,7 @@ const SOURCE_TOPICS = [Topics.orders, Topics.fulfillment, Topics.operations, Top
 function channelsOf(config: NotificationConfig): Channel[] {
   const kept = (name: ChannelName) => (config.KEEP_UNSENT ? [new KeptChannel(name)] : []);
   return [
-    ...(config.SMTP_URL && config.MAIL_FROM ? [new EmailChannel({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.SMTP_TIMEOUT })] : kept('email')),
+    ...(config.SMTP_URL && config.MAIL_FROM ? [new EmailChannel({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.SMTP_TIMEOUT, connections: config.SMTP_CONNECTIONS })] : kept('email')),
     ...(config.DISCORD_WEBHOOK_URL ? [new WebhookChannel('discord', config.DISCORD_WEBHOOK_URL, config.WEBHOOK_TIMEOUT)] : kept('discord')),
     ...(config.SLACK_WEBHOOK_URL ? [new WebhookChannel('slack', config.SLACK_WEBHOOK_URL, config.WEBHOOK_TIMEOUT)] : kept('slack')),
   ];

@@ -1,11 +1,14 @@
 import { waitFor } from '@orderflow/testing';
-import { anOrder, embedsOf, metric, notificationsWhen, useNotificationStack } from './support';
+import { ADMIN_EMAIL, anOrder, embedsOf, metric, notificationsWhen, useNotificationStack } from './support';
 
 /** Runs the orders.events handler was called for since the service started: one per run or lone event. */
 async function handlerCalls(stack: ReturnType<typeof useNotificationStack>): Promise<number> {
   const line = await metric(stack, /^orderflow_consumer_handler_duration_seconds_count\{.*topic="orders\.events"/);
   return Number(line?.split(' ').pop() ?? 0);
 }
+
+const adminMailsAbout = (stack: ReturnType<typeof useNotificationStack>, orderId: string) =>
+  stack.smtp.to(ADMIN_EMAIL).filter((mail) => mail.subject.includes(orderId) || mail.text.includes(orderId));
 
 describe('a backlog handed to the consumer in runs', () => {
   // No poll within a test: whatever is sent was sent because a commit or a send made it due.
@@ -47,6 +50,20 @@ describe('a backlog handed to the consumer in runs', () => {
     const alert = await waitFor(() => stack.slack.delivered((b) => b.text.includes('*Event dead-lettered*') && b.text.includes(poisonId))[0], { description: 'the dead-letter alert' });
     expect(alert.body.text).toContain('on `orders.events` by `notification-service` (retries-exhausted, 5 attempts)');
     expect(embedsOf(stack, poisoned.orderId)).toHaveLength(0);
+  });
+
+  it('mails a backlog over several relay connections at once, each mail once', async () => {
+    const key = `mails-${Date.now()}`;
+    const orders = Array.from({ length: 9 }, () => anOrder([{ kind: 'external' }]));
+    await stack.restart(async () => {
+      for (const order of orders) await stack.publish('order.paid', order, { orderKey: key });
+    });
+    // Each paid order mails the shop's admin; one claim sends up to SMTP_CONNECTIONS of them at once.
+    await waitFor(() => orders.every((order) => adminMailsAbout(stack, order.orderId).length === 1), { description: 'an admin mail for every order' });
+    expect(stack.smtp.mostConnections).toBeGreaterThan(1);
+    for (const order of orders) expect(await notificationsWhen(stack, order.orderId, (items) => items.some((n) => n.channel === 'email' && n.status === 'SENT'))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ channel: 'email', status: 'SENT', attempts: 1 })]),
+    );
   });
 
   it("sends one order's notifications back to back: the statement recording a send claims the next", async () => {

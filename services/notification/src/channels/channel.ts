@@ -24,6 +24,11 @@ export interface Channel {
   readonly name: ChannelName;
   /** Where it sends, fit for logs: credentials and webhook tokens removed. */
   readonly target: string;
+  /**
+   * How many sends may be under way at once: the SMTP pool's connections; one for a chat
+   * webhook, whose rate limit is the webhook's own.
+   */
+  readonly inFlight: number;
   send(notification: Outgoing): Promise<SendReceipt | void>;
   close(): Promise<void>;
 }

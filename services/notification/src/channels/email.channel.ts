@@ -9,14 +9,16 @@ export interface EmailChannelOptions {
   smtpUrl: string;
   from: string;
   timeoutMs: number;
+  /** Connections to the relay, and so mails under way at once. */
+  connections: number;
 }
 
 /**
- * Mail over SMTP with nodemailer, over one pooled connection (the channel's worker sends one mail
- * at a time). Measured against the loopback relay of the tests: a connection per mail took
- * ~105 ms a mail, the pooled connection ~2 ms; against a real relay the handshake (TCP, TLS,
- * EHLO, AUTH) costs more, not less. A connection that fails or idles out is dropped from the
- * pool and the next mail opens a new one.
+ * Mail over SMTP with nodemailer, over a pool of SMTP_CONNECTIONS connections, each carrying one
+ * mail at a time (the channel's worker sends that many at once). Measured against the loopback
+ * relay of the tests: a connection per mail took ~105 ms a mail, a pooled connection ~2 ms;
+ * against a real relay the handshake (TCP, TLS, EHLO, AUTH) costs more, not less. A connection
+ * that fails or idles out is dropped from the pool and the next mail opens a new one.
  *
  * The Message-ID is fixed per notification (and resend): if a relay took a mail but the
  * connection died before its 250 reached us, the retry carries the same Message-ID, which
@@ -26,15 +28,17 @@ export interface EmailChannelOptions {
 export class EmailChannel implements Channel {
   readonly name = 'email' as const;
   readonly target: string;
+  readonly inFlight: number;
   private readonly transport;
   private readonly domain: string;
 
   constructor(private readonly options: EmailChannelOptions) {
     this.target = redactUrl(options.smtpUrl);
+    this.inFlight = options.connections;
     this.domain = /@([^>\s]+)>?\s*$/.exec(options.from)?.[1] ?? 'orderflow.invalid';
     this.transport = createTransport({
       pool: true,
-      maxConnections: 1,
+      maxConnections: options.connections,
       url: options.smtpUrl,
       connectionTimeout: options.timeoutMs,
       greetingTimeout: options.timeoutMs,

@@ -14,6 +14,8 @@ import { PermanentSendError, RateLimitedError } from './send-errors';
  */
 export class WebhookChannel implements Channel {
   readonly target: string;
+  /** One at a time: the rate limit is the webhook's, and a 429 must stop what would follow it. */
+  readonly inFlight = 1;
 
   constructor(
     readonly name: 'discord' | 'slack',

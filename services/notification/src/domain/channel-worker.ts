@@ -29,10 +29,14 @@ export interface ChannelWorkerOptions {
  */
 const BREAKER_WINDOW_MS = 60_000;
 const BACKSTOP_FACTOR = 3;
+/** A claim holds this many rounds of a channel's sends at once (`Channel.inFlight` each). */
+const CLAIM_ROUNDS = 4;
 
 /**
- * Sends one channel's due notifications, one at a time, oldest first. Each channel has its own
- * worker and breaker, so a dead or slow provider holds up only its own notifications.
+ * Sends one channel's due notifications, oldest first, as many at once as the channel takes
+ * (`Channel.inFlight`: the SMTP pool's connections, one for a chat webhook), one order's one at a
+ * time. Each channel has its own worker and breaker, so a dead or slow provider holds up only
+ * its own notifications.
  *
  * - Open breaker: nothing is claimed, so an outage costs the waiting notifications none of their
  *   attempts; when the breaker half-opens, the oldest is the trial.
@@ -48,8 +52,8 @@ export class ChannelWorker {
   private stopping = false;
   private readonly loop: WorkLoop;
   /**
-   * Longer than any send can take (the breaker's backstop), so a claim lapses only when its
-   * process died: another replica then sends it again.
+   * Longer than a claim's rounds of sends can take (the breaker's backstop each), so a claim
+   * lapses only when its process died: another replica then sends it again.
    */
   private readonly leaseMs: number;
 
@@ -57,7 +61,7 @@ export class ChannelWorker {
     private readonly channel: Channel,
     private readonly options: ChannelWorkerOptions,
   ) {
-    this.leaseMs = (BACKSTOP_FACTOR + 1) * options.sendTimeoutMs + 30_000;
+    this.leaseMs = CLAIM_ROUNDS * (BACKSTOP_FACTOR + 1) * options.sendTimeoutMs + 30_000;
     this.breaker = createBreaker(channel.name, (notification: Outgoing) => channel.send(notification), {
       // A backstop only: each channel enforces its own timeout. SMTP's applies per phase
       // (connect, greeting, each command), so a slow relay may take a few times it and succeed.
@@ -108,29 +112,56 @@ export class ChannelWorker {
   }
 
   /**
-   * Sends the channel's due notifications one after another, oldest first; false once none is
-   * due or the channel must wait. Recording a send and claiming the next are one statement, made
-   * only when the next can go at once (breaker closed, no pause asked for, not stopping), so a
-   * claim is never left waiting in memory.
+   * Sends the channel's due notifications in claims of a few rounds of `inFlight` sends, oldest
+   * first, `inFlight` at a time; false once none is due or the channel must wait. Recording a
+   * claim's sends and claiming the next are one statement, made only when the next can go at
+   * once (breaker closed, no pause asked for, not stopping), so a claim is never left waiting in
+   * memory. A half-open breaker claims one notification: the trial.
    */
   private async sendDue(): Promise<boolean> {
     const { log } = this.options;
     if (!this.mayClaim()) return false;
-    let claimed = await log.claim(this.channel.name, this.leaseMs);
-    if (!claimed) return false;
-    while (claimed) {
-      if (!(await this.send(claimed))) return true;
-      // Sent but not recorded (the database went away just now) throws out of the run: the claim
-      // lapses and the message goes again. Recording it as a failed send would be wrong, and
+    let claimed = await log.claim(this.channel.name, this.leaseMs, this.claimSize());
+    if (claimed.length === 0) return false;
+    while (claimed.length > 0) {
+      const { sent, unsent } = await this.sendAll(claimed);
+      // Sent but not recorded (the database went away just now) throws out of the run: the claims
+      // lapse and the messages go again. Recording them as failed sends would be wrong, and
       // there is no third option.
-      if (this.mayClaim()) {
-        claimed = await log.sentAndClaimNext(claimed.id, this.channel.name, this.leaseMs);
-      } else {
-        await log.sent(claimed.id);
-        claimed = null;
+      if (unsent.length === 0 && this.mayClaim()) {
+        claimed = await log.sentAndClaimNext(sent, this.channel.name, this.leaseMs, this.claimSize());
+        continue;
       }
+      await log.sent(sent);
+      await log.release(unsent, Math.max(0, this.blockedUntil - Date.now()));
+      return false;
     }
     return false;
+  }
+
+  /** A few rounds of the channel's sends at once; one, the trial, while the breaker is half-open. */
+  private claimSize(): number {
+    return this.breaker.state === 'half-open' ? 1 : this.channel.inFlight * CLAIM_ROUNDS;
+  }
+
+  /**
+   * Sends a claim, `inFlight` at a time, oldest first. Failures are recorded as they happen; what
+   * was not yet sent when the channel had to stop sending (its breaker opened, a 429 asked it to
+   * wait, the service is stopping) comes back `unsent`, to be given back.
+   */
+  private async sendAll(claimed: readonly Claimed[]): Promise<{ sent: string[]; unsent: string[] }> {
+    const sent: string[] = [];
+    const unsent: string[] = [];
+    let next = 0;
+    const lane = async () => {
+      while (next < claimed.length) {
+        const notification = claimed[next++];
+        if (!this.mayClaim()) unsent.push(notification.id);
+        else if (await this.send(notification)) sent.push(notification.id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.channel.inFlight, claimed.length) }, lane));
+    return { sent, unsent };
   }
 
   private mayClaim(): boolean {

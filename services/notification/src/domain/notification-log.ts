@@ -48,18 +48,23 @@ export function oneLine(err: unknown): string {
 
 type ClaimedRow = { id: bigint | number | string; recipient: string; kind: string; message: unknown; attempts: number; resends: number };
 
-/** Records the notification whose ID is parameter `param` as sent. */
-const markSent = (param: string) => `UPDATE notifications SET status = 'SENT', sent_at = now(), updated_at = now(), last_error = NULL WHERE id = ${param}::bigint AND status = 'PENDING'`;
+/** Records the notifications whose IDs are in the array parameter `param` as sent. */
+const markSent = (param: string) => `UPDATE notifications SET status = 'SENT', sent_at = now(), updated_at = now(), last_error = NULL WHERE id = ANY(${param}::bigint[]) AND status = 'PENDING'`;
 
-/** The claim (see `claim`) of channel `$1` for `$2` ms; `$3`, just sent, counts as no longer pending. */
+/**
+ * The claim (see `claim`) of up to `$4` notifications of channel `$1` for `$2` ms, at most one per
+ * order; those in `$3`, just sent, count as no longer pending. The candidates are locked once
+ * (`ARRAY(…)`: a subquery under `IN` may be run again, and lock other rows the second time).
+ */
 const CLAIM = `
 UPDATE notifications SET attempts = attempts + 1, next_attempt_at = now() + ($2::int * interval '1 millisecond'), updated_at = now()
-WHERE id = (SELECT n.id FROM notifications n
-            WHERE n.channel = $1 AND n.status = 'PENDING' AND n.next_attempt_at <= now() AND n.id IS DISTINCT FROM $3::bigint
-              AND (n.order_id IS NULL OR n.id = (SELECT min(first.id) FROM notifications first
-                                                 WHERE first.order_id = n.order_id AND first.channel = n.channel
-                                                   AND first.status = 'PENDING' AND first.id IS DISTINCT FROM $3::bigint))
-            ORDER BY n.next_attempt_at, n.id LIMIT 1 FOR UPDATE SKIP LOCKED)`;
+WHERE id = ANY(ARRAY(
+  SELECT n.id FROM notifications n
+  WHERE n.channel = $1 AND n.status = 'PENDING' AND n.next_attempt_at <= now() AND n.id <> ALL($3::bigint[])
+    AND (n.order_id IS NULL OR n.id = (SELECT min(first.id) FROM notifications first
+                                       WHERE first.order_id = n.order_id AND first.channel = n.channel
+                                         AND first.status = 'PENDING' AND first.id <> ALL($3::bigint[])))
+  ORDER BY n.next_attempt_at, n.id LIMIT $4 FOR UPDATE SKIP LOCKED))`;
 const CLAIMED = 'id, recipient, kind, message, attempts, resends';
 
 /**
@@ -71,31 +76,45 @@ export class NotificationLog {
   constructor(private readonly sql: () => RawQueryClient) {}
 
   /**
-   * Claims the channel's most overdue notification: its next attempt moves `leaseMs` ahead and
-   * the attempt is counted, in one statement, with SKIP LOCKED so replicas claim different
-   * rows. A process that dies mid-send leaves the claim to expire, and the row is sent again
-   * (at least once: see the README on the one ambiguity there is).
+   * Claims up to `limit` of the channel's most overdue notifications: each one's next attempt
+   * moves `leaseMs` ahead and its attempt is counted, in one statement, with SKIP LOCKED so
+   * replicas claim different rows. A process that dies mid-send leaves the claims to expire, and
+   * the rows are sent again (at least once: see the README on the one ambiguity there is).
    *
    * One order's notifications leave a channel in the order they were written: while an earlier
    * one is still pending (backing off, rate-limited, in flight) a later one waits, so the shop's
-   * Discord never shows "refunded" above "paid" after an outage. Other orders are not held up.
+   * Discord never shows "refunded" above "paid" after an outage. So a claim holds at most one
+   * notification of an order; other orders are not held up.
    */
-  async claim(channel: ChannelName, leaseMs: number): Promise<Claimed | null> {
-    return this.claimed(channel, await this.sql().$queryRawUnsafe<ClaimedRow[]>(`${CLAIM} RETURNING ${CLAIMED}`, channel, Math.ceil(leaseMs), null));
+  async claim(channel: ChannelName, leaseMs: number, limit: number): Promise<Claimed[]> {
+    return this.sentAndClaimNext([], channel, leaseMs, limit);
   }
 
   /**
-   * Records `sentId` as sent and claims the next, in one statement: a channel with work waiting
-   * costs one statement per send, not two. The sent row no longer holds back the next one of its
-   * order, although this statement still sees it pending.
+   * Records `sentIds` as sent and claims the next, in one statement: a channel with work waiting
+   * costs one statement per claim of `limit`, not two per send. The rows sent no longer hold back
+   * the next ones of their orders, although this statement still sees them pending.
    */
-  async sentAndClaimNext(sentId: string, channel: ChannelName, leaseMs: number): Promise<Claimed | null> {
-    const rows = await this.sql().$queryRawUnsafe<ClaimedRow[]>(`WITH sent AS (${markSent('$3')}) ${CLAIM} RETURNING ${CLAIMED}`, channel, Math.ceil(leaseMs), sentId);
-    return this.claimed(channel, rows);
+  async sentAndClaimNext(sentIds: readonly string[], channel: ChannelName, leaseMs: number, limit: number): Promise<Claimed[]> {
+    const claim = `${CLAIM} RETURNING ${CLAIMED}`;
+    const rows = await this.sql().$queryRawUnsafe<ClaimedRow[]>(sentIds.length > 0 ? `WITH sent AS (${markSent('$3')}) ${claim}` : claim, channel, Math.ceil(leaseMs), sentIds, limit);
+    return rows.map((row) => this.claimed(channel, row)).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
-  async sent(id: string): Promise<void> {
-    await this.sql().$executeRawUnsafe(markSent('$1'), id);
+  async sent(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql().$executeRawUnsafe(markSent('$1'), ids);
+  }
+
+  /** Claims given back unsent (the channel must wait, or is stopping): due again in `delayMs`, their attempts uncounted. */
+  async release(ids: readonly string[], delayMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql().$executeRawUnsafe(
+      `UPDATE notifications SET next_attempt_at = now() + ($2::int * interval '1 millisecond'), updated_at = now(), attempts = attempts - 1
+       WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`,
+      ids,
+      Math.ceil(delayMs),
+    );
   }
 
   /** Due again in `delayMs`; a rate-limited or refused-unsent attempt is given back. */
@@ -115,8 +134,7 @@ export class NotificationLog {
     await this.sql().$executeRawUnsafe(`UPDATE notifications SET status = 'FAILED', last_error = $2, updated_at = now() WHERE id = $1::bigint AND status = 'PENDING'`, id, error);
   }
 
-  private claimed(channel: ChannelName, rows: ClaimedRow[]): Claimed | null {
-    const row = rows[0];
-    return row ? { ...row, id: String(row.id), channel, message: typeof row.message === 'string' ? JSON.parse(row.message) : row.message } : null;
+  private claimed(channel: ChannelName, row: ClaimedRow): Claimed {
+    return { ...row, id: String(row.id), channel, message: typeof row.message === 'string' ? JSON.parse(row.message) : row.message };
   }
 }
