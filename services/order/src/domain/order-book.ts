@@ -14,9 +14,10 @@ import {
 import type { Prisma } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
 import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
-import { changedFields, insertOrder, loadOrder, lockAndLoad, lockAndLoadFirst, updateOrder, type OrderPatch, type OrderReference, type PaymentRow } from './order-rows';
+import { LockedOrders } from './locked-orders';
+import { changedFields, insertOrder, loadOrder, lockAndLoad, lockAndLoadAll, lockAndLoadFirst, updateOrder, type OrderPatch, type OrderReference, type PaymentRow } from './order-rows';
 
-export type { OrderPatch, PaymentRow } from './order-rows';
+export type { OrderPatch, OrderReference, PaymentRow } from './order-rows';
 
 /**
  * What the domain needs of a transaction: raw statements. A Prisma transaction client fits (the
@@ -81,6 +82,8 @@ export interface NewOrder {
 export class OrderBook {
   /** Outbox messages of transactions that write them all at their end (see gatheringOutbox). */
   private readonly gathered = new WeakMap<Tx, OutboxMessage[]>();
+  /** Orders transactions locked ahead of a run's lookups (see lockingAhead). */
+  private readonly lockedAhead = new WeakMap<Tx, LockedOrders>();
 
   constructor(private readonly metrics: OrderMetrics) {}
 
@@ -102,6 +105,21 @@ export class OrderBook {
     }
   }
 
+  /**
+   * Locks, in one statement, every order `references` find, then runs `work` in `tx` with the
+   * lookups it makes answered from those (see LockedOrders) instead of by a statement each: for
+   * a run of consumed events, one statement for all their orders.
+   */
+  async lockingAhead<R>(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string]>, work: () => Promise<R>): Promise<R> {
+    if (references.length === 0) return work();
+    this.lockedAhead.set(tx, new LockedOrders(references, await lockAndLoadAll(tx, references)));
+    try {
+      return await work();
+    } finally {
+      this.lockedAhead.delete(tx);
+    }
+  }
+
   /** The order, locked for the rest of the transaction; null when there is none. */
   async lock(tx: Tx, id: string): Promise<LoadedOrder | null> {
     return this.lockBy(tx, { id });
@@ -110,12 +128,14 @@ export class OrderBook {
   /** Finds the order by one unique reference and locks it. */
   async lockBy(tx: Tx, where: Partial<Record<OrderReference, string>>): Promise<LoadedOrder | null> {
     const [reference, value] = Object.entries(where)[0] as [OrderReference, string];
-    return lockAndLoad(tx, reference, value);
+    const known = this.lockedAhead.get(tx)?.lookup([[reference, value]]);
+    return known !== undefined ? known : lockAndLoad(tx, reference, value);
   }
 
   /** The order found by the first of `references` that finds one, locked; null when none does. */
   async lockFirst(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string | null]>): Promise<LoadedOrder | null> {
-    return lockAndLoadFirst(tx, references);
+    const known = this.lockedAhead.get(tx)?.lookup(references);
+    return known !== undefined ? known : lockAndLoadFirst(tx, references);
   }
 
   /** A new PENDING order with its lines; announces order.created and order.pending. */
@@ -170,6 +190,7 @@ export class OrderBook {
     const last = steps.at(-1);
     const inserted = last ? { ...order, status: last.to, version: steps.length } : order;
     await insertOrder(tx, inserted, inserted.lines, cause, steps, options.payment);
+    this.lockedAhead.get(tx)?.written(inserted);
     this.metrics.transitions.inc({ from: 'NEW', to: 'PENDING' });
     await this.announce(tx, ['order.created', 'order.pending'], { ...inserted, status: 'PENDING', version: 0 }, null, cause);
     await this.announceSteps(tx, steps, inserted, cause);
@@ -232,7 +253,7 @@ export class OrderBook {
       cause: cause.kind,
       eventId: cause.eventId,
     }));
-    const updated = await updateOrder(tx, order, changedFields(order, options.patch ?? {}), steps);
+    const updated = this.written(tx, await updateOrder(tx, order, changedFields(order, options.patch ?? {}), steps));
     await this.announceSteps(tx, steps, updated, cause);
     return updated;
   }
@@ -253,7 +274,12 @@ export class OrderBook {
   /** Updates fields without a status change (a linked session, a Wix order number); nothing when none differs. */
   async patch(tx: Tx, order: LoadedOrder, patch: OrderPatch): Promise<LoadedOrder> {
     const changed = changedFields(order, patch);
-    return Object.keys(changed).length === 0 ? order : updateOrder(tx, order, changed);
+    return Object.keys(changed).length === 0 ? order : this.written(tx, await updateOrder(tx, order, changed));
+  }
+
+  private written(tx: Tx, order: LoadedOrder): LoadedOrder {
+    this.lockedAhead.get(tx)?.written(order);
+    return order;
   }
 
   /** The order as committed so far in this transaction, with its lines and registrations. */

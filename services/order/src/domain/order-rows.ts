@@ -120,6 +120,34 @@ export async function lockAndLoadFirst(tx: Tx, references: ReadonlyArray<readonl
   return rows[0] ? reloadedIfTicketed(tx, loadedOf(rows[0])) : null;
 }
 
+/** The references each order can be found by, with their columns. */
+const REFERENCES: readonly OrderReference[] = ['id', 'providerCheckoutRef', 'checkoutSessionId', 'wixOrderId'];
+
+/**
+ * Locks and reads, in one statement, every order any of `references` finds, in ID order (so two
+ * transactions locking overlapping sets cannot deadlock), with their lines and registrations;
+ * those with ticket lines are read again once locked, as `lockAndLoad` does.
+ */
+export async function lockAndLoadAll(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string]>): Promise<LoadedOrder[]> {
+  const values = REFERENCES.map((reference) => [...new Set(references.filter(([r]) => r === reference).map(([, value]) => value))]);
+  const candidates = REFERENCES.map((reference, i) => `SELECT id FROM orders WHERE ${ORDER_FIELDS[reference]} = ANY($${i + 1}::text[])`).join(' UNION ');
+  const rows = await tx.$queryRawUnsafe<OrderRow[]>(`${SELECT_LOADED} WHERE o.id IN (${candidates}) ORDER BY o.id FOR UPDATE OF o`, ...values);
+  const orders: LoadedOrder[] = [];
+  for (const row of rows) {
+    const order = await reloadedIfTicketed(tx, loadedOf(row));
+    if (order) orders.push(order);
+  }
+  return orders;
+}
+
+/** `order`'s value of each reference it has. */
+export function referencesOf(order: Order): Array<[OrderReference, string]> {
+  return REFERENCES.flatMap((reference) => {
+    const value = order[reference];
+    return typeof value === 'string' ? [[reference, value] as [OrderReference, string]] : [];
+  });
+}
+
 /** The order with its lines (by position) and registrations (oldest first), in one statement. */
 export async function loadOrder(tx: Tx, id: string): Promise<LoadedOrder | null> {
   const rows = await tx.$queryRawUnsafe<OrderRow[]>(`${SELECT_LOADED} WHERE o.id = $1`, id);

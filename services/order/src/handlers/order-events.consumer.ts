@@ -1,7 +1,7 @@
 import { claimEvents, processOnce, type OutboxRelay, type RawClient } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
-import type { Cause, OrderBook, Tx } from '../domain/order-book';
+import type { Cause, OrderBook, OrderReference, Tx } from '../domain/order-book';
 import type { StripeHandler } from './stripe.handler';
 import type { WixHandler } from './wix.handler';
 
@@ -34,13 +34,13 @@ const RUN_SLICES = 4;
 
 /**
  * The same handling for a run of one partition's events, a few transactions per run instead of
- * one per event: in each, one statement marks its events processed, one writes their
- * announcements to the outbox, one commit covers them all.
+ * one per event: in each, one statement marks its events processed, one locks and reads every
+ * order they look up, one writes their announcements to the outbox, one commit covers them all.
  *
  * The run is sorted by order key (one order's events keep their order) and cut into up to
  * RUN_SLICES slices of whole orders, handled concurrently: an event's statements wait on each
  * other, so orders side by side finish sooner than orders in a row. Every transaction locks its
- * orders in key order, so neither two slices nor two runs that meet on the same orders (a
+ * orders at once, in ID order, so neither two slices nor two runs that meet on the same orders (a
  * payment run and a fulfillment run of the same partition number) can deadlock each other. If
  * any slice fails, the call fails once all have ended and the runner handles the run's events
  * one at a time: those a committed slice handled are then found processed.
@@ -60,14 +60,29 @@ async function handleSlice(deps: OrderConsumerDeps, events: readonly AnyEvent[])
   // only its own statements.
   await deps.sql().$transaction(async (tx) => {
     const fresh = await claimEvents(tx, ORDER_CONSUMER, events.map(eventIdOf));
-    await deps.book.gatheringOutbox(tx, async () => {
-      for (const event of events) {
-        // Processed before, or a repeat of an event earlier in this run.
-        if (!fresh.delete(eventIdOf(event))) continue;
-        await route(deps, tx, event, causeOf(event));
-      }
-    });
+    // Processed before, or a repeat of an event earlier in this run.
+    const todo = events.filter((event) => fresh.delete(eventIdOf(event)));
+    const references = todo.flatMap((event) => referencesOf(deps, event)).filter((reference): reference is [OrderReference, string] => reference[1] !== null);
+    await deps.book.lockingAhead(tx, references, () =>
+      deps.book.gatheringOutbox(tx, async () => {
+        for (const event of todo) await route(deps, tx, event, causeOf(event));
+      }),
+    );
   });
+}
+
+/** What handling `event` looks its order up by. */
+function referencesOf(deps: OrderConsumerDeps, event: AnyEvent): Array<[OrderReference, string | null]> {
+  switch (event.source) {
+    case 'stripe':
+      return deps.stripe.references(event as Parameters<StripeHandler['references']>[0]);
+    case 'wix':
+      return deps.wix.references(event as Parameters<WixHandler['references']>[0]);
+    case 'fulfillment':
+      return event.type === 'fulfillment.completed' || event.type === 'fulfillment.failed' ? [['id', event.payload.orderId]] : [];
+    default:
+      return [];
+  }
 }
 
 /** Up to RUN_SLICES consecutive slices of `sorted` of about equal size; no order spans two. */

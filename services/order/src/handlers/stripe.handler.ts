@@ -1,5 +1,5 @@
 import { mailAddressOf, type EventOf, type LineKind, type StripeEventType } from '@orderflow/events';
-import type { Cause, LoadedOrder, NewLine, NewOrder, OrderBook, Tx } from '../domain/order-book';
+import type { Cause, LoadedOrder, NewLine, NewOrder, OrderBook, OrderReference, Tx } from '../domain/order-book';
 import type { Payments, PaymentRecord } from '../domain/payments';
 
 type StripeEvent = EventOf<StripeEventType>;
@@ -25,6 +25,22 @@ export class StripeHandler {
     private readonly book: OrderBook,
     private readonly payments: Payments,
   ) {}
+
+  /** What `handle` looks the event's order up by (see `find`), to be locked ahead with a run's. */
+  references(event: StripeEvent): Array<[OrderReference, string | null]> {
+    const object = event.payload.data.object as StripeObject;
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+      case 'payment_intent.payment_failed':
+        return referencesOf({ paymentIntentId: object.id, metadata: object.metadata });
+      case 'charge.refunded':
+      case 'charge.dispute.created':
+        return referencesOf({ paymentIntentId: str(object.payment_intent), metadata: object.metadata });
+      case 'checkout.session.completed':
+      case 'checkout.session.expired':
+        return referencesOf({ checkoutSessionId: object.id, paymentIntentId: str(object.payment_intent), metadata: object.metadata, reference: str(object.client_reference_id) });
+    }
+  }
 
   async handle(tx: Tx, event: StripeEvent, cause: Cause): Promise<void> {
     const object = event.payload.data.object as StripeObject;
@@ -138,12 +154,7 @@ export class StripeHandler {
     tx: Tx,
     refs: { checkoutSessionId?: string; paymentIntentId: string | null; metadata: Record<string, string> | null; reference?: string | null },
   ): Promise<LoadedOrder | null> {
-    return this.book.lockFirst(tx, [
-      ['checkoutSessionId', refs.checkoutSessionId ?? null],
-      ['providerCheckoutRef', refs.paymentIntentId],
-      ['id', str(refs.metadata?.orderId)],
-      ['id', refs.reference ?? null],
-    ]);
+    return this.book.lockFirst(tx, referencesOf(refs));
   }
 
   /**
@@ -183,6 +194,21 @@ export class StripeHandler {
   private paymentOf(object: StripeObject, status: PaymentRecord['status'], amountCents: number, ref = object.id): PaymentRecord {
     return { provider: 'stripe', providerPaymentRef: ref, status, amountCents, currency: str(object.currency) ?? 'usd', raw: object };
   }
+}
+
+/** An event's order references, in the order `find` tries them. */
+function referencesOf(refs: {
+  checkoutSessionId?: string;
+  paymentIntentId: string | null;
+  metadata: Record<string, string> | null;
+  reference?: string | null;
+}): Array<[OrderReference, string | null]> {
+  return [
+    ['checkoutSessionId', refs.checkoutSessionId ?? null],
+    ['providerCheckoutRef', refs.paymentIntentId],
+    ['id', str(refs.metadata?.orderId)],
+    ['id', refs.reference ?? null],
+  ];
 }
 
 function parseItems(raw: string | undefined): NewLine[] | null {

@@ -1,6 +1,6 @@
 import { mailAddressOf, type EventOf, type WixEventType } from '@orderflow/events';
 import { NonRetriableError } from '@orderflow/kafka';
-import type { Cause, LoadedOrder, NewLine, OrderBook, Tx } from '../domain/order-book';
+import type { Cause, LoadedOrder, NewLine, OrderBook, OrderReference, Tx } from '../domain/order-book';
 import type { Payments } from '../domain/payments';
 
 type WixEvent = EventOf<WixEventType>;
@@ -25,6 +25,11 @@ export class WixHandler {
     private readonly book: OrderBook,
     private readonly payments: Payments,
   ) {}
+
+  /** What `handle` looks the event's order up by, to be locked ahead with a run's. */
+  references(event: WixEvent): Array<[OrderReference, string | null]> {
+    return [['wixOrderId', (event.payload.entity as Entity).id]];
+  }
 
   async handle(tx: Tx, event: WixEvent, cause: Cause): Promise<void> {
     const entity = event.payload.entity as Entity;
