@@ -1,3 +1,4 @@
+import { qualifiedPaths, type OriginService } from './origin-routes';
 import { randomBytes } from 'node:crypto';
 import express, { type Express, type Request } from 'express';
 import { adminAuth } from './admin-auth';
@@ -11,6 +12,8 @@ export interface ApiKeyAdminDeps {
   token: string;
   /** The service's PrismaClient; undefined until it started (503). */
   store: () => ApiKeyStore | undefined;
+  /** The service's name: the routes are also at `/admin/<service>/api-keys`, its own path on the one origin. */
+  service: OriginService;
 }
 
 /**
@@ -129,6 +132,6 @@ export function apiKeyAdminRoutes(deps: ApiKeyAdminDeps): (app: Express) => void
       res.json(keyView(revoked));
     });
 
-    app.use('/admin/api-keys', router);
+    app.use(['/admin/api-keys', `${qualifiedPaths(deps.service).admin}/api-keys`], router);
   };
 }

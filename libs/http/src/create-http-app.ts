@@ -4,6 +4,7 @@ import { metricsHandler, type Registry } from '@orderflow/metrics';
 import { bearerAuth } from './bearer-auth';
 import './express-augment';
 import { notFound, problemHandler } from './problem-handler';
+import { qualifiedPaths, type OriginService } from './origin-routes';
 import { BODY_LIMIT_SETTING } from './raw-body';
 import { readinessHandler, type ReadinessCheck } from './readiness';
 import { requestId } from './request-id';
@@ -42,6 +43,18 @@ export interface HttpAppOptions {
    * rather than adding routes to the returned app.
    */
   routes?: (app: Express) => void;
+  /**
+   * The service's name on the one origin: it answers `/healthz`, `/readyz` and `/metrics` also at
+   * `/healthz/<service>`, `/readyz/<service>` and `/metrics/<service>`, paths no other service
+   * has, so one route table can send each there (`ORIGIN_ROUTES`).
+   */
+  service?: OriginService;
+  /**
+   * The unqualified `/healthz`, `/readyz` and `/metrics` answered by these instead (the console,
+   * which answers them for the whole system on the one origin); the service's own stay at the
+   * qualified paths.
+   */
+  systemWide?: { healthz: RequestHandler; readyz: RequestHandler; metrics: RequestHandler };
 }
 
 /**
@@ -76,13 +89,20 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   // Liveness says only that the process can answer; it never checks dependencies, or a
   // Kafka outage would get every replica restarted.
-  app.get('/healthz', (_req, res) => {
+  const at = (bare: string, qualified: keyof ReturnType<typeof qualifiedPaths>): string[] => {
+    const own = options.service ? [qualifiedPaths(options.service)[qualified]] : [];
+    return options.systemWide ? own : [bare, ...own];
+  };
+  app.get(at('/healthz', 'healthz'), (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', readinessHandler(options.readiness ?? [], options.readinessTimeoutMs ?? 1_000));
-  if (options.registry) {
-    const guard: RequestHandler[] = options.metricsToken ? [bearerAuth(options.metricsToken, 'A valid metrics bearer token is required')] : [];
-    app.get('/metrics', ...guard, metricsHandler(options.registry));
+  app.get(at('/readyz', 'readyz'), readinessHandler(options.readiness ?? [], options.readinessTimeoutMs ?? 1_000));
+  const metricsGuard: RequestHandler[] = options.metricsToken ? [bearerAuth(options.metricsToken, 'A valid metrics bearer token is required')] : [];
+  if (options.registry) app.get(at('/metrics', 'metrics'), ...metricsGuard, metricsHandler(options.registry));
+  if (options.systemWide) {
+    app.get('/healthz', options.systemWide.healthz);
+    app.get('/readyz', options.systemWide.readyz);
+    app.get('/metrics', ...metricsGuard, options.systemWide.metrics);
   }
 
   options.routes?.(app);

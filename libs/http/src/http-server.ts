@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
@@ -33,7 +33,7 @@ export interface HttpServer {
 }
 
 /** Listens with `app` and gives back a handle whose `close()` drains instead of cutting. */
-export async function startHttpServer(app: Express, options: HttpServerOptions): Promise<HttpServer> {
+export async function startHttpServer(app: Express | RequestListener, options: HttpServerOptions): Promise<HttpServer> {
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,

@@ -1,3 +1,4 @@
+import { qualifiedPaths, type OriginService } from './origin-routes';
 import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 
@@ -162,22 +163,25 @@ export function openApiDocument(options: { title: string; version: string; descr
   };
 }
 
-/** Serves `document` at `/openapi.json`, to anyone: it describes the API, it holds no data. */
-export function serveOpenApi(app: Express, document: Json): void {
+/**
+ * Serves `document` at `/openapi.json`, and at `/openapi/<service>.json` (its path on the one
+ * origin), to anyone: it describes the API, it holds no data.
+ */
+export function serveOpenApi(app: Express, document: Json, service: OriginService): void {
   const body = JSON.stringify(document);
   const handler: RequestHandler = (_req, res) => {
     res.type('application/json').set('cache-control', 'no-cache').send(body);
   };
-  app.get('/openapi.json', handler);
+  app.get(['/openapi.json', qualifiedPaths(service).openapi], handler);
 }
 
 /** Every `method path` the express app routes, for a contract test to compare with its document. */
 export function routesOf(app: Express): string[] {
   const found: string[] = [];
-  const stack = (app as unknown as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router.stack;
+  const stack = (app as unknown as { router: { stack: Array<{ route?: { path: string | string[]; methods: Record<string, boolean> } }> } }).router.stack;
   for (const layer of stack) {
     if (!layer.route) continue;
-    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') found.push(`${method} ${layer.route.path}`);
+    for (const path of [layer.route.path].flat()) for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') found.push(`${method} ${path}`);
   }
   return found;
 }

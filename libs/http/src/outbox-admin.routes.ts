@@ -1,3 +1,4 @@
+import { qualifiedPaths, type OriginService } from './origin-routes';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { HttpProblem } from './http-problem';
@@ -18,7 +19,7 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).defa
  * behind them; requeue one once its cause is fixed (it goes out first, then what it held back);
  * discard one that must never go out, releasing what it held.
  */
-export function outboxAdminRoutes(deps: { outbox: () => SetAsideOutbox | undefined; notify: () => void }): (app: Express) => void {
+export function outboxAdminRoutes(deps: { outbox: () => SetAsideOutbox | undefined; notify: () => void; service: OriginService }): (app: Express) => void {
   const outbox = (): SetAsideOutbox => {
     const found = deps.outbox();
     if (!found) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
@@ -29,15 +30,16 @@ export function outboxAdminRoutes(deps: { outbox: () => SetAsideOutbox | undefin
     if (!id.success) throw new HttpProblem(400, { detail: z.prettifyError(id.error) });
     return id.data;
   };
+  const at = (path: string): string[] => [`/admin${path}`, `${qualifiedPaths(deps.service).admin}${path}`];
   return (app) => {
-    app.get('/admin/outbox/set-aside', async (req, res) => {
+    app.get(at('/outbox/set-aside'), async (req, res) => {
       const query = listQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
       res.json({ items: await outbox().list(query.data.limit) });
     });
 
     for (const action of ['requeue', 'discard'] as const) {
-      app.post(`/admin/outbox/set-aside/:id/${action}`, async (req, res) => {
+      app.post(at(`/outbox/set-aside/:id/${action}`), async (req, res) => {
         const id = idOf(req.params.id as string);
         const done = await outbox()[action]([id]);
         if (done === 0) throw new HttpProblem(404, { detail: `No set-aside outbox row ${id}` });

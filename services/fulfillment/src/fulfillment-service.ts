@@ -51,6 +51,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
   let stopping: Promise<void> | undefined;
 
   const app = createHttpApp({
+    service: 'fulfillment',
     logger,
     registry,
     metricsToken: config.METRICS_TOKEN,
@@ -60,8 +61,8 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
     routes: (express) => {
       customerRoutes({ prisma: () => prisma, signer, cipher })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, cipher, signer, metrics, runner: () => runner })(express);
-      outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify() })(express);
-      apiKeyAdminRoutes({ token: config.ADMIN_TOKEN, store: () => prisma })(express);
+      outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify(), service: 'fulfillment' })(express);
+      apiKeyAdminRoutes({ token: config.ADMIN_TOKEN, store: () => prisma, service: 'fulfillment' })(express);
     },
   });
 

@@ -68,6 +68,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
     : undefined;
 
   const app = createHttpApp({
+    service: 'ingress',
     logger,
     registry,
     metricsToken: config.METRICS_TOKEN,
@@ -77,7 +78,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
       { name: 'database', check: async () => (log ? log.ping() : Promise.reject(new Error('not started'))) },
     ],
     routes: (express) => {
-      serveOpenApi(express, ingressApiDocument());
+      serveOpenApi(express, ingressApiDocument(), 'ingress');
       webhookRoutes({
         metrics,
         intake: () => intake,

@@ -110,6 +110,7 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
   });
 
   const app = createHttpApp({
+    service: 'notification',
     logger,
     registry,
     metricsToken: config.METRICS_TOKEN,

@@ -69,6 +69,7 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
   let stopping: Promise<void> | undefined;
 
   const app = createHttpApp({
+    service: 'order',
     logger,
     registry,
     metricsToken: config.METRICS_TOKEN,
@@ -76,13 +77,13 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
-      serveOpenApi(express, orderApiDocument());
+      serveOpenApi(express, orderApiDocument(), 'order');
       checkoutHealthRoutes({ prisma: () => prisma, stuckAfterMs: config.CHECKOUT_STUCK_AFTER, expiredWarnAt: 10 })(express);
       checkoutRoutes({ prisma: () => prisma, checkout: () => checkout, metrics })(express);
       externalRoutes({ prisma: () => prisma })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, book, payments, stripe, relay: () => relay })(express);
-      outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify() })(express);
-      apiKeyAdminRoutes({ token: config.ADMIN_TOKEN, store: () => prisma })(express);
+      outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify(), service: 'order' })(express);
+      apiKeyAdminRoutes({ token: config.ADMIN_TOKEN, store: () => prisma, service: 'order' })(express);
     },
   });
 

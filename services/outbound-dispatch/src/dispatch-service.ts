@@ -51,6 +51,7 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
   const metrics = new DispatchMetrics(registry, () => prisma);
 
   const app = createHttpApp({
+    service: 'dispatch',
     logger,
     registry,
     metricsToken: config.METRICS_TOKEN,
@@ -58,11 +59,11 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
-      serveOpenApi(express, dispatchApiDocument());
+      serveOpenApi(express, dispatchApiDocument(), 'dispatch');
       subscriptionRoutes({ prisma: () => prisma, policy, dispatcher: () => dispatcher })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, dispatcher: () => dispatcher })(express);
-      outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify() })(express);
-      apiKeyAdminRoutes({ token: config.ADMIN_TOKEN, store: () => prisma })(express);
+      outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify(), service: 'dispatch' })(express);
+      apiKeyAdminRoutes({ token: config.ADMIN_TOKEN, store: () => prisma, service: 'dispatch' })(express);
     },
   });
 

@@ -89,10 +89,12 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     });
 
     /**
-     * One order's fulfillment for support: the job, its tickets and licenses. License keys are
-     * hints unless `reveal=keys` asks for them, and every reveal is logged (without the keys).
+     * One order's fulfillment for support: the job, its tickets and licenses (also at
+     * /admin/fulfillments/:orderId, where the one origin routes it: /admin/orders is the order
+     * service's there). License keys are hints unless `reveal=keys` asks for them, and every
+     * reveal is logged (without the keys).
      */
-    app.get('/admin/orders/:orderId/fulfillment', async (req, res) => {
+    app.get(['/admin/orders/:orderId/fulfillment', '/admin/fulfillments/:orderId'], async (req, res) => {
       const query = viewQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
       const orderId = String(req.params.orderId);
