@@ -9,6 +9,7 @@ import { mailRoutes } from './api/mail.routes';
 import { openApiRoutes } from './api/openapi.routes';
 import { ordersRoutes } from './api/orders.routes';
 import { partnersRoutes } from './api/partners.routes';
+import { mergedOpenApiHandler, systemHandlers } from './api/system.routes';
 import type { ConsoleConfig } from './config';
 import { AttemptLimiter } from './session/attempt-limiter';
 import { sessionGuard } from './session/session.routes';
@@ -48,6 +49,10 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
   const pages = staticRoutes();
 
   const app = createHttpApp({
+    service: 'console',
+    // On the one origin /healthz, /readyz, /metrics and /openapi.json are the console's, for the
+    // whole system; its own are at /healthz/console, /readyz/console and /metrics/console.
+    systemWide: systemHandlers({ admin, registry }),
     logger,
     registry,
     metricsToken: config.METRICS_TOKEN,
@@ -59,6 +64,7 @@ export function buildConsole(config: ConsoleConfig, deps: ConsoleServiceDeps = {
         res.set('cache-control', 'no-store');
         next();
       });
+      express.get('/openapi.json', mergedOpenApiHandler(admin));
       session.routes(express);
       eventsRoutes({ admin, guard })(express);
       ordersRoutes({ admin, guard, customerLinkSecret: config.CUSTOMER_LINK_SECRET })(express);
