@@ -25,7 +25,7 @@ describe('orderflow listen arguments', () => {
       subscribe: false,
       events: ['*'],
       keep: false,
-      dispatchUrl: 'http://127.0.0.1:3004',
+      dispatchUrl: 'http://127.0.0.1:3000',
       verbose: false,
     });
   });

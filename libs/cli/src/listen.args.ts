@@ -19,7 +19,8 @@ export interface ListenArgs {
 }
 
 export const DEFAULT_LISTEN_PORT = 4000;
-export const DEFAULT_DISPATCH_URL = 'http://127.0.0.1:3004';
+/** `npm start`'s one origin, which routes /external/webhooks to outbound-dispatch. */
+export const DEFAULT_DISPATCH_URL = 'http://127.0.0.1:3000';
 
 /** The patterns outbound-dispatch accepts: an event type, a family like `order.*`, or `*`. */
 const EVENT_PATTERN = /^(\*|[a-z_]+\.\*|[a-z_]+\.[a-z_.]+)$/;

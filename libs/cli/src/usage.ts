@@ -37,8 +37,8 @@ Options:
                        "unitAmountCents":2500,"kind":"ticket","capacityKey":"concert-2026"}]'
                        (kind: ticket, license or external; default one external line)
   --event-id ID        the provider's event ID (default: a new one); send one twice to see it deduplicated
-  --url URL            the ingress (default http://127.0.0.1:3000); /api/webhooks/<provider> is
-                       added unless the URL has a path
+  --url URL            the ingress (default http://127.0.0.1:3000, npm start's origin);
+                       /api/webhooks/<provider> is added unless the URL has a path
   --data-dir DIR       where \`npm start\` keeps secrets.json (default $DATA_DIR, else ./data)
   --print              print the signed request instead of sending it
   --help               this text
@@ -69,7 +69,8 @@ Options:
   --keep               with --subscribe: keep the subscription when stopping
   --api-key KEY        with --subscribe: the shop's API key (default: the first of $API_KEYS, else
                        the secrets file)
-  --dispatch-url URL   with --subscribe: outbound-dispatch (default http://127.0.0.1:3004)
+  --dispatch-url URL   with --subscribe: outbound-dispatch (default http://127.0.0.1:3000,
+                       npm start's origin)
   --port PORT          default 4000; 0 for any free port
   --host HOST          default 127.0.0.1
   --verbose            also print each delivery's body

@@ -7,8 +7,6 @@ import express, { type Express } from 'express';
 export interface ConsoleSlot {
   /** Where the console answers: `/console` for staff, `/account` for customers. */
   readonly url: string;
-  /** The customer order history, which the notification service's mails link to. */
-  readonly accountUrl: string;
   /** Builds the console against the services' URLs and starts answering with it. */
   serve(env: Env, urls: Record<'ingress' | 'order' | 'fulfillment' | 'notification' | 'dispatch', string>, logger: Logger): Promise<void>;
   /** Stops answering; the console keeps no data, so nothing else is left to stop. */
@@ -16,9 +14,8 @@ export interface ConsoleSlot {
 }
 
 /**
- * The console on its own port, listening before the services are built: their mails link
- * customers to its `/account` page, so its address must be known first (with PORT=0 it is known
- * only once bound). Until `serve`, every request is answered 503.
+ * The console on its own port, listening before the services are built (the origin passes it
+ * `/console` and `/account` from the start). Until `serve`, every request is answered 503.
  */
 export async function reserveConsole(port: number, host: string): Promise<ConsoleSlot> {
   let app: Express | undefined;
@@ -32,7 +29,6 @@ export async function reserveConsole(port: number, host: string): Promise<Consol
   const http: HttpServer = await startHttpServer(front, { port, host });
   return {
     url: http.url,
-    accountUrl: `${http.url}/account`,
     async serve(env, urls, logger) {
       const config = loadConsoleConfig({
         ...env,

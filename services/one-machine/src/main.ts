@@ -10,23 +10,24 @@ async function main(): Promise<void> {
     process.stderr.write(`orderflow failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(err instanceof Error && err.name === 'ConfigError' ? 78 : 1);
   }
-  const { urls } = machine;
+  const { url, urls } = machine;
   process.stdout.write(
     [
       '',
-      'Orderflow is running on this machine.',
-      `  Stripe webhooks   POST ${urls.ingress}/api/webhooks/stripe`,
-      `  Wix webhooks      POST ${urls.ingress}/api/webhooks/wix`,
-      `  Checkout, orders  ${urls.order}  (/api/checkout, /external/..., /admin/orders)`,
-      `  Fulfillment       ${urls.fulfillment}  (/api/orders/:id/fulfillment, /admin/license-pools)`,
-      `  Notifications     ${urls.notification}  (/admin/notifications)`,
-      `  Partner webhooks  ${urls.dispatch}  (/external/webhooks)`,
-      `  Console           ${urls.console}/console/  (sign in with ADMIN_TOKEN from the secrets file)`,
-      `  Customer orders   ${urls.console}/account  (linked from customer mails)`,
+      `Orderflow is running at ${url}`,
+      `  Console           ${url}/console/  (sign in with ADMIN_TOKEN from the secrets file)`,
+      `  API reference     ${url}/console/#/api  (the documents: ${url}/openapi.json)`,
+      `  Stripe webhooks   POST ${url}/api/webhooks/stripe`,
+      `  Wix webhooks      POST ${url}/api/webhooks/wix`,
+      `  Checkout, orders  ${url}/api/checkout, ${url}/external/orders  (API key)`,
+      `  Partner webhooks  ${url}/external/webhooks  (API key)`,
+      `  Admin API         ${url}/admin/...  (bearer ADMIN_TOKEN)`,
+      `  Customer orders   ${url}/account  (linked from customer mails)`,
+      `  Health            ${url}/healthz, ${url}/readyz, ${url}/metrics  (bearer METRICS_TOKEN)`,
+      `  Each service      ${(Object.keys(urls) as Array<keyof typeof urls>).map((name) => `${name} ${urls[name]}`).join(', ')}`,
       `  Kafka             ${machine.brokers.join(',')}  (${machine.brokerNote})`,
-      `  Metrics           <each URL>/metrics  (bearer METRICS_TOKEN from the secrets file)`,
       `  Data              ${machine.dataDir}  (secrets: ${machine.secretsFile})`,
-      `Try it: npx orderflow trigger stripe payment_intent.succeeded --url ${urls.ingress}   (npx orderflow --help)`,
+      `Try it: npx orderflow trigger stripe payment_intent.succeeded --url ${url}   (npx orderflow --help)`,
       'Ctrl-C stops; starting again keeps every order, event and key.',
       '',
     ].join('\n'),

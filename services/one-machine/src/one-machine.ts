@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { Env } from '@orderflow/config';
+import { originRouter, startHttpServer, type HttpServer } from '@orderflow/http';
 import type { RunningBroker } from '@orderflow/kafka-broker';
 import { chooseLogFormat, createLogger, LOG_FORMATS, type LogFormat, type Logger } from '@orderflow/logging';
 import { reserveConsole } from './console';
@@ -9,7 +10,12 @@ import { BACKENDS, configOf, type BackendName } from './services';
 import { ServiceThread } from './thread';
 
 export interface OneMachine {
-  /** Where each service answers, by name. */
+  /**
+   * The one origin (`PORT`): every public route, passed to its service by the route table the
+   * Kubernetes Ingress and the Compose gateway route by too (`ORIGIN_ROUTES`).
+   */
+  readonly url: string;
+  /** Where each service answers on its own port, by name. */
   readonly urls: Readonly<Record<ServiceName, string>>;
   readonly brokers: readonly string[];
   /** Where the brokers came from: `KAFKA_BROKERS`, or how the embedded broker's port was chosen. */
@@ -29,8 +35,8 @@ export type ServiceName = 'ingress' | 'order' | 'fulfillment' | 'notification' |
  */
 const LOOPBACK_HOSTS = 'localhost,127.0.0.1,::1';
 
-/** Default ports: PORT (3000) for the ingress, the next five for the others (the console last). */
-const OFFSETS: Record<ServiceName, number> = { ingress: 0, order: 1, fulfillment: 2, notification: 3, dispatch: 4, console: 5 };
+/** Default ports: PORT (3000) for the one origin, the next six for the services (the console last). */
+const OFFSETS: Record<ServiceName, number> = { ingress: 1, order: 2, fulfillment: 3, notification: 4, dispatch: 5, console: 6 };
 
 /** The default end of a mode whose service stopped unexpectedly: the process exits, as it would have. */
 const exitProcess = (): void => process.exit(1);
@@ -40,8 +46,9 @@ const exitProcess = (): void => process.exit(1);
  * one), on embedded defaults that configuration replaces one at a time: the Kafka-protocol broker
  * unless `KAFKA_BROKERS`, a PGlite database per service under `DATA_DIR` unless
  * `<SERVICE>_DATABASE_URL`, in-memory dedupe unless `REDIS_URL`, and secrets generated into
- * `<DATA_DIR>/secrets.json` unless set. Each service keeps its own HTTP port (its routes,
- * `/healthz`, `/readyz` and `/metrics`); `PORT=0` gives every one a free port. Threads, not one
+ * `<DATA_DIR>/secrets.json` unless set. The one origin on `PORT` answers every public route,
+ * passing each request to its service; each service also keeps its own HTTP port (PORT+1 to
+ * PORT+6, or `<SERVICE>_PORT`); `PORT=0` gives the origin and every service a free port. Threads, not one
  * event loop: a service's synchronous work (PGlite runs on the thread that queries it) never
  * holds up the ingress's answers, and both cores of a small machine are used.
  */
@@ -64,8 +71,16 @@ export async function startOneMachine(
 
   const basePort = Number(env.PORT ?? 3000);
   const portOf = (name: ServiceName) => String(basePort === 0 ? 0 : basePort + OFFSETS[name]);
-  // The console listens first: customer mails link to its /account page (see console.ts).
+  const urls = {} as Record<ServiceName, string>;
+  // The origin listens first: customer mails link to its /account page, and until a service is
+  // up its routes are answered 503.
+  const router = originRouter({ targets: () => urls, logger: logger.child({ service: 'origin' }) });
+  const origin: HttpServer = await startHttpServer(router, { port: basePort, host: env.HOST ?? '127.0.0.1' }).catch(async (err: unknown) => {
+    await broker?.stop();
+    throw err;
+  });
   const consoleSlot = await reserveConsole(Number(env.CONSOLE_PORT ?? portOf('console')), env.HOST ?? '127.0.0.1').catch(async (err: unknown) => {
+    await origin.close();
     await broker?.stop();
     throw err;
   });
@@ -74,7 +89,9 @@ export async function startOneMachine(
   // (the two together are refused as a contradiction), unless METRICS_TOKEN is set there too.
   const { METRICS_TOKEN: _generatedMetricsToken, ...withoutMetricsToken } = generated;
   const fromSecrets = env.METRICS_PUBLIC === 'true' ? withoutMetricsToken : generated;
-  const shared: Env = { ...fromSecrets, ACCOUNT_URL: consoleSlot.accountUrl, ...env, DATA_DIR: dataDir, KAFKA_BROKERS: brokers.join(','), HOST: env.HOST ?? '127.0.0.1' };
+  // The services believe the origin (on loopback) about the client's address: rate limits and
+  // logs see the real client, which the origin names in X-Forwarded-For.
+  const shared: Env = { ...fromSecrets, ACCOUNT_URL: `${origin.url}/account`, TRUST_PROXY: 'loopback', ...env, DATA_DIR: dataDir, KAFKA_BROKERS: brokers.join(','), HOST: env.HOST ?? '127.0.0.1' };
   const envFor = (name: ServiceName, extra: Env = {}): Env => ({ ...shared, PORT: env[`${name.toUpperCase()}_PORT`] ?? portOf(name), ...extra });
   const envOf = (name: BackendName): Env =>
     envFor(name, {
@@ -86,10 +103,11 @@ export async function startOneMachine(
     });
 
   const threads: ServiceThread[] = [];
-  const urls = {} as Record<ServiceName, string>;
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
+      await origin.close();
+      router.close();
       await consoleSlot.close();
       // The ingress first: no webhook is accepted that the others would not see.
       const ingress = threads.find((t) => t.name === 'ingress');
@@ -123,7 +141,7 @@ export async function startOneMachine(
     await stop().catch(() => undefined);
     throw err;
   }
-  return { urls, brokers, brokerNote, dataDir, secretsFile, stop };
+  return { url: origin.url, urls, brokers, brokerNote, dataDir, secretsFile, stop };
 }
 
 /**

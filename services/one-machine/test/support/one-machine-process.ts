@@ -6,13 +6,14 @@ import { readSecrets, shopOf, type BackendService, type System } from './system'
 const PACKAGE_DIR = path.resolve(__dirname, '../..');
 export const MAIN_JS = path.join(PACKAGE_DIR, 'dist/main.js');
 
-/** The lines `npm start` prints once every service answers, one per URL the tests need. */
+/** Each service's own URL, in the line `npm start` prints once every service answers. */
+const eachService = (name: BackendService) => new RegExp(`^\\s+Each service\\s+.*\\b${name} (http://[^,\\s]+)`, 'm');
 const URL_LINES: Record<BackendService, RegExp> = {
-  ingress: /^\s+Stripe webhooks\s+POST\s+(http:\/\/\S+)\/api\/webhooks\/stripe\s*$/m,
-  order: /^\s+Checkout, orders\s+(http:\/\/\S+)/m,
-  fulfillment: /^\s+Fulfillment\s+(http:\/\/\S+)/m,
-  notification: /^\s+Notifications\s+(http:\/\/\S+)/m,
-  dispatch: /^\s+Partner webhooks\s+(http:\/\/\S+)/m,
+  ingress: eachService('ingress'),
+  order: eachService('order'),
+  fulfillment: eachService('fulfillment'),
+  notification: eachService('notification'),
+  dispatch: eachService('dispatch'),
 };
 
 /** `npm start` as a child process: what users run, killable like any process. */
