@@ -5,7 +5,7 @@
 set -eu
 
 usage() {
-  echo "usage: orderflow <service>   (ingress | order | fulfillment | notification | outbound-dispatch | console)" >&2
+  echo "usage: orderflow <service>   (ingress | order | fulfillment | notification | outbound-dispatch | console | gateway)" >&2
 }
 
 service=${1:-help}
@@ -13,6 +13,11 @@ case "$service" in
   ingress | order | fulfillment | notification | outbound-dispatch | console)
     shift
     exec node "/app/services/$service/dist/main.js" "$@"
+    ;;
+  gateway)
+    # The one origin in front of the others (Compose): routes by path as the Kubernetes Ingress.
+    shift
+    exec node /app/services/console/dist/gateway-main.js "$@"
     ;;
   help | -h | --help)
     usage

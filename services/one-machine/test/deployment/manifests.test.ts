@@ -119,6 +119,8 @@ describe('Kubernetes base', () => {
     const deployment = named('Deployment', service)!;
     const spec = deployment && deploymentSpec(deployment);
     const container = spec?.template.spec.containers[0];
+    // The console's /healthz, /readyz and /metrics are the whole system's (the one origin's): its own are qualified.
+    const own = (path: string) => (service === 'console' ? `${path}/console` : path);
 
     it('has a Deployment, a Service, a ConfigMap and a PodDisruptionBudget', () => {
       expect(deployment).toBeDefined();
@@ -134,13 +136,13 @@ describe('Kubernetes base', () => {
       expect(container.ports).toEqual([{ name: 'http', containerPort: port }]);
       const ownConfigMap = named('ConfigMap', `${service}-config`) as unknown as { data: Record<string, string> };
       expect(ownConfigMap.data.PORT).toBe(String(port));
-      expect(spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+      expect(spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': own('/metrics') });
     });
 
-    it('is ready on /readyz and alive on /healthz, both on the container port', () => {
+    it('is ready on its own /readyz and alive on its own /healthz, both on the container port', () => {
       const portNames = new Set<string | number>([port, ...(container.ports ?? []).flatMap((p) => (p.name ? [p.name] : []))]);
-      expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
-      expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+      expect(container.readinessProbe?.httpGet?.path).toBe(own('/readyz'));
+      expect(container.livenessProbe?.httpGet?.path).toBe(own('/healthz'));
       for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
         if (probe) expect(portNames.has(probe.httpGet!.port)).toBe(true);
       }
