@@ -2,12 +2,13 @@ import * as path from 'node:path';
 import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, setAsideOutboxOf, startOutboxRelay, type Database, type OutboxRelay } from '@orderflow/db';
 import { Topics } from '@orderflow/events';
-import { apiKeyAdminRoutes, bootstrapApiKeys, createHttpApp, databaseReadiness, outboxAdminRoutes, type ServiceHandle } from '@orderflow/http';
+import { apiKeyAdminRoutes, bootstrapApiKeys, createHttpApp, databaseReadiness, outboxAdminRoutes, serveOpenApi, type ServiceHandle } from '@orderflow/http';
 import { createBus, sendEach, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import { adminRoutes, poolCounts } from './api/admin.routes';
 import { customerRoutes } from './api/customer.routes';
+import { fulfillmentApiDocument } from './api/openapi';
 import type { FulfillmentConfig } from './config';
 import { LicenseCipher } from './crypto/license-cipher';
 import { TicketSigner } from './crypto/ticket-signer';
@@ -59,6 +60,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
+      serveOpenApi(express, fulfillmentApiDocument(), 'fulfillment');
       customerRoutes({ prisma: () => prisma, signer, cipher })(express);
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, cipher, signer, metrics, runner: () => runner })(express);
       outboxAdminRoutes({ outbox: () => (database ? setAsideOutboxOf(database.sql) : undefined), notify: () => relay?.notify(), service: 'fulfillment' })(express);

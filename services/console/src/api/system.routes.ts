@@ -2,10 +2,9 @@ import { HttpProblem } from '@orderflow/http';
 import type { Registry } from '@orderflow/metrics';
 import type { RequestHandler } from 'express';
 import type { AdminClient, Json, ServiceName } from '../upstream/admin-client';
+import { DOCUMENTED } from './openapi.routes';
 
 const SERVICES: readonly ServiceName[] = ['ingress', 'order', 'fulfillment', 'notification', 'dispatch'];
-/** The services that serve an OpenAPI document, in the merged document's order. */
-const DOCUMENTED: readonly ServiceName[] = ['order', 'dispatch', 'ingress'];
 
 /**
  * Each service's answer to `path`, by name, asked at once; a service that does not answer is

@@ -6,7 +6,7 @@ import type { TicketSigner } from '../crypto/ticket-signer';
 import type { PrismaClient } from '../generated/prisma/client';
 import { fulfillmentView } from './fulfillment-view';
 
-const verifyBody = z.object({ payload: z.string().min(1).max(2_000) });
+export const verifyBody = z.object({ payload: z.string().min(1).max(2_000) });
 
 /**
  * The shop's view (instance API key): an order's tickets and licenses, keys shown in full for the

@@ -3,7 +3,7 @@ import { api } from '../lib/api.js';
 import { ErrorNote, JsonView } from '../lib/components.js';
 import { html } from '../lib/html.js';
 
-const LABELS = { order: 'Checkout and orders (shops)', dispatch: 'Partner webhooks (partners)', ingress: 'Provider webhooks (Stripe, Wix)' };
+const LABELS = { order: 'Checkout and orders (shops)', fulfillment: 'Tickets and license keys (shops)', dispatch: 'Partner webhooks (partners)', ingress: 'Provider webhooks (Stripe, Wix)' };
 
 /**
  * The API reference (issue 22): each service's OpenAPI 3.1 document, as the service serves it at
@@ -20,7 +20,7 @@ export function ApiReferencePage() {
   }, []);
   return html`<section aria-labelledby="api-title">
     <h1 id="api-title" tabindex="-1">API reference</h1>
-    <p class="lead">Generated from the schemas each service validates with. Every service serves its document at <code>/openapi.json</code>; import it into any OpenAPI tool to generate a client.</p>
+    <p class="lead">Generated from the schemas each service validates with. All of them, merged, are at <a href="/openapi.json"><code>/openapi.json</code></a> on this origin (each service's at <code>/openapi/&lt;service&gt;.json</code>); import it into any OpenAPI tool to generate a client.</p>
     <${ErrorNote} error=${error} />
     ${services && services.map((name) => html`<${ServiceApi} key=${name} name=${name} />`)}
   </section>`;

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { answerDrift, routeDrift, validateOpenApi } from '@orderflow/service-testing';
+import { FULFILLMENT_OPERATIONS } from '../src/api/openapi';
+import { addKeys, api, approvedOrder, freshKeys, outcome, SHOP_A, SHOP_B, useFulfillmentStack } from './support';
+
+const operation = (operationId: string) => FULFILLMENT_OPERATIONS.find((op) => op.operationId === operationId)!;
+
+/**
+ * The fulfillment service's OpenAPI document against the service (issue 22): a valid 3.1
+ * document, every shop-facing route documented and routed, and what the routes answer —
+ * through one fulfilled order with a ticket and a license, then refunded — matching its schemas.
+ */
+describe('the fulfillment service’s OpenAPI document', () => {
+  const stack = useFulfillmentStack('fulfillment_openapi');
+
+  it('is served at /openapi.json and is a valid OpenAPI 3.1 document', async () => {
+    const res = await fetch(`${stack.running.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    const document = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(['/api/orders/{orderId}/fulfillment', '/api/tickets/verify']);
+    const verdict = await validateOpenApi(document);
+    expect(verdict.output).toContain('"valid": true');
+    expect(await (await fetch(`${stack.running.url}/openapi/fulfillment.json`)).json()).toEqual(document);
+  });
+
+  it('documents every shop-facing route, and nothing the service does not route', () => {
+    expect(routeDrift(stack.running.service.app, FULFILLMENT_OPERATIONS, ['/api/'])).toEqual({ missing: [], undocumented: [] });
+  });
+
+  it('answers as documented, through one fulfilled order and its refund', async () => {
+    const drift: string[] = [];
+    const call = async (operationId: string, path: string, key: string, body?: unknown) => {
+      const op = operation(operationId);
+      const res = await api(stack.running.url, path, { key, method: op.method.toUpperCase(), body });
+      drift.push(...answerDrift(op, res.status, res.body));
+      return res;
+    };
+    const productId = `app-${randomUUID()}`;
+    await addKeys(stack.running.url, productId, freshKeys(1));
+    const order = approvedOrder([{ kind: 'ticket' }, { kind: 'license', productId }]);
+    await stack.publish('order.ready_to_fulfill', order);
+    await outcome(stack, order.orderId, 'fulfillment.completed');
+
+    const view = await call('getOrderFulfillment', `/api/orders/${order.orderId}/fulfillment`, SHOP_A.key);
+    expect(view.body.status).toBe('COMPLETED');
+    // Problems are documented by status (answerDrift checks the success answers' schemas).
+    expect((await api(stack.running.url, `/api/orders/${order.orderId}/fulfillment`, { key: SHOP_B.key })).status).toBe(404);
+    expect(operation('getOrderFulfillment').problems).toContain(404);
+    const qr = view.body.tickets[0].qrPayload as string;
+    expect((await call('verifyTicket', '/api/tickets/verify', SHOP_A.key, { payload: qr })).body.valid).toBe(true);
+    expect((await call('verifyTicket', '/api/tickets/verify', SHOP_B.key, { payload: qr })).body.reason).toBe('not a ticket of this shop');
+    expect((await call('verifyTicket', '/api/tickets/verify', SHOP_A.key, operation('verifyTicket').body!.example)).body.reason).toBe('not an authentic ticket');
+    expect((await api(stack.running.url, '/api/tickets/verify', { key: SHOP_A.key, method: 'POST', body: { payload: '' } })).status).toBe(400);
+
+    await stack.publish('order.refunded', { ...order, status: 'REFUNDED', previousStatus: 'APPROVED', refundedCents: order.totalCents });
+    await outcome(stack, order.orderId, 'fulfillment.voided');
+    expect((await call('getOrderFulfillment', `/api/orders/${order.orderId}/fulfillment`, SHOP_A.key)).body.status).toBe('VOIDED');
+    expect((await call('verifyTicket', '/api/tickets/verify', SHOP_A.key, { payload: qr })).body.reason).toBe('voided');
+    expect(drift).toEqual([]);
+  });
+});
