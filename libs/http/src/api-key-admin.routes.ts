@@ -1,6 +1,6 @@
 import { qualifiedPaths, type OriginService } from './origin-routes';
 import { randomBytes } from 'node:crypto';
-import express, { type Express, type Request } from 'express';
+import type { Express, Request } from 'express';
 import { adminAuth } from './admin-auth';
 import { hashApiKey } from './api-key-auth';
 import type { ApiKeyAuditRow, ApiKeyRow, ApiKeyStore } from './api-key-store';
@@ -81,17 +81,18 @@ export function apiKeyAdminRoutes(deps: ApiKeyAdminDeps): (app: Express) => void
     return value;
   };
 
+  // Each route at /admin/api-keys and at the service's own /admin/<service>/api-keys.
+  const at = (path: string): string[] => [`/admin/api-keys${path}`, `${qualifiedPaths(deps.service).admin}/api-keys${path}`];
   return (app) => {
-    const router = express.Router();
-    router.use(adminAuth(deps.token));
+    app.use(at(''), adminAuth(deps.token));
 
-    router.get('/', async (req, res) => {
+    app.get(at(''), async (req, res) => {
       const filter = req.query.instanceId === undefined ? {} : { instanceId: instanceId(req.query.instanceId, 'instanceId') };
       const rows = await store().apiKey.findMany({ where: filter, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
       res.json({ items: rows.map(keyView) });
     });
 
-    router.post('/', rawJson({ limit: '4kb' }), async (req, res) => {
+    app.post(at(''), rawJson({ limit: '4kb' }), async (req, res) => {
       const body = req.body as unknown;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpProblem(400, { detail: 'The body must be a JSON object' });
       const unknown = Object.keys(body).filter((name) => name !== 'instanceId');
@@ -108,7 +109,7 @@ export function apiKeyAdminRoutes(deps: ApiKeyAdminDeps): (app: Express) => void
       res.status(201).set('cache-control', 'no-store').json({ ...keyView(created), key });
     });
 
-    router.get('/:id', async (req, res) => {
+    app.get(at('/:id'), async (req, res) => {
       const id = keyId(req);
       const client = store();
       const row = await client.apiKey.findUnique({ where: { id } });
@@ -117,7 +118,7 @@ export function apiKeyAdminRoutes(deps: ApiKeyAdminDeps): (app: Express) => void
       res.json({ ...keyView(row), audit: audit.map(auditView) });
     });
 
-    router.post('/:id/revoke', async (req, res) => {
+    app.post(at('/:id/revoke'), async (req, res) => {
       const id = keyId(req);
       const revoked = await store().$transaction(async (tx) => {
         const row = await tx.apiKey.findUnique({ where: { id } });
@@ -131,7 +132,5 @@ export function apiKeyAdminRoutes(deps: ApiKeyAdminDeps): (app: Express) => void
       req.log.info({ keyId: id, instanceId: revoked.instanceId }, 'API key revoked');
       res.json(keyView(revoked));
     });
-
-    app.use(['/admin/api-keys', `${qualifiedPaths(deps.service).admin}/api-keys`], router);
   };
 }

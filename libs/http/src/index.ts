@@ -17,3 +17,4 @@ export { openApiDocument, openApiPath, problemSchema, routesOf, serveOpenApi, ty
 export { outboxAdminRoutes, type SetAsideOutbox } from './outbox-admin.routes';
 export { ORIGIN_ROUTES, ORIGIN_SERVICES, DOCUMENTED_SERVICES, SHARED_ADMIN_SERVICES, qualifiedPaths, routeFor, type OriginRoute, type OriginService } from './origin-routes';
 export { originRouter, type OriginRouterOptions } from './origin-router';
+export { apiKeySchema, apiKeyAuditSchema, setAsideRowSchema, sharedAdminOperations } from './admin-operations';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { openApiPath, routesOf, type ApiOperation } from '@orderflow/http';
+import { openApiPath, routesOf, sharedAdminOperations, type ApiOperation, type OriginService } from '@orderflow/http';
 import { tempDir } from '@orderflow/testing';
 import type { Express } from 'express';
 
@@ -53,4 +53,37 @@ export function answerDrift(operation: ApiOperation, status: number, body: unkno
   if (!response.schema) return [];
   const parsed = response.schema.safeParse(body);
   return parsed.success ? [] : [`${where} with a body its schema refuses: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`];
+}
+
+/**
+ * Walks the shared admin routes of `service` (API keys, set-aside outbox rows) at their documented
+ * paths on `url` — create, list, read and revoke a key, list the set-aside rows, requeue and
+ * discard one that is not there (404, a documented problem) — and returns the drift between the
+ * answers and `sharedAdminOperations(service)`, empty when none.
+ */
+export async function sharedAdminDrift(url: string, adminToken: string, service: OriginService): Promise<string[]> {
+  const operations = sharedAdminOperations(service);
+  const drift: string[] = [];
+  const call = async (operationId: string, path: string, body?: unknown) => {
+    const operation = operations.find((op) => op.operationId.toLowerCase() === `${operationId}${service}`.toLowerCase())!;
+    const res = await fetch(`${url}${path}`, {
+      method: operation.method.toUpperCase(),
+      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = (await res.json()) as Record<string, any>;
+    const documented = operation.responses[res.status] ? answerDrift(operation, res.status, answer) : (operation.problems ?? []).includes(res.status) ? [] : [`${operation.operationId} answered ${res.status}, which it does not document`];
+    drift.push(...documented);
+    return answer;
+  };
+  const base = `/admin/${service}`;
+  const created = await call('createApiKey', `${base}/api-keys`, { instanceId: `contract-${service}` });
+  await call('listApiKeys', `${base}/api-keys?instanceId=contract-${service}`);
+  await call('revokeApiKey', `${base}/api-keys/${created.id}/revoke`);
+  const read = await call('getApiKey', `${base}/api-keys/${created.id}`);
+  if (read.audit?.length !== 2) drift.push(`getApiKey${service}: expected the created and revoked audit rows, got ${JSON.stringify(read.audit)}`);
+  await call('listSetAsideOutbox', `${base}/outbox/set-aside?limit=10`);
+  await call('requeueSetAsideOutbox', `${base}/outbox/set-aside/999999999/requeue`);
+  await call('discardSetAsideOutbox', `${base}/outbox/set-aside/999999999/discard`);
+  return drift;
 }

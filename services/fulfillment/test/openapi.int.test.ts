@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { answerDrift, routeDrift, validateOpenApi } from '@orderflow/service-testing';
+import { answerDrift, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
 import { FULFILLMENT_OPERATIONS } from '../src/api/openapi';
-import { addKeys, api, approvedOrder, freshKeys, outcome, SHOP_A, SHOP_B, useFulfillmentStack } from './support';
+import { ADMIN_TOKEN, addKeys, api, approvedOrder, freshKeys, outcome, SHOP_A, SHOP_B, useFulfillmentStack } from './support';
 
 const operation = (operationId: string) => FULFILLMENT_OPERATIONS.find((op) => op.operationId === operationId)!;
 
@@ -18,14 +18,18 @@ describe('the fulfillment service’s OpenAPI document', () => {
     expect(res.status).toBe(200);
     const document = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(['/api/orders/{orderId}/fulfillment', '/api/tickets/verify']);
+    expect(Object.keys(document.paths)).toEqual(['/api/orders/{orderId}/fulfillment', '/api/tickets/verify', '/admin/fulfillment/api-keys', '/admin/fulfillment/api-keys/{id}', '/admin/fulfillment/api-keys/{id}/revoke', '/admin/fulfillment/outbox/set-aside', '/admin/fulfillment/outbox/set-aside/{id}/requeue', '/admin/fulfillment/outbox/set-aside/{id}/discard']);
     const verdict = await validateOpenApi(document);
     expect(verdict.output).toContain('"valid": true');
     expect(await (await fetch(`${stack.running.url}/openapi/fulfillment.json`)).json()).toEqual(document);
   });
 
   it('documents every shop-facing route, and nothing the service does not route', () => {
-    expect(routeDrift(stack.running.service.app, FULFILLMENT_OPERATIONS, ['/api/'])).toEqual({ missing: [], undocumented: [] });
+    expect(routeDrift(stack.running.service.app, FULFILLMENT_OPERATIONS, ['/api/', '/admin/fulfillment/'])).toEqual({ missing: [], undocumented: [] });
+  });
+
+  it('documents the API keys and set-aside outbox rows at /admin/fulfillment/..., and answers them as documented', async () => {
+    expect(await sharedAdminDrift(stack.running.url, ADMIN_TOKEN, 'fulfillment')).toEqual([]);
   });
 
   it('answers as documented, through one fulfilled order and its refund', async () => {

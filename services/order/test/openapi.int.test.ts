@@ -1,7 +1,7 @@
-import { answerDrift, routeDrift, validateOpenApi } from '@orderflow/service-testing';
+import { answerDrift, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { ORDER_OPERATIONS } from '../src/api/openapi';
-import { api, fromStripe, SHOP_A, useOrderStack } from './support';
+import { ADMIN_TOKEN, api, fromStripe, SHOP_A, useOrderStack } from './support';
 
 const operation = (operationId: string) => ORDER_OPERATIONS.find((op) => op.operationId === operationId)!;
 
@@ -18,13 +18,17 @@ describe('the order service’s OpenAPI document', () => {
     expect(res.status).toBe(200);
     const document = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(['/api/checkout', '/api/checkout/status', '/external/order/status', '/external/checkouts', '/external/orders']);
+    expect(Object.keys(document.paths)).toEqual(['/api/checkout', '/api/checkout/status', '/external/order/status', '/external/checkouts', '/external/orders', '/admin/order/api-keys', '/admin/order/api-keys/{id}', '/admin/order/api-keys/{id}/revoke', '/admin/order/outbox/set-aside', '/admin/order/outbox/set-aside/{id}/requeue', '/admin/order/outbox/set-aside/{id}/discard']);
     const verdict = await validateOpenApi(document);
     expect(verdict.output).toContain('"valid": true');
   });
 
   it('documents every shop-facing route, and nothing the service does not route', () => {
-    expect(routeDrift(stack.running.service.app, ORDER_OPERATIONS, ['/api/', '/external/'])).toEqual({ missing: [], undocumented: [] });
+    expect(routeDrift(stack.running.service.app, ORDER_OPERATIONS, ['/api/', '/external/', '/admin/order/'])).toEqual({ missing: [], undocumented: [] });
+  });
+
+  it('documents the API keys and set-aside outbox rows at /admin/order/..., and answers them as documented', async () => {
+    expect(await sharedAdminDrift(stack.running.url, ADMIN_TOKEN, 'order')).toEqual([]);
   });
 
   it('answers the documented examples as documented, through one paid order', async () => {

@@ -1,7 +1,7 @@
-import { answerDrift, routeDrift, validateOpenApi } from '@orderflow/service-testing';
+import { answerDrift, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { DISPATCH_OPERATIONS, DISPATCH_WEBHOOKS } from '../src/api/openapi';
-import { useDispatchStack, usePartners } from './support';
+import { ADMIN_TOKEN, useDispatchStack, usePartners } from './support';
 
 const operation = (operationId: string) => DISPATCH_OPERATIONS.find((op) => op.operationId === operationId)!;
 
@@ -21,7 +21,11 @@ describe('the partner API’s OpenAPI document', () => {
   });
 
   it('documents every partner route, and nothing the service does not route', () => {
-    expect(routeDrift(stack.running.service.app, DISPATCH_OPERATIONS, ['/external/'])).toEqual({ missing: [], undocumented: [] });
+    expect(routeDrift(stack.running.service.app, DISPATCH_OPERATIONS, ['/external/', '/admin/dispatch/'])).toEqual({ missing: [], undocumented: [] });
+  });
+
+  it('documents the API keys and set-aside outbox rows at /admin/dispatch/..., and answers them as documented', async () => {
+    expect(await sharedAdminDrift(stack.running.url, ADMIN_TOKEN, 'dispatch')).toEqual([]);
   });
 
   it('answers the documented examples as documented, and delivers what its webhooks describe', async () => {

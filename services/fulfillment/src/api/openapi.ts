@@ -1,4 +1,4 @@
-import { openApiDocument, type ApiOperation } from '@orderflow/http';
+import { openApiDocument, sharedAdminOperations, type ApiOperation } from '@orderflow/http';
 import { z } from 'zod';
 import { verifyBody } from './customer.routes';
 
@@ -71,6 +71,8 @@ export const FULFILLMENT_OPERATIONS: readonly ApiOperation[] = [
     body: { schema: verifyBody, example: { payload: 'eyJ0aWNrZXRJZCI6InRrdF8xIn0.c2lnbmF0dXJl' } },
     responses: { 200: { description: 'The verdict', schema: ticketCheckSchema } },
   },
+  // The API keys and set-aside outbox rows, at the service's own /admin/fulfillment/... paths.
+  ...sharedAdminOperations('fulfillment'),
 ];
 
 export function fulfillmentApiDocument(): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { orderSnapshotSchema, orderStatusSchema } from '@orderflow/events';
-import { openApiDocument, type ApiOperation } from '@orderflow/http';
+import { openApiDocument, sharedAdminOperations, type ApiOperation } from '@orderflow/http';
 import { z } from 'zod';
 import { checkoutBody, checkoutStatusQuery } from './checkout.routes';
 import { listQuery, statusQuery, trackBody } from './external.routes';
@@ -126,6 +126,8 @@ export const ORDER_OPERATIONS: readonly ApiOperation[] = [
     responses: { 200: { description: 'A page; `nextCursor` fetches the next', schema: ordersPageSchema } },
     problems: [400],
   },
+  // The API keys and set-aside outbox rows, at the service's own /admin/order/... paths.
+  ...sharedAdminOperations('order'),
 ];
 
 export function orderApiDocument(): Record<string, unknown> {

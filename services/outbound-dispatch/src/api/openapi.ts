@@ -1,5 +1,5 @@
 import { eventCatalog, PARTNER_EVENT_ALIASES, PARTNER_EVENT_TYPES } from '@orderflow/events';
-import { openApiDocument, type ApiOperation, type ApiWebhook } from '@orderflow/http';
+import { openApiDocument, sharedAdminOperations, type ApiOperation, type ApiWebhook } from '@orderflow/http';
 import { z } from 'zod';
 import { createBody, deliveriesQuery, patchBody, replayBody } from './subscriptions.routes';
 
@@ -167,6 +167,8 @@ export const DISPATCH_OPERATIONS: readonly ApiOperation[] = [
     responses: { 202: { description: 'Queued', schema: z.object({ id: z.string(), status: z.literal('PENDING') }) } },
     problems: [404],
   },
+  // The API keys and set-aside outbox rows, at the service's own /admin/dispatch/... paths.
+  ...sharedAdminOperations('dispatch'),
 ];
 
 /** What an endpoint receives for `type` (delivered under `name`, ours or a seed's alias). */
