@@ -30,7 +30,7 @@ export interface OriginRoute {
 export const SHARED_ADMIN_SERVICES: readonly OriginService[] = ['order', 'fulfillment', 'dispatch'];
 
 /** The services that serve an OpenAPI document. */
-export const DOCUMENTED_SERVICES: readonly OriginService[] = ['ingress', 'order', 'fulfillment', 'dispatch'];
+export const DOCUMENTED_SERVICES: readonly OriginService[] = ['ingress', 'order', 'fulfillment', 'notification', 'dispatch'];
 
 /** Each service's own paths: where its routes are, and nobody else's. */
 const OWN_PATHS: Record<OriginService, readonly string[]> = {

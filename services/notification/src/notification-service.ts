@@ -2,11 +2,12 @@ import * as path from 'node:path';
 import { kafkaOptions } from '@orderflow/config';
 import { databaseOutage, openDatabase, rawClient, type Database, type RawClient } from '@orderflow/db';
 import { deadLetterTopic, Topics } from '@orderflow/events';
-import { createHttpApp, databaseReadiness, HttpProblem, type ServiceHandle } from '@orderflow/http';
+import { createHttpApp, databaseReadiness, HttpProblem, serveOpenApi, type ServiceHandle } from '@orderflow/http';
 import { createBus, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import type { BreakerState } from '@orderflow/resilience';
+import { notificationApiDocument } from './api/openapi';
 import { adminRoutes } from './api/admin.routes';
 import { mailboxRoutes } from './api/mailbox.routes';
 import type { Channel, ChannelName } from './channels/channel';
@@ -118,6 +119,7 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
     trustProxy: config.TRUST_PROXY,
     readiness: [databaseReadiness(() => prisma)],
     routes: (express) => {
+      serveOpenApi(express, notificationApiDocument(), 'notification');
       adminRoutes({ token: config.ADMIN_TOKEN, prisma: () => prisma, summary, due })(express);
       mailboxRoutes({
         prisma: () => {

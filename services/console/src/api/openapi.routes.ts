@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AdminClient, ServiceName } from '../upstream/admin-client';
 
 /** The services with a public API of their own, in the order the reference lists them. */
-export const DOCUMENTED: readonly ServiceName[] = ['order', 'fulfillment', 'dispatch', 'ingress'];
+export const DOCUMENTED: readonly ServiceName[] = ['order', 'fulfillment', 'dispatch', 'ingress', 'notification'];
 const service = z.enum(DOCUMENTED as [ServiceName, ...ServiceName[]]);
 
 export interface OpenApiRouteDeps {

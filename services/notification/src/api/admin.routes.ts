@@ -6,14 +6,14 @@ import { SummaryUnavailableError, type DailySummary } from '../domain/daily-summ
 import type { Notification, PrismaClient } from '../generated/prisma/client';
 
 const isoDate = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
-const listQuery = z.object({
+export const notificationsQuery = z.object({
   status: z.enum(['PENDING', 'SENT', 'FAILED']).optional(),
   channel: z.enum(CHANNELS).optional(),
   orderId: z.string().min(1).optional(),
   kind: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-const dateQuery = z.object({ date: isoDate });
+export const dateQuery = z.object({ date: isoDate });
 
 export interface AdminRouteDeps {
   token: string;
@@ -61,7 +61,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
 
     /** Newest first. FAILED ones are what someone has to look at. */
     app.get('/admin/notifications', async (req, res) => {
-      const { limit, ...where } = parse(listQuery, req.query);
+      const { limit, ...where } = parse(notificationsQuery, req.query);
       const rows = await prisma().notification.findMany({ where, orderBy: { id: 'desc' }, take: limit });
       res.json({ items: rows.map(view) });
     });

@@ -15,7 +15,7 @@ export interface MailboxDeps {
 }
 
 const idParam = z.string().regex(/^\d{1,18}$/, { message: 'must be a notification ID' });
-const listQuery = z.object({
+export const mailboxQuery = z.object({
   channel: z.enum(['email', 'discord', 'slack']).optional(),
   /** The previous page's last ID. */
   cursor: idParam.optional(),
@@ -54,7 +54,7 @@ export function mailboxRoutes(deps: MailboxDeps): (app: Express) => void {
   return (app) => {
     app.get('/admin/mailbox', async (req, res) => {
       open();
-      const query = listQuery.safeParse(req.query);
+      const query = mailboxQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
       const { channel, cursor, limit } = query.data;
       const channels = channel ? deps.channels.filter((c) => c === channel) : [...deps.channels];

@@ -3,7 +3,7 @@ import { api } from '../lib/api.js';
 import { ErrorNote, JsonView } from '../lib/components.js';
 import { html } from '../lib/html.js';
 
-const LABELS = { order: 'Checkout and orders (shops)', fulfillment: 'Tickets and license keys (shops)', dispatch: 'Partner webhooks (partners)', ingress: 'Provider webhooks (Stripe, Wix)' };
+const LABELS = { order: 'Checkout and orders (shops)', fulfillment: 'Tickets and license keys (shops)', dispatch: 'Partner webhooks (partners)', ingress: 'Provider webhooks (Stripe, Wix)', notification: 'Notifications and mailbox (support)' };
 
 /**
  * The API reference (issue 22): each service's OpenAPI 3.1 document, as the service serves it at
