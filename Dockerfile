@@ -55,6 +55,7 @@ RUN chmod 0755 /usr/local/bin/orderflow \
 ENV DATA_DIR=/var/lib/orderflow HOST=0.0.0.0
 # Numeric, so Kubernetes can verify runAsNonRoot: the image's `node` user (uid 1000).
 USER 1000:1000
-EXPOSE 3000 3001 3002 3003 3004 3005
+# The services' ports, and the gateway's (`orderflow gateway`, the one origin in Compose).
+EXPOSE 3000 3001 3002 3003 3004 3005 8080
 ENTRYPOINT ["/usr/local/bin/orderflow"]
 CMD ["help"]
