@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ORIGIN_SERVICES, qualifiedPaths, SHARED_ADMIN_SERVICES, DOCUMENTED_SERVICES } from '@orderflow/http';
 import { callApi, validateOpenApi } from '@orderflow/service-testing';
 import { tempDir, waitFor } from '@orderflow/testing';
-import Stripe from 'stripe';
 import { startOneMachine, type LocalSecrets, type OneMachine } from '../src';
 import { PartnerEndpoint } from './support/partner-endpoint';
+import { deliver, paymentIntentSucceeded, purchase } from './support/stripe-webhooks';
 
 /** Each service's `service` label in its metrics. */
 const METRICS_LABEL = { ingress: 'ingress', order: 'order', fulfillment: 'fulfillment', notification: 'notification', dispatch: 'outbound-dispatch', console: 'console' };
@@ -112,27 +111,16 @@ describe('one machine: the one origin', () => {
     expect(registered.status).toBe(201);
     partner.secret = registered.body.secret;
 
-    const orderId = `ord_${randomUUID()}`;
-    const pi = {
-      id: `pi_${randomUUID().replace(/-/g, '')}`,
-      object: 'payment_intent',
-      amount: 1_500,
-      amount_received: 1_500,
-      currency: 'eur',
-      status: 'succeeded',
-      receipt_email: 'ada@example.com',
-      metadata: { orderId, instanceId: 'local', items: JSON.stringify([{ productId: 'gift-card', quantity: 1, unitAmountCents: 1_500, kind: 'external' }]) },
-    };
-    const body = JSON.stringify({ id: `evt_${randomUUID().replace(/-/g, '')}`, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), livemode: false, data: { object: pi } });
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: secrets.STRIPE_WEBHOOK_SECRET });
-    const accepted = await fetch(`${origin}/api/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body });
-    expect(accepted.status).toBe(200);
+    const p = purchase({ instanceId: 'local', email: 'ada@example.com', name: 'Ada', items: [{ productId: 'gift-card', name: 'Gift card', quantity: 1, unitAmountCents: 1_500, kind: 'external' }] });
+    const { orderId } = p;
+    const paid = paymentIntentSucceeded(p);
+    expect(await deliver(origin, secrets.STRIPE_WEBHOOK_SECRET, paid)).toBe(200);
 
     const delivered = await waitFor(() => partner.of(orderId).find((d) => d.type === 'order.completed'), { timeoutMs: 30_000, description: 'the partner to receive order.completed' });
     expect(delivered.data.orderId).toBe(orderId);
     await waitFor(async () => (await admin(`/admin/orders/${orderId}`)).body.status === 'FULFILLED' || undefined, { timeoutMs: 30_000, description: 'the order to be fulfilled' });
     expect((await admin(`/admin/fulfillments/${orderId}`)).body.status).toBe('COMPLETED');
-    expect((await admin('/admin/events?status=published')).body.items.map((e: { eventId: string }) => e.eventId)).toContain(JSON.parse(body).id);
+    expect((await admin('/admin/events?status=published')).body.items.map((e: { eventId: string }) => e.eventId)).toContain(paid.id);
     expect((await admin('/admin/subscriptions')).body.items.map((s: { id: string }) => s.id)).toContain(registered.body.id);
     const mail = await waitFor(async () => (await admin('/admin/mailbox?channel=email')).body.items.find((m: { orderId: string; recipient: string }) => m.orderId === orderId && m.recipient === 'ada@example.com'), {
       timeoutMs: 30_000,
