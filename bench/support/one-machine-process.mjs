@@ -6,19 +6,13 @@ import { join } from 'node:path';
 import { root, waitForLine } from './processes.mjs';
 
 /**
- * The service URLs as services/one-machine/src/main.ts prints them once everything listens
- * ("Stripe webhooks   POST <ingress>/api/webhooks/stripe", "Checkout, orders  <order>  …",
- * "Fulfillment  <url>  …", "Notifications  <url>  …", "Partner webhooks  <dispatch>  …"), in
- * any order: it prints no machine-readable line, so a change to that text shows up here.
+ * The service URLs as services/one-machine/src/main.ts prints them once everything listens, each
+ * on its own port in the banner's "Each service  ingress <url>, order <url>, …" line (the
+ * benchmark measures the services, not the one origin in front of them): it prints no
+ * machine-readable line, so a change to that text shows up here.
  */
-const LABELS = {
-  ingress: 'Stripe webhooks\\s+POST',
-  order: 'Checkout, orders',
-  fulfillment: 'Fulfillment',
-  notification: 'Notifications',
-  dispatch: 'Partner webhooks',
-};
-const READY = new RegExp(`^${Object.values(LABELS).map((label) => `(?=[\\s\\S]*${label}\\s+(http://[^\\s/]+))`).join('')}`);
+const SERVICES = ['ingress', 'order', 'fulfillment', 'notification', 'dispatch'];
+const READY = new RegExp(`^${SERVICES.map((name) => `(?=[\\s\\S]*Each service\\s+[^\\n]*\\b${name} (http://[^,\\s/]+))`).join('')}`);
 
 /**
  * Starts `node services/one-machine/dist/main.js` with its data under `dataDir` and `env` on top
@@ -45,7 +39,7 @@ export async function startOneMachineProcess({ dataDir, env, readyTimeoutMs = 30
   const [instanceId, apiKey] = String(secrets.API_KEYS).split(',')[0].split(':');
   return {
     child,
-    urls: Object.fromEntries(Object.keys(LABELS).map((name, i) => [name, m[i + 1]])),
+    urls: Object.fromEntries(SERVICES.map((name, i) => [name, m[i + 1]])),
     stripeWebhookSecret: String(secrets.STRIPE_WEBHOOK_SECRET).split(',')[0],
     adminToken: secrets.ADMIN_TOKEN,
     metricsToken: secrets.METRICS_TOKEN,

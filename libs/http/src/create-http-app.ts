@@ -68,6 +68,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   if (options.registry && !options.metricsToken && !options.publicMetrics) {
     throw new Error('createHttpApp: a registry needs metricsToken, or publicMetrics: true, to say who may read /metrics');
   }
+  if (options.systemWide && !options.service) throw new Error('createHttpApp: systemWide needs service, the qualified paths where the service answers its own');
   const app = express();
   app.disable('x-powered-by');
   app.set(BODY_LIMIT_SETTING, options.bodyLimit ?? '1mb');
