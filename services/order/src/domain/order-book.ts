@@ -14,8 +14,22 @@ import {
 import type { Prisma } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
 import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
+import { DeferredOrderWrites } from './deferred-writes';
 import { LockedOrders } from './locked-orders';
-import { changedFields, insertOrder, loadOrder, lockAndLoad, lockAndLoadAll, lockAndLoadFirst, updateOrder, type OrderPatch, type OrderReference, type PaymentRow } from './order-rows';
+import {
+  afterUpdate,
+  changedFields,
+  insertOrder,
+  loadOrder,
+  lockAndLoad,
+  lockAndLoadAll,
+  lockAndLoadFirst,
+  updateOrder,
+  type OrderPatch,
+  type OrderReference,
+  type PaymentRow,
+  type StatusChange,
+} from './order-rows';
 
 export type { OrderPatch, OrderReference, PaymentRow } from './order-rows';
 
@@ -84,6 +98,8 @@ export class OrderBook {
   private readonly gathered = new WeakMap<Tx, OutboxMessage[]>();
   /** Orders transactions locked ahead of a run's lookups (see lockingAhead). */
   private readonly lockedAhead = new WeakMap<Tx, LockedOrders>();
+  /** Order rows held back by transactions that write them together (see deferringWrites). */
+  private readonly deferred = new WeakMap<Tx, DeferredOrderWrites>();
 
   constructor(private readonly metrics: OrderMetrics) {}
 
@@ -117,6 +133,24 @@ export class OrderBook {
       return await work();
     } finally {
       this.lockedAhead.delete(tx);
+    }
+  }
+
+  /**
+   * Runs `work` with the transaction `tx` as one that holds back the order rows this book inserts
+   * and changes, and writes them a statement each (all inserts, then all changes) before any other
+   * statement runs in it, and when `work` is done: for a run of consumed events, whose orders
+   * would otherwise be a statement or two each. `work` must use the transaction it is given.
+   */
+  async deferringWrites<R>(tx: Tx, work: (tx: Tx) => Promise<R>): Promise<R> {
+    const writes = new DeferredOrderWrites(tx);
+    this.deferred.set(writes.tx, writes);
+    try {
+      const result = await work(writes.tx);
+      await writes.flush();
+      return result;
+    } finally {
+      this.deferred.delete(writes.tx);
     }
   }
 
@@ -189,7 +223,9 @@ export class OrderBook {
     });
     const last = steps.at(-1);
     const inserted = last ? { ...order, status: last.to, version: steps.length } : order;
-    await insertOrder(tx, inserted, inserted.lines, cause, steps, options.payment);
+    const writes = this.deferred.get(tx);
+    if (writes) writes.insert({ order: inserted, lines: inserted.lines, cause, steps, payment: options.payment });
+    else await insertOrder(tx, inserted, inserted.lines, cause, steps, options.payment);
     this.lockedAhead.get(tx)?.written(inserted);
     this.metrics.transitions.inc({ from: 'NEW', to: 'PENDING' });
     await this.announce(tx, ['order.created', 'order.pending'], { ...inserted, status: 'PENDING', version: 0 }, null, cause);
@@ -253,7 +289,7 @@ export class OrderBook {
       cause: cause.kind,
       eventId: cause.eventId,
     }));
-    const updated = this.written(tx, await updateOrder(tx, order, changedFields(order, options.patch ?? {}), steps));
+    const updated = await this.update(tx, order, changedFields(order, options.patch ?? {}), steps);
     await this.announceSteps(tx, steps, updated, cause);
     return updated;
   }
@@ -274,12 +310,22 @@ export class OrderBook {
   /** Updates fields without a status change (a linked session, a Wix order number); nothing when none differs. */
   async patch(tx: Tx, order: LoadedOrder, patch: OrderPatch): Promise<LoadedOrder> {
     const changed = changedFields(order, patch);
-    return Object.keys(changed).length === 0 ? order : this.written(tx, await updateOrder(tx, order, changed));
+    return Object.keys(changed).length === 0 ? order : this.update(tx, order, changed);
   }
 
-  private written(tx: Tx, order: LoadedOrder): LoadedOrder {
-    this.lockedAhead.get(tx)?.written(order);
-    return order;
+  /** Writes a change to a locked order, or holds it back (see deferringWrites); returns the order as changed. */
+  private async update(tx: Tx, order: LoadedOrder, patch: OrderPatch, steps: readonly StatusChange[] = []): Promise<LoadedOrder> {
+    const writes = this.deferred.get(tx);
+    let after: LoadedOrder;
+    if (writes) {
+      const change = { id: order.id, at: new Date(), patch, steps };
+      writes.update(change);
+      after = afterUpdate(order, change);
+    } else {
+      after = await updateOrder(tx, order, patch, steps);
+    }
+    this.lockedAhead.get(tx)?.written(after);
+    return after;
   }
 
   /** The order as committed so far in this transaction, with its lines and registrations. */

@@ -216,12 +216,57 @@ export interface PaymentRow {
   raw: string;
 }
 
+/** An order to insert (see insertOrders). */
+export interface OrderInsert {
+  /** As it stands after `steps` (its status and version are the caller's). */
+  order: Order;
+  lines: OrderLine[];
+  cause: { kind: string; eventId: string | null };
+  steps: readonly StatusChange[];
+  payment?: PaymentRow;
+}
+
 /**
- * Inserts an order with its lines and its transitions (NEW → PENDING, then `steps` in order) in
- * one statement, with `payment` when given, and returns it as loaded (no registrations yet):
- * nothing else can see or change an uncommitted row. The order goes in as it stands after
- * `steps` (its status and version are the caller's).
+ * Inserts orders with their lines and their transitions (NEW → PENDING, then each one's `steps`
+ * in order), and the payment each came with, in one statement however many there are. Each is
+ * returned as loaded (no registrations yet): nothing else can see or change an uncommitted row.
  */
+const INSERT_ORDERS = `
+WITH input AS (SELECT x, n FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS i (x, n)),
+inserted AS (
+  INSERT INTO orders (${Object.values(ORDER_FIELDS).join(', ')})
+  SELECT ${Object.values(ORDER_FIELDS).map((column) => `r.${column}`).join(', ')}
+  FROM input, jsonb_populate_record(NULL::orders, input.x->'order') AS r ORDER BY input.n
+  RETURNING id),
+lines AS (
+  INSERT INTO order_lines (id, order_id, product_id, name, quantity, unit_amount_cents, kind, capacity_key, position)
+  SELECT l->>'id', inserted.id, l->>'productId', l->>'name', (l->>'quantity')::int, (l->>'unitAmountCents')::int,
+         l->>'kind', l->>'capacityKey', (l->>'position')::int
+  FROM input JOIN inserted ON inserted.id = input.x->'order'->>'id', jsonb_array_elements(input.x->'lines') AS l),
+paid AS (
+  INSERT INTO payments (order_id, provider, provider_payment_ref, status, amount_cents, currency, event_id, raw_payload)
+  SELECT inserted.id, p->>'provider', p->>'providerPaymentRef', p->>'status', (p->>'amountCents')::int, p->>'currency', p->>'eventId', (p->>'raw')::jsonb
+  FROM input JOIN inserted ON inserted.id = input.x->'order'->>'id', LATERAL (SELECT input.x->'payment' AS p) AS given
+  WHERE jsonb_typeof(p) = 'object' ORDER BY input.n),
+logged AS (
+  INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason, at)
+  SELECT inserted.id, s->>'from', s->>'to', true, s->>'cause', s->>'eventId', s->>'reason', (input.x->'order'->>'created_at')::timestamptz
+  FROM input JOIN inserted ON inserted.id = input.x->'order'->>'id', jsonb_array_elements(input.x->'transitions') WITH ORDINALITY AS steps (s, m)
+  ORDER BY input.n, steps.m)
+SELECT count(*)::int AS inserted FROM inserted`;
+
+export async function insertOrders(tx: Tx, inserts: readonly OrderInsert[]): Promise<void> {
+  if (inserts.length === 0) return;
+  const input = inserts.map(({ order, lines, cause, steps, payment }) => ({
+    order: Object.fromEntries(Object.entries(ORDER_FIELDS).map(([field, column]) => [column, order[field as keyof Order]])),
+    lines,
+    transitions: [{ from: null, to: 'PENDING', reason: null, cause: cause.kind, eventId: cause.eventId }, ...steps],
+    payment: payment ?? null,
+  }));
+  await tx.$queryRawUnsafe(INSERT_ORDERS, JSON.stringify(input));
+}
+
+/** `insertOrders` of one. */
 export async function insertOrder(
   tx: Tx,
   order: Order,
@@ -230,34 +275,61 @@ export async function insertOrder(
   steps: readonly StatusChange[] = [],
   payment?: PaymentRow,
 ): Promise<LoadedOrder> {
-  const columns = Object.values(ORDER_FIELDS);
-  const values = Object.keys(ORDER_FIELDS).map((field) => {
-    const value = order[field as keyof Order];
-    return value instanceof Date ? value.toISOString() : value;
-  });
-  const placeholders = columns.map((column, i) => (column.endsWith('_at') ? `$${i + 1}::timestamptz` : `$${i + 1}`));
-  const n = columns.length;
-  const transitions = [{ from: null, to: 'PENDING', reason: null, cause: cause.kind, eventId: cause.eventId }, ...steps];
-  const payments = payment
-    ? `, paid AS (
-       INSERT INTO payments (order_id, provider, provider_payment_ref, status, amount_cents, currency, event_id, raw_payload)
-       SELECT id, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}::int, $${n + 8}, $${n + 9}, $${n + 10}::jsonb FROM inserted)`
-    : '';
-  await tx.$executeRawUnsafe(
-    `WITH inserted AS (INSERT INTO orders (${columns.join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING id),
-     lines AS (
-       INSERT INTO order_lines (id, order_id, product_id, name, quantity, unit_amount_cents, kind, capacity_key, position)
-       SELECT l->>'id', inserted.id, l->>'productId', l->>'name', (l->>'quantity')::int, (l->>'unitAmountCents')::int,
-              l->>'kind', l->>'capacityKey', (l->>'position')::int
-       FROM inserted, jsonb_array_elements($${n + 1}::jsonb) AS l)${payments}
-     INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason, at)
-     SELECT id, s->>'from', s->>'to', true, s->>'cause', s->>'eventId', s->>'reason', $${n + 3}::timestamptz
-     FROM inserted, jsonb_array_elements($${n + 2}::jsonb) WITH ORDINALITY AS steps (s, n) ORDER BY steps.n`,
-    ...values,
-    JSON.stringify(lines),
-    JSON.stringify(transitions),
-    order.createdAt.toISOString(),
-    ...(payment ? [payment.provider, payment.providerPaymentRef, payment.status, payment.amountCents, payment.currency, payment.eventId, payment.raw] : []),
-  );
+  await insertOrders(tx, [{ order, lines, cause, steps, payment }]);
   return { ...order, lines, registrations: [] };
+}
+
+/** A change to a locked order: the fields `patch` sets, and `steps` as `updateOrder` makes them. */
+export interface OrderUpdate {
+  id: string;
+  at: Date;
+  patch: OrderPatch;
+  steps: readonly StatusChange[];
+}
+
+/** The patchable fields as columns, each set only where an update's patch has it. */
+const PATCHED = (['refundedCents', 'providerCheckoutRef', 'checkoutSessionId', 'wixOrderNumber', 'fulfillmentFailure', 'customerEmail', 'customerName'] as const).map(
+  (field) => `${ORDER_FIELDS[field]} = CASE WHEN v.patch ? '${ORDER_FIELDS[field]}' THEN (jsonb_populate_record(NULL::orders, v.patch)).${ORDER_FIELDS[field]} ELSE o.${ORDER_FIELDS[field]} END`,
+);
+
+/**
+ * `updateOrder` of several orders in one statement, returning nothing: each order's new row is
+ * what its caller, holding its lock, already knows (see `updated`). An order appears once.
+ */
+const UPDATE_ORDERS = `
+WITH v AS (
+  SELECT x->>'id' AS id, (x->>'at')::timestamptz AS at, x->'patch' AS patch, jsonb_array_length(x->'steps') AS steps,
+         x->'steps'->-1->>'to' AS status, x->'steps'->-1->>'reason' AS reason, x->'steps' AS transitions, n
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS input (x, n)),
+updated AS (
+  UPDATE orders o SET updated_at = v.at,
+    status = CASE WHEN v.steps > 0 THEN v.status ELSE o.status END,
+    reason = CASE WHEN v.steps > 0 THEN v.reason ELSE o.reason END,
+    version = o.version + v.steps,
+    ${PATCHED.join(',\n    ')}
+  FROM v WHERE o.id = v.id
+  RETURNING o.id),
+logged AS (
+  INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason, at)
+  SELECT v.id, s->>'from', s->>'to', true, s->>'cause', s->>'eventId', s->>'reason', v.at
+  FROM v JOIN updated ON updated.id = v.id, jsonb_array_elements(v.transitions) WITH ORDINALITY AS steps (s, m)
+  ORDER BY v.n, steps.m)
+SELECT count(*)::int AS updated FROM updated`;
+
+export async function updateOrders(tx: Tx, updates: readonly OrderUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  const input = updates.map(({ id, at, patch, steps }) => ({
+    id,
+    at: at.toISOString(),
+    patch: Object.fromEntries(Object.entries(patch).map(([field, value]) => [ORDER_FIELDS[field as keyof Order], value])),
+    steps,
+  }));
+  const [row] = await tx.$queryRawUnsafe<Array<{ updated: number }>>(UPDATE_ORDERS, JSON.stringify(input));
+  if (row?.updated !== updates.length) throw new Error(`${updates.length - (row?.updated ?? 0)} of ${updates.length} orders vanished while locked`);
+}
+
+/** The order as `update` leaves it, from the row its caller locked and read. */
+export function afterUpdate(order: LoadedOrder, { at, patch, steps }: OrderUpdate): LoadedOrder {
+  const last = steps.at(-1);
+  return { ...order, ...patch, updatedAt: at, ...(last ? { status: last.to, reason: last.reason, version: order.version + steps.length } : {}) };
 }

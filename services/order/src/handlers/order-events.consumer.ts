@@ -35,7 +35,9 @@ const RUN_SLICES = 4;
 /**
  * The same handling for a run of one partition's events, a few transactions per run instead of
  * one per event: in each, one statement marks its events processed, one locks and reads every
- * order they look up, one writes their announcements to the outbox, one commit covers them all.
+ * order they look up, their new orders and their changes are a statement each (or a few, when
+ * something must read what was written first), one writes their announcements to the outbox,
+ * one commit covers them all.
  *
  * The run is sorted by order key (one order's events keep their order) and cut into up to
  * RUN_SLICES slices of whole orders, handled concurrently: an event's statements wait on each
@@ -63,10 +65,12 @@ async function handleSlice(deps: OrderConsumerDeps, events: readonly AnyEvent[])
     // Processed before, or a repeat of an event earlier in this run.
     const todo = events.filter((event) => fresh.delete(eventIdOf(event)));
     const references = todo.flatMap((event) => referencesOf(deps, event)).filter((reference): reference is [OrderReference, string] => reference[1] !== null);
-    await deps.book.lockingAhead(tx, references, () =>
-      deps.book.gatheringOutbox(tx, async () => {
-        for (const event of todo) await route(deps, tx, event, causeOf(event));
-      }),
+    await deps.book.deferringWrites(tx, (writing) =>
+      deps.book.lockingAhead(writing, references, () =>
+        deps.book.gatheringOutbox(writing, async () => {
+          for (const event of todo) await route(deps, writing, event, causeOf(event));
+        }),
+      ),
     );
   });
 }
