@@ -36,7 +36,7 @@ describe('the customer order history, in a browser', () => {
     const bob = `bob-${randomUUID().slice(0, 8)}@example.com`;
     const [adaOrder, bobOrder] = await Promise.all([system.buyLicense(ada), system.buyLicense(bob)]);
     link = await linkMailedTo(ada);
-    expect(link.startsWith(`${system.machine.urls.console}/account#v1.`)).toBe(true);
+    expect(link.startsWith(`${system.machine.url}/account#v1.`)).toBe(true);
 
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
     const errors: string[] = [];
