@@ -29,4 +29,17 @@ describe('kafkajsLogCreator', () => {
       ['error', 'Response GroupCoordinator(key: 10, version: 2)'],
     ]);
   });
+
+  it("logs the idempotent producer's notice about bounded retries at debug, and other warnings at warn", () => {
+    const lines: Array<[string, string]> = [];
+    const at = (level: string) => (_fields: object, msg: string) => void lines.push([level, msg]);
+    const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const log = kafkajsLogCreator(logger)(logLevel.DEBUG);
+    log({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { message: 'Limiting retries for the idempotent producer may invalidate EoS guarantees', timestamp: 't' } });
+    log({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { message: 'Failed to send messages', timestamp: 't' } });
+    expect(lines).toEqual([
+      ['debug', 'Limiting retries for the idempotent producer may invalidate EoS guarantees'],
+      ['warn', 'Failed to send messages'],
+    ]);
+  });
 });

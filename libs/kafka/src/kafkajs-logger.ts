@@ -32,6 +32,18 @@ function isTransientAnswer(namespace: string, fields: Record<string, unknown>): 
   return namespace === 'Connection' && typeof fields.error === 'string' && TRANSIENT_ANSWERS.has(fields.error);
 }
 
+/**
+ * kafkajs warns, at every start of an idempotent producer, that a bounded number of retries may
+ * break exactly-once delivery: a send that gave up and is sent again by its caller is a new
+ * message to the broker. Bounded retries are our choice (see bus.ts): a producer that gives up
+ * fails its send, and the caller that owns the message sends it again (the outbox relay, the
+ * ingress before its 2xx), each consumer applying a message once by its event ID. So the warning
+ * says nothing an operator can act on; it is logged at debug.
+ */
+function isBoundedRetriesNotice(namespace: string, message: string): boolean {
+  return namespace === 'Producer' && message.startsWith('Limiting retries for the idempotent producer');
+}
+
 /** Routes kafkajs's own log lines into our logger, so they carry the service's bindings and format. */
 export function kafkajsLogCreator(logger: Logger): logCreator {
   return () =>
@@ -39,6 +51,7 @@ export function kafkajsLogCreator(logger: Logger): logCreator {
       const { message, timestamp: _timestamp, logger: _name, ...fields } = log as typeof log & { timestamp?: unknown; logger?: unknown };
       const entry = { ...fields, component: 'kafkajs', namespace };
       if (level === logLevel.ERROR && isTransientAnswer(namespace, fields)) logger.debug(entry, message);
+      else if (level === logLevel.WARN && isBoundedRetriesNotice(namespace, message)) logger.debug(entry, message);
       else if (level === logLevel.ERROR) logger.error(entry, message);
       else if (level === logLevel.WARN) logger.warn(entry, message);
       else if (level === logLevel.INFO) logger.info(entry, message);
