@@ -67,5 +67,6 @@ describe('one machine: a first start killed while it creates the databases', () 
       expect({ service, status: (await callApi(url, route, { bearer: ADMIN_TOKEN })).status }).toEqual({ service, status: 200 });
     }
     expect(fs.readdirSync(dir.path).filter((name) => STAGING.test(name))).toEqual([]);
-  });
+    // Two first starts of five PGlite databases: over a minute on a busy 2-core machine.
+  }, 180_000);
 });
