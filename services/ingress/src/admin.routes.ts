@@ -23,7 +23,8 @@ export interface AdminRouteDeps {
 
 const MAX_PAGE = 200;
 const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
-const listQuery = z.object({
+/** The event log's filters and page, as `GET /admin/events` parses them. */
+export const eventsQuery = z.object({
   status: z.enum(['received', 'published', 'ignored', 'failed', 'quarantined']).optional(),
   source: z.enum(['stripe', 'wix']).optional(),
   type: z.string().min(1).optional(),
@@ -36,7 +37,8 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
   cursor: z.string().regex(/^\d{1,18}$/, { message: 'must be a row ID from a previous page' }).transform(BigInt).optional(),
 });
-const idParam = z.string().regex(/^\d{1,18}$/).transform(BigInt);
+/** A logged event's row ID. */
+export const eventIdParam = z.string().regex(/^\d{1,18}$/).transform(BigInt);
 
 /** Rows as JSON: bigint ids as strings; the payload (and a quarantined event's body) only on the single-event view. */
 function present(row: WebhookEvent, detail?: { rawBody: Uint8Array | null }): Record<string, unknown> {
@@ -77,7 +79,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     return log;
   };
   const find = async (raw: string): Promise<WebhookEvent> => {
-    const id = idParam.safeParse(raw);
+    const id = eventIdParam.safeParse(raw);
     const row = id.success ? await repository().get(id.data) : null;
     if (!row) throw new HttpProblem(404, { detail: `No event ${raw}` });
     return row;
@@ -87,7 +89,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     app.use('/admin', adminAuth(deps.token));
 
     app.get('/admin/events', async (req, res) => {
-      const query = listQuery.safeParse(req.query);
+      const query = eventsQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
       const { cursor, limit, ...filter } = query.data;
       // One extra row tells whether another page exists without a count query.

@@ -1,5 +1,9 @@
 import { openApiDocument, type ApiOperation } from '@orderflow/http';
 import { z } from 'zod';
+import { eventIdParam, eventsQuery } from './admin.routes';
+
+const iso = z.iso.datetime({ offset: true });
+const eventParams = z.object({ id: eventIdParam });
 
 /** What the ingress answers a verified webhook. */
 export const webhookAnswerSchema = z.object({
@@ -28,7 +32,30 @@ const ANSWERS = {
   },
 };
 
-/** The two doors providers knock on (seed 001 and seed 000). */
+/** A row of the event log, as the admin API lists it. */
+export const loggedEventSchema = z.object({
+  id: z.string(),
+  source: z.enum(['stripe', 'wix']),
+  eventId: z.string(),
+  type: z.string(),
+  /** The Kafka key the ingress gave it: our order ID, else the PaymentIntent's. */
+  orderKey: z.string().nullable(),
+  instanceId: z.string().nullable(),
+  status: z.enum(['received', 'published', 'ignored', 'failed', 'quarantined']),
+  /** Why it failed or is quarantined. */
+  error: z.string().nullable(),
+  attempts: z.number().int(),
+  /** Deliveries of the same event after the first. */
+  duplicates: z.number().int(),
+  traceId: z.string(),
+  occurredAt: iso,
+  receivedAt: iso,
+  updatedAt: iso,
+  publishedAt: iso.nullable(),
+  lastSeenAt: iso,
+});
+
+/** The two doors providers knock on (seed 001 and seed 000), and support's event log (bearer ADMIN_TOKEN). */
 export const INGRESS_OPERATIONS: readonly ApiOperation[] = [
   {
     method: 'post',
@@ -55,13 +82,58 @@ export const INGRESS_OPERATIONS: readonly ApiOperation[] = [
     responses: ANSWERS,
     problems: [400, 429],
   },
+  {
+    method: 'get',
+    path: '/admin/events',
+    operationId: 'listEvents',
+    tag: 'Event log',
+    security: 'adminToken',
+    summary: 'The logged provider events, newest first, without their payloads',
+    query: eventsQuery,
+    responses: { 200: { description: 'A page; `nextCursor` fetches the next', schema: z.object({ items: z.array(loggedEventSchema), nextCursor: z.string().nullable() }) } },
+    problems: [400],
+  },
+  {
+    method: 'get',
+    path: '/admin/events/:id',
+    operationId: 'getEvent',
+    tag: 'Event log',
+    security: 'adminToken',
+    summary: 'One logged event with its payload, and a quarantined event’s body as it arrived',
+    params: eventParams,
+    responses: {
+      200: {
+        description: 'The event',
+        schema: loggedEventSchema.extend({
+          /** JSON null for a quarantined event whose payload the log cannot hold as JSON (see `rawBody`). */
+          payload: z.unknown(),
+          /** A quarantined event's body (Stripe's JSON, Wix's JWT). */
+          rawBody: z.string().optional(),
+        }),
+      },
+    },
+    problems: [404],
+  },
+  {
+    method: 'post',
+    path: '/admin/events/:id/replay',
+    operationId: 'replayEvent',
+    tag: 'Event log',
+    security: 'adminToken',
+    summary: 'Publishes a logged event again, with its original event ID',
+    description:
+      'Consumers that already handled it skip it (they deduplicate on the event ID); those that missed it catch up. A quarantined event is first read again from its stored body by today’s rules. An ignored event, or one that still cannot be published, is a 409.',
+    params: eventParams,
+    responses: { 200: { description: 'Durable in Kafka again', schema: z.object({ replayed: z.literal(true), id: z.string(), eventId: z.string() }) } },
+    problems: [404, 409],
+  },
 ];
 
 export function ingressApiDocument(): Record<string, unknown> {
   return openApiDocument({
     title: 'Orderflow ingress',
     version: '1',
-    description: 'Where Stripe and Wix deliver their webhooks. Nothing it answers 2xx is ever lost.',
+    description: 'Where Stripe and Wix deliver their webhooks (nothing it answers 2xx is ever lost), and support’s log of every event they delivered, with its replay.',
     operations: INGRESS_OPERATIONS,
   });
 }

@@ -1,10 +1,13 @@
 import { answerDrift, routeDrift, validateOpenApi } from '@orderflow/service-testing';
 import { INGRESS_OPERATIONS } from '../src/openapi';
-import { paymentIntent, postStripe, stripeEvent, useIngressStack } from './support';
+import { ADMIN_TOKEN, paymentIntent, postStripe, stripeEvent, useIngressStack } from './support';
+
+const operation = (operationId: string) => INGRESS_OPERATIONS.find((op) => op.operationId === operationId)!;
 
 /**
- * The ingress's OpenAPI document against the ingress (issue 22): a valid 3.1 document, both
- * webhook routes documented and routed, and each kind of 200 matching the documented answer.
+ * The ingress's OpenAPI document against the ingress (issue 22): a valid 3.1 document, the
+ * webhook routes and the event log's documented and routed, each kind of 200 matching the
+ * documented answer, and the event log answering as documented.
  */
 describe('the ingress’s OpenAPI document', () => {
   const stack = useIngressStack('ingress_openapi', {
@@ -20,8 +23,8 @@ describe('the ingress’s OpenAPI document', () => {
     expect((await validateOpenApi(document)).output).toContain('"valid": true');
   });
 
-  it('documents both webhook routes, and nothing the ingress does not route', () => {
-    expect(routeDrift(stack.running.ingress.app, INGRESS_OPERATIONS, ['/api/'])).toEqual({ missing: [], undocumented: [] });
+  it('documents the webhook and event log routes, and nothing the ingress does not route', () => {
+    expect(routeDrift(stack.running.ingress.app, INGRESS_OPERATIONS, ['/api/', '/admin/'])).toEqual({ missing: [], undocumented: [] });
   });
 
   it('answers published, duplicate, ignored and quarantined as documented', async () => {
@@ -37,6 +40,32 @@ describe('the ingress’s OpenAPI document', () => {
       drift.push(...answerDrift(stripe, res.status, answer));
     }
     expect(outcomes).toEqual(['published', 'duplicate', 'ignored', 'quarantined']);
+    expect(drift).toEqual([]);
+  });
+
+  it('answers the event log’s list, detail and replay as documented', async () => {
+    const drift: string[] = [];
+    const call = async (operationId: string, path: string) => {
+      const op = operation(operationId);
+      const res = await fetch(`${stack.running.url}${path}`, { method: op.method.toUpperCase(), headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const body = (await res.json()) as Record<string, any>;
+      drift.push(...(op.responses[res.status] ? answerDrift(op, res.status, body) : (op.problems ?? []).includes(res.status) ? [] : [`${operationId} answered ${res.status}, which it does not document`]));
+      return { status: res.status, body };
+    };
+    const published = stripeEvent('payment_intent.succeeded', paymentIntent('order-openapi-log'));
+    const ignored = stripeEvent('customer.created', { id: 'cus_2', object: 'customer' });
+    const quarantined = stripeEvent('payment_intent.succeeded', { object: 'payment_intent' });
+    for (const body of [published, ignored, quarantined]) expect((await postStripe(stack.running.url, body)).status).toBe(200);
+
+    const listed = await call('listEvents', '/admin/events?source=stripe&limit=200');
+    const row = (eventId: string) => (listed.body.items as Array<{ id: string; eventId: string }>).find((r) => r.eventId === eventId)!.id;
+    expect((await call('getEvent', `/admin/events/${row(published.id)}`)).body.payload).toMatchObject({ id: published.id });
+    expect((await call('getEvent', `/admin/events/${row(quarantined.id)}`)).body.rawBody).toEqual(expect.any(String));
+    expect((await call('getEvent', '/admin/events/999999999')).status).toBe(404);
+    expect((await call('replayEvent', `/admin/events/${row(published.id)}/replay`)).status).toBe(200);
+    expect((await call('replayEvent', `/admin/events/${row(ignored.id)}/replay`)).status).toBe(409);
+    expect((await call('replayEvent', `/admin/events/${row(quarantined.id)}/replay`)).status).toBe(409);
+    expect((await call('listEvents', '/admin/events?status=bogus')).status).toBe(400);
     expect(drift).toEqual([]);
   });
 });
