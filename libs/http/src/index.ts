@@ -13,7 +13,7 @@ export { apiKeyAuth, apiKeyLookup, bootstrapApiKeys, hashApiKey, instanceOf, typ
 export { apiKeyAdminRoutes, type ApiKeyAdminDeps } from './api-key-admin.routes';
 export type { ApiKeyAuditRow, ApiKeyRow, ApiKeyStore, ApiKeyTables } from './api-key-store';
 export { findUnstorable, MAX_JSON_DEPTH, textProblem, type TextProblem } from './storable-text';
-export { openApiDocument, openApiPath, problemSchema, routesOf, serveOpenApi, type ApiOperation, type ApiResponse, type ApiSecurity, type ApiWebhook } from './openapi';
+export { documentedProblems, openApiDocument, openApiPath, problemSchema, routesOf, serveOpenApi, type ApiOperation, type ApiResponse, type ApiSecurity, type ApiWebhook } from './openapi';
 export { outboxAdminRoutes, type SetAsideOutbox } from './outbox-admin.routes';
 export { ORIGIN_ROUTES, ORIGIN_SERVICES, DOCUMENTED_SERVICES, SHARED_ADMIN_SERVICES, qualifiedPaths, routeFor, type OriginRoute, type OriginService } from './origin-routes';
 export { originRouter, type OriginRouterOptions } from './origin-router';

@@ -94,6 +94,11 @@ export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
 }
 
+/** The problem statuses an operation's document lists: its own, and those its security and body imply. */
+export function documentedProblems(op: ApiOperation): number[] {
+  return [...new Set([...(op.problems ?? []), ...(op.security === 'none' ? [] : [401]), ...(op.body ? [400, 413, 415] : []), 503])].sort();
+}
+
 function operationObject(op: ApiOperation): Json {
   const responses: Json = {};
   for (const [status, response] of Object.entries(op.responses)) {
@@ -102,8 +107,7 @@ function operationObject(op: ApiOperation): Json {
       ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } } : {}),
     };
   }
-  const problems = [...new Set([...(op.problems ?? []), ...(op.security === 'none' ? [] : [401]), ...(op.body ? [400, 413, 415] : []), 503])].sort();
-  for (const status of problems) responses[String(status)] = { $ref: `#/components/responses/Problem${status}` };
+  for (const status of documentedProblems(op)) responses[String(status)] = { $ref: `#/components/responses/Problem${status}` };
   return {
     operationId: op.operationId,
     summary: op.summary,

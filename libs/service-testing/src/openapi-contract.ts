@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { openApiPath, routesOf, sharedAdminOperations, type ApiOperation, type OriginService } from '@orderflow/http';
+import { documentedProblems, openApiPath, problemSchema, routesOf, sharedAdminOperations, type ApiOperation, type OriginService } from '@orderflow/http';
 import { tempDir } from '@orderflow/testing';
 import type { Express } from 'express';
 
@@ -44,14 +44,16 @@ export function routeDrift(app: Express, operations: readonly ApiOperation[], pu
 
 /**
  * Checks an answer against the operation's document: its status must be one the operation
- * lists, and a JSON body must match that status's schema. Returns the problems, empty when none.
+ * lists, and a JSON body must match that status's schema (a problem status's, the problem
+ * document's). Returns the problems, empty when none.
  */
 export function answerDrift(operation: ApiOperation, status: number, body: unknown): string[] {
   const where = `${operation.method.toUpperCase()} ${openApiPath(operation.path)} answered ${status}`;
   const response = operation.responses[status];
-  if (!response) return [`${where}, which it does not document`];
-  if (!response.schema) return [];
-  const parsed = response.schema.safeParse(body);
+  const schema = response ? response.schema : documentedProblems(operation).includes(status) ? problemSchema : undefined;
+  if (!response && !schema) return [`${where}, which it does not document`];
+  if (!schema) return [];
+  const parsed = schema.safeParse(body);
   return parsed.success ? [] : [`${where} with a body its schema refuses: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`];
 }
 
@@ -72,8 +74,7 @@ export async function sharedAdminDrift(url: string, adminToken: string, service:
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const answer = (await res.json()) as Record<string, any>;
-    const documented = operation.responses[res.status] ? answerDrift(operation, res.status, answer) : (operation.problems ?? []).includes(res.status) ? [] : [`${operation.operationId} answered ${res.status}, which it does not document`];
-    drift.push(...documented);
+    drift.push(...answerDrift(operation, res.status, answer));
     return answer;
   };
   const base = `/admin/${service}`;

@@ -49,7 +49,7 @@ describe('the ingress’s OpenAPI document', () => {
       const op = operation(operationId);
       const res = await fetch(`${stack.running.url}${path}`, { method: op.method.toUpperCase(), headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       const body = (await res.json()) as Record<string, any>;
-      drift.push(...(op.responses[res.status] ? answerDrift(op, res.status, body) : (op.problems ?? []).includes(res.status) ? [] : [`${operationId} answered ${res.status}, which it does not document`]));
+      drift.push(...answerDrift(op, res.status, body));
       return { status: res.status, body };
     };
     const published = stripeEvent('payment_intent.succeeded', paymentIntent('order-openapi-log'));

@@ -30,7 +30,7 @@ describe('the notification service’s OpenAPI document', () => {
     const call = async (operationId: string, path: string) => {
       const op = operation(operationId);
       const res = await api(stack.running.url, path, { bearer: ADMIN_TOKEN, method: op.method.toUpperCase() });
-      drift.push(...(op.responses[res.status] ? answerDrift(op, res.status, res.body) : (op.problems ?? []).includes(res.status) ? [] : [`${operationId} answered ${res.status}, which it does not document`]));
+      drift.push(...answerDrift(op, res.status, res.body));
       return res;
     };
     const order = anOrder([{ kind: 'ticket', name: 'Gala', quantity: 1 }]);
