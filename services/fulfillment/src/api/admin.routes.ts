@@ -8,9 +8,9 @@ import type { FulfillmentMetrics } from '../fulfillment.metrics';
 import type { PrismaClient } from '../generated/prisma/client';
 import { fulfillmentView } from './fulfillment-view';
 
-const addKeysBody = z.object({ keys: z.array(z.string().trim().min(4).max(500)).min(1).max(10_000) });
-const listQuery = z.object({ status: z.enum(['PENDING', 'COMPLETED', 'FAILED', 'VOIDED']).default('FAILED'), limit: z.coerce.number().int().min(1).max(200).default(50) });
-const viewQuery = z.object({ reveal: z.literal('keys').optional() });
+export const addKeysBody = z.object({ keys: z.array(z.string().trim().min(4).max(500)).min(1).max(10_000) });
+export const fulfillmentsQuery = z.object({ status: z.enum(['PENDING', 'COMPLETED', 'FAILED', 'VOIDED']).default('FAILED'), limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const fulfillmentQuery = z.object({ reveal: z.literal('keys').optional() });
 
 export interface AdminRouteDeps {
   token: string;
@@ -70,7 +70,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     });
 
     app.get('/admin/fulfillments', async (req, res) => {
-      const query = listQuery.safeParse(req.query);
+      const query = fulfillmentsQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
       const jobs = await prisma().fulfillmentJob.findMany({ where: { status: query.data.status }, orderBy: { updatedAt: 'desc' }, take: query.data.limit });
       res.json({
@@ -95,7 +95,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
      * reveal is logged (without the keys).
      */
     app.get(['/admin/orders/:orderId/fulfillment', '/admin/fulfillments/:orderId'], async (req, res) => {
-      const query = viewQuery.safeParse(req.query);
+      const query = fulfillmentQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
       const orderId = String(req.params.orderId);
       const job = await prisma().fulfillmentJob.findUnique({ where: { orderId } });
