@@ -63,6 +63,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   415: 'The body is not the media type the route takes',
   422: 'Understood but refused (for example an unsafe destination URL)',
   429: 'Too many requests; see Retry-After',
+  502: 'A third party (Stripe) refused or failed the call; nothing was done',
   503: 'A dependency is down or the service is starting; retry after Retry-After',
 };
 
@@ -94,9 +95,12 @@ export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
 }
 
-/** The problem statuses an operation's document lists: its own, and those its security and body imply. */
+/**
+ * The problem statuses an operation's document lists: its own, and those its security and body
+ * imply, but not a status it answers with a body of its own (a health check's 503).
+ */
 export function documentedProblems(op: ApiOperation): number[] {
-  return [...new Set([...(op.problems ?? []), ...(op.security === 'none' ? [] : [401]), ...(op.body ? [400, 413, 415] : []), 503])].sort();
+  return [...new Set([...(op.problems ?? []), ...(op.security === 'none' ? [] : [401]), ...(op.body ? [400, 413, 415] : []), 503])].filter((status) => !op.responses[status]).sort();
 }
 
 function operationObject(op: ApiOperation): Json {
