@@ -20,7 +20,8 @@ export interface AdminRouteDeps {
 }
 
 const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
-const listQuery = z.object({
+/** Support's filters and search box, as `GET /admin/orders` parses them. */
+export const adminOrdersQuery = z.object({
   status: orderStatusSchema.optional(),
   instanceId: z.string().min(1).optional(),
   email: z.string().min(1).optional(),
@@ -31,8 +32,8 @@ const listQuery = z.object({
   cursor: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-const refundBody = z.object({ amountCents: z.number().int().positive().optional(), reason: z.string().max(500).optional() }).default({});
-const capacityBody = z.object({ capacity: z.number().int().min(0).max(10_000_000), instanceId: z.string().min(1).nullable().default(null) });
+export const refundBody = z.object({ amountCents: z.number().int().positive().optional(), reason: z.string().max(500).optional() }).default({});
+export const capacityBody = z.object({ capacity: z.number().int().min(0).max(10_000_000), instanceId: z.string().min(1).nullable().default(null) });
 
 /**
  * What one search box matches, exactly (every column is unique or indexed, migration 0002;
@@ -72,7 +73,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     app.use('/admin', adminAuth(deps.token));
 
     app.get('/admin/orders', async (req, res) => {
-      const query = listQuery.safeParse(req.query);
+      const query = adminOrdersQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
       const { status, instanceId, email, q, from, to, cursor, limit } = query.data;
       const rows = await prisma().order.findMany({

@@ -1,6 +1,7 @@
 import { orderSnapshotSchema, orderStatusSchema } from '@orderflow/events';
 import { openApiDocument, sharedAdminOperations, type ApiOperation } from '@orderflow/http';
 import { z } from 'zod';
+import { adminOrdersQuery, capacityBody, refundBody } from './admin.routes';
 import { checkoutBody, checkoutStatusQuery } from './checkout.routes';
 import { listQuery, statusQuery, trackBody } from './external.routes';
 
@@ -59,6 +60,40 @@ export const orderStatusAnswerSchema = z.union([
 
 export const ordersPageSchema = z.object({ items: z.array(orderViewSchema), nextCursor: z.string().nullable() });
 
+/** A payment as support sees it (its provider payload only on the unmatched list). */
+export const paymentSchema = z.object({
+  id: z.string(),
+  /** Null for an unmatched payment: money for an order we cannot find. */
+  orderId: z.string().nullable(),
+  provider: z.string(),
+  providerPaymentRef: z.string(),
+  status: z.enum(['SUCCEEDED', 'FAILED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'DISPUTED', 'UNMATCHED']),
+  amountCents: z.number().int(),
+  currency: z.string(),
+  eventId: z.string(),
+  createdAt: iso,
+});
+
+/** One step of an order's history, applied or refused by the state machine. */
+export const transitionSchema = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  fromStatus: orderStatusSchema.nullable(),
+  toStatus: orderStatusSchema,
+  /** false: refused by the state machine (recorded, never applied). */
+  applied: z.boolean(),
+  cause: z.string(),
+  eventId: z.string().nullable(),
+  reason: z.string().nullable(),
+  at: iso,
+});
+
+const checkStatus = z.object({ status: z.enum(['ok', 'warning', 'error']), count: z.number().int().optional(), message: z.string() });
+/** Seed 002's checkout health. */
+export const checkoutHealthSchema = z.object({ status: z.enum(['healthy', 'degraded', 'unhealthy']), checks: z.record(z.string(), checkStatus), timestamp: iso });
+
+const orderParams = z.object({ id: z.string() });
+
 const checkoutExample = {
   cartId: 'cart_1842',
   currency: 'eur',
@@ -66,7 +101,7 @@ const checkoutExample = {
   items: [{ productId: 'gala-2026', name: 'Gala dinner', quantity: 2, unitAmountCents: 4_500, kind: 'ticket', capacityKey: 'gala-2026' }],
 };
 
-/** The shop-facing routes (seeds 000 and 002), each with the schema it validates with. */
+/** The shop-facing routes (seeds 000 and 002) and support's (bearer ADMIN_TOKEN; seeds 001 and 003), each with the schema it validates with. */
 export const ORDER_OPERATIONS: readonly ApiOperation[] = [
   {
     method: 'post',
@@ -126,6 +161,107 @@ export const ORDER_OPERATIONS: readonly ApiOperation[] = [
     responses: { 200: { description: 'A page; `nextCursor` fetches the next', schema: ordersPageSchema } },
     problems: [400],
   },
+  {
+    method: 'get',
+    path: '/health/checkout',
+    operationId: 'getCheckoutHealth',
+    tag: 'Checkout',
+    security: 'none',
+    summary: 'Seed 002’s checkout health: expired locks the sweeper has not ended, stuck checkouts, the database',
+    responses: {
+      200: { description: 'Healthy, or degraded (a check warns)', schema: checkoutHealthSchema },
+      503: { description: 'The database does not answer', schema: checkoutHealthSchema },
+    },
+  },
+  {
+    method: 'get',
+    path: '/admin/orders',
+    operationId: 'listAdminOrders',
+    tag: 'Support',
+    security: 'adminToken',
+    summary: 'Every instance’s orders, newest first, filtered or found from one search box',
+    description: '`q` matches exactly one of: our order ID, the Wix order number (with or without `#`), the shop’s external reference, the Stripe PaymentIntent or Checkout Session, the cart or checkout, the customer’s email in any case.',
+    query: adminOrdersQuery,
+    responses: { 200: { description: 'A page; `nextCursor` fetches the next', schema: ordersPageSchema } },
+    problems: [400],
+  },
+  {
+    method: 'get',
+    path: '/admin/orders/:id',
+    operationId: 'getAdminOrder',
+    tag: 'Support',
+    security: 'adminToken',
+    summary: 'One order with its payments and its whole transition history',
+    params: orderParams,
+    responses: { 200: { description: 'The order', schema: orderViewSchema.extend({ payments: z.array(paymentSchema), history: z.array(transitionSchema) }) } },
+    problems: [404],
+  },
+  {
+    method: 'get',
+    path: '/admin/customers/:email/orders',
+    operationId: 'listCustomerOrders',
+    tag: 'Support',
+    security: 'adminToken',
+    summary: 'Seed 003’s order history of one customer: every order of an email (any case), newest first, at most 200',
+    params: z.object({ email: z.string() }),
+    responses: { 200: { description: 'The orders', schema: z.object({ items: z.array(orderViewSchema) }) } },
+  },
+  {
+    method: 'get',
+    path: '/admin/payments/unmatched',
+    operationId: 'listUnmatchedPayments',
+    tag: 'Support',
+    security: 'adminToken',
+    summary: 'Money received for no order we know, newest first, with the provider’s payload',
+    responses: { 200: { description: 'The payments', schema: z.object({ items: z.array(paymentSchema.extend({ rawPayload: z.unknown() })) }) } },
+  },
+  {
+    method: 'post',
+    path: '/admin/orders/:id/complete',
+    operationId: 'completeOrder',
+    tag: 'Support',
+    security: 'adminToken',
+    summary: 'Completes a pending or failed order paid outside any provider, through the state machine',
+    params: orderParams,
+    responses: { 200: { description: 'The order, paid and approved', schema: orderViewSchema } },
+    problems: [404, 409],
+  },
+  {
+    method: 'post',
+    path: '/admin/orders/:id/refund',
+    operationId: 'refundOrder',
+    tag: 'Support',
+    security: 'adminToken',
+    summary: 'Asks Stripe to refund all that is left, or `amountCents` of it',
+    description: 'The order becomes REFUNDED (or PARTIALLY_REFUNDED) when Stripe’s charge.refunded arrives. One refund per order and amount already refunded: a double click does not refund twice.',
+    params: orderParams,
+    body: { schema: refundBody, example: { amountCents: 4_500, reason: 'customer cannot attend' } },
+    responses: { 202: { description: 'Stripe took the refund', schema: z.object({ orderId: z.string(), refundId: z.string(), status: z.string() }) } },
+    problems: [404, 409, 502],
+  },
+  {
+    method: 'post',
+    path: '/admin/orders/:id/retry-fulfillment',
+    operationId: 'retryOrderFulfillment',
+    tag: 'Support',
+    security: 'adminToken',
+    summary: 'Publishes order.ready_to_fulfill again for an approved order whose fulfillment failed',
+    params: orderParams,
+    responses: { 202: { description: 'Sent to fulfillment again', schema: orderViewSchema } },
+    problems: [404, 409],
+  },
+  {
+    method: 'put',
+    path: '/admin/capacities/:key',
+    operationId: 'setCapacity',
+    tag: 'Support',
+    security: 'adminToken',
+    summary: 'Sets how many places a capacity key (an event, a session) has',
+    params: z.object({ key: z.string() }),
+    body: { schema: capacityBody, example: { capacity: 120, instanceId: 'shop-1' } },
+    responses: { 200: { description: 'The capacity', schema: z.object({ key: z.string(), instanceId: z.string().nullable(), capacity: z.number().int(), reserved: z.number().int(), updatedAt: iso }) } },
+    problems: [400],
+  },
   // The API keys and set-aside outbox rows, at the service's own /admin/order/... paths.
   ...sharedAdminOperations('order'),
 ];
@@ -134,7 +270,7 @@ export function orderApiDocument(): Record<string, unknown> {
   return openApiDocument({
     title: 'Orderflow order service',
     version: '1',
-    description: 'Checkouts and orders for a shop’s own systems, scoped to the instance of the API key.',
+    description: 'Checkouts and orders for a shop’s own systems, scoped to the instance of the API key; support’s view of every instance’s orders and payments, and its levers.',
     operations: ORDER_OPERATIONS,
   });
 }
