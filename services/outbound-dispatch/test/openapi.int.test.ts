@@ -1,7 +1,7 @@
 import { answerDrift, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { DISPATCH_OPERATIONS, DISPATCH_WEBHOOKS } from '../src/api/openapi';
-import { ADMIN_TOKEN, useDispatchStack, usePartners } from './support';
+import { ADMIN_TOKEN, SHOP_A, useDispatchStack, usePartners } from './support';
 
 const operation = (operationId: string) => DISPATCH_OPERATIONS.find((op) => op.operationId === operationId)!;
 
@@ -20,8 +20,8 @@ describe('the partner API’s OpenAPI document', () => {
     expect((await validateOpenApi(document)).output).toContain('"valid": true');
   });
 
-  it('documents every partner route, and nothing the service does not route', () => {
-    expect(routeDrift(stack.running.service.app, DISPATCH_OPERATIONS, ['/external/', '/admin/dispatch/'])).toEqual({ missing: [], undocumented: [] });
+  it('documents every partner and support route, and nothing the service does not route', () => {
+    expect(routeDrift(stack.running.service.app, DISPATCH_OPERATIONS, ['/external/', '/admin/dispatch/', '/admin/subscriptions', '/admin/deliveries'])).toEqual({ missing: [], undocumented: [] });
   });
 
   it('documents the API keys and set-aside outbox rows at /admin/dispatch/..., and answers them as documented', async () => {
@@ -61,6 +61,36 @@ describe('the partner API’s OpenAPI document', () => {
     await call('rotateSubscriptionSecret', `/external/webhooks/${id}/rotate-secret`);
     await call('updateSubscription', `/external/webhooks/${id}`, operation('updateSubscription').body!.example);
     expect((await call('deleteSubscription', `/external/webhooks/${id}`)).status).toBe(204);
+    expect(drift).toEqual([]);
+  });
+
+  it('answers support’s routes as documented, through a subscription disabled, enabled, replayed and resent', async () => {
+    const p = await partner();
+    const drift: string[] = [];
+    const call = async (operationId: string, path: string, body?: unknown) => {
+      const res = await stack.api(path, { key: ADMIN_TOKEN, method: operation(operationId).method.toUpperCase(), body });
+      drift.push(...answerDrift(operation(operationId), res.status, res.body));
+      return res;
+    };
+    const created = await stack.subscribe(p, ['order.paid']);
+    const id = created.body.id as string;
+    const orderId = `ord_openapi_support_${Date.now()}`;
+    await stack.publish('order.paid', orderId);
+    await waitFor(() => p.of(orderId).length === 1);
+
+    const listed = await call('listAllSubscriptions', `/admin/subscriptions?instanceId=${SHOP_A.instanceId}`);
+    expect((listed.body.items as Array<{ id: string }>).map((s) => s.id)).toContain(id);
+    const deliveries = await call('listAllDeliveries', `/admin/deliveries?subscriptionId=${id}&limit=1`);
+    const deliveryId = deliveries.body.items[0].id as string;
+    await call('getAnyDelivery', `/admin/deliveries/${deliveryId}`);
+    expect((await call('getAnyDelivery', '/admin/deliveries/not-an-id')).status).toBe(400);
+    expect((await call('getAnyDelivery', '/admin/deliveries/999999999')).status).toBe(404);
+    expect((await call('listAllDeliveries', '/admin/deliveries?status=LOST')).status).toBe(400);
+    expect((await call('setSubscriptionActive', `/admin/subscriptions/${id}/active`, operation('setSubscriptionActive').body!.example)).body.active).toBe(false);
+    expect((await call('setSubscriptionActive', `/admin/subscriptions/${id}/active`, { active: true })).body.active).toBe(true);
+    expect((await call('setSubscriptionActive', '/admin/subscriptions/sub_missing/active', { active: true })).status).toBe(404);
+    expect((await call('replaySubscription', `/admin/subscriptions/${id}/replay`, {})).body.replayed).toBeGreaterThanOrEqual(1);
+    expect((await call('resendAnyDelivery', `/admin/deliveries/${deliveryId}/resend`)).status).toBe(202);
     expect(drift).toEqual([]);
   });
 });

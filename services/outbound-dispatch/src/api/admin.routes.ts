@@ -4,11 +4,11 @@ import { z } from 'zod';
 import type { Dispatcher } from '../delivery/dispatcher';
 import type { DeliveryAttempt, PrismaClient, Subscription } from '../generated/prisma/client';
 import { replayInto, resendDelivery, updateSubscription } from './subscription-actions';
-import { deliveryView, view } from './subscriptions.routes';
+import { deliveryView, replayBody, view } from './subscriptions.routes';
 
-const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
-const subscriptionsQuery = z.object({ instanceId: z.string().min(1).optional() });
-const deliveriesQuery = z.object({
+export const subscriptionsQuery = z.object({ instanceId: z.string().min(1).optional() });
+/** Support's delivery filters across instances, as `GET /admin/deliveries` parses them. */
+export const adminDeliveriesQuery = z.object({
   status: z.enum(['PENDING', 'WAITING', 'DELIVERED', 'FAILED', 'HELD']).optional(),
   subscriptionId: z.string().min(1).optional(),
   instanceId: z.string().min(1).optional(),
@@ -16,9 +16,8 @@ const deliveriesQuery = z.object({
   cursor: z.string().regex(/^\d{1,18}$/).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-const replayBody = z.object({ from: isoDate.optional(), to: isoDate.optional(), eventType: z.string().min(1).optional() }).default({});
-const activeBody = z.object({ active: z.boolean(), reason: z.string().trim().min(1).max(200).optional() });
-const deliveryId = z.string().regex(/^\d{1,18}$/, { message: 'must be a delivery ID' }).transform(BigInt);
+export const activeBody = z.object({ active: z.boolean(), reason: z.string().trim().min(1).max(200).optional() });
+export const adminDeliveryId = z.string().regex(/^\d{1,18}$/, { message: 'must be a delivery ID' }).transform(BigInt);
 
 /** Attempts shown with each delivery of a list: enough to see a pattern, not a log. */
 const ATTEMPTS_IN_LIST = 5;
@@ -119,7 +118,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
 
     /** Newest first; each with its latest attempts, so a failing partner's answers are on one page. */
     app.get('/admin/deliveries', async (req, res) => {
-      const { status, subscriptionId, instanceId, orderKey, cursor, limit } = parse(deliveriesQuery, req.query);
+      const { status, subscriptionId, instanceId, orderKey, cursor, limit } = parse(adminDeliveriesQuery, req.query);
       // Deliveries name their subscription only, so an instance is the set of its subscriptions.
       const ofInstance = instanceId
         ? (await prisma().subscription.findMany({ where: { instanceId, ...(subscriptionId ? { id: subscriptionId } : {}) }, select: { id: true } })).map((s) => s.id)
@@ -145,7 +144,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     });
 
     app.get('/admin/deliveries/:id', async (req, res) => {
-      const id = parse(deliveryId, req.params.id);
+      const id = parse(adminDeliveryId, req.params.id);
       const delivery = await prisma().delivery.findUnique({ where: { id }, include: { attemptLog: { orderBy: { id: 'asc' } } } });
       if (!delivery) throw new HttpProblem(404, { detail: `No delivery ${String(id)}` });
       const { attemptLog, ...rest } = delivery;
@@ -153,7 +152,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     });
 
     app.post('/admin/deliveries/:id/resend', async (req, res) => {
-      const id = parse(deliveryId, req.params.id);
+      const id = parse(adminDeliveryId, req.params.id);
       const delivery = await prisma().delivery.findUnique({ where: { id } });
       if (!delivery) throw new HttpProblem(404, { detail: `No delivery ${String(id)}` });
       await resendDelivery(prisma(), delivery.id);

@@ -1,6 +1,7 @@
 import { eventCatalog, PARTNER_EVENT_ALIASES, PARTNER_EVENT_TYPES } from '@orderflow/events';
 import { openApiDocument, sharedAdminOperations, type ApiOperation, type ApiWebhook } from '@orderflow/http';
 import { z } from 'zod';
+import { activeBody, adminDeliveriesQuery, adminDeliveryId, subscriptionsQuery } from './admin.routes';
 import { createBody, deliveriesQuery, patchBody, replayBody } from './subscriptions.routes';
 
 const iso = z.iso.datetime({ offset: true });
@@ -38,10 +39,21 @@ export const deliverySchema = z.object({
 
 const attemptSchema = z.object({ id: z.string(), at: iso, statusCode: z.number().int().nullable(), latencyMs: z.number().int(), response: z.string().nullable(), error: z.string().nullable() });
 
+/** A subscription as support sees it: its instance, breaker, backlog and last day's success. */
+export const supportSubscriptionSchema = subscriptionSchema.extend({
+  instanceId: z.string(),
+  failingSince: iso.nullable(),
+  breaker: z.enum(['closed', 'open', 'half-open']),
+  deliveries: z.object({ pending: z.number().int(), waiting: z.number().int(), delivered: z.number().int(), failed: z.number().int(), held: z.number().int() }),
+  /** Of the attempts in the last 24 hours, the share the partner answered 2xx; null with none. */
+  last24h: z.object({ attempts: z.number().int(), succeeded: z.number().int(), successRate: z.number().nullable(), avgLatencyMs: z.number().int().nullable() }),
+});
+
 const TAG = 'Partner webhooks';
+const SUPPORT_TAG = 'Support';
 const EXAMPLE_URL = 'https://partner.example.com/orderflow';
 
-/** The partner API (seeds 000 and 004), each route with the schema it validates with. */
+/** The partner API (seeds 000 and 004) and support's (bearer ADMIN_TOKEN), each route with the schema it validates with. */
 export const DISPATCH_OPERATIONS: readonly ApiOperation[] = [
   {
     method: 'post',
@@ -167,6 +179,79 @@ export const DISPATCH_OPERATIONS: readonly ApiOperation[] = [
     responses: { 202: { description: 'Queued', schema: z.object({ id: z.string(), status: z.literal('PENDING') }) } },
     problems: [404],
   },
+  {
+    method: 'get',
+    path: '/admin/subscriptions',
+    operationId: 'listAllSubscriptions',
+    tag: SUPPORT_TAG,
+    security: 'adminToken',
+    summary: 'Every instance’s subscriptions with their breaker, backlog and last day’s success rate and latency',
+    query: subscriptionsQuery,
+    responses: { 200: { description: 'By instance, oldest first', schema: z.object({ items: z.array(supportSubscriptionSchema) }) } },
+    problems: [400],
+  },
+  {
+    method: 'post',
+    path: '/admin/subscriptions/:id/active',
+    operationId: 'setSubscriptionActive',
+    tag: SUPPORT_TAG,
+    security: 'adminToken',
+    summary: 'Enables a subscription (releasing what was held) or disables it (holding what is pending)',
+    params: subscriptionId,
+    body: { schema: activeBody, example: { active: false, reason: 'partner asked for a pause' } },
+    responses: { 200: { description: 'The subscription', schema: subscriptionSchema.extend({ instanceId: z.string() }) } },
+    problems: [404],
+  },
+  {
+    method: 'post',
+    path: '/admin/subscriptions/:id/replay',
+    operationId: 'replaySubscription',
+    tag: SUPPORT_TAG,
+    security: 'adminToken',
+    summary: 'Delivers again everything of a time range or type to one subscription, with the original IDs',
+    params: subscriptionId,
+    body: { schema: replayBody, example: { from: '2026-11-22T00:00:00Z', to: '2026-11-23T00:00:00Z' } },
+    responses: { 202: { description: 'How many deliveries were queued', schema: z.object({ subscriptionId: z.string(), replayed: z.number().int() }) } },
+    problems: [404],
+  },
+  {
+    method: 'get',
+    path: '/admin/deliveries',
+    operationId: 'listAllDeliveries',
+    tag: SUPPORT_TAG,
+    security: 'adminToken',
+    summary: 'Deliveries across instances, newest first, each with its latest attempts',
+    query: adminDeliveriesQuery,
+    responses: {
+      200: {
+        description: 'A page; `nextCursor` fetches the next',
+        schema: z.object({ items: z.array(deliverySchema.extend({ instanceId: z.string().nullable(), url: z.string().nullable(), attemptLog: z.array(attemptSchema) })), nextCursor: z.string().nullable() }),
+      },
+    },
+    problems: [400],
+  },
+  {
+    method: 'get',
+    path: '/admin/deliveries/:id',
+    operationId: 'getAnyDelivery',
+    tag: SUPPORT_TAG,
+    security: 'adminToken',
+    summary: 'One delivery of any instance with every attempt',
+    params: z.object({ id: adminDeliveryId }),
+    responses: { 200: { description: 'The delivery', schema: deliverySchema.extend({ attempts: z.array(attemptSchema) }) } },
+    problems: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/admin/deliveries/:id/resend',
+    operationId: 'resendAnyDelivery',
+    tag: SUPPORT_TAG,
+    security: 'adminToken',
+    summary: 'Sends one delivery of any instance again, with a fresh attempt budget',
+    params: z.object({ id: adminDeliveryId }),
+    responses: { 202: { description: 'Queued', schema: z.object({ id: z.string(), status: z.literal('PENDING') }) } },
+    problems: [400, 404],
+  },
   // The API keys and set-aside outbox rows, at the service's own /admin/dispatch/... paths.
   ...sharedAdminOperations('dispatch'),
 ];
@@ -191,7 +276,7 @@ export function dispatchApiDocument(): Record<string, unknown> {
   return openApiDocument({
     title: 'Orderflow partner webhooks',
     version: '1',
-    description: 'Register endpoints for a shop’s events and follow their deliveries, with the shop’s API key. `webhooks` lists what your endpoint receives.',
+    description: 'Register endpoints for a shop’s events and follow their deliveries, with the shop’s API key. `webhooks` lists what your endpoint receives. The Support routes (the installation’s admin token) see every instance’s.',
     operations: DISPATCH_OPERATIONS,
     webhooks: DISPATCH_WEBHOOKS,
   });
