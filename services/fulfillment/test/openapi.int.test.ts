@@ -26,7 +26,7 @@ describe('the fulfillment service’s OpenAPI document', () => {
   });
 
   it('documents every shop-facing and support route, and nothing the service does not route', () => {
-    expect(routeDrift(stack.running.service.app, FULFILLMENT_OPERATIONS, ['/api/', '/admin/fulfillment/', '/admin/fulfillments', '/admin/license-pools'])).toEqual({ missing: [], undocumented: [] });
+    expect(routeDrift(stack.running.service.app, FULFILLMENT_OPERATIONS, 'fulfillment')).toEqual({ missing: [], undocumented: [] });
   });
 
   it('documents the API keys and set-aside outbox rows at /admin/fulfillment/..., and answers them as documented', async () => {

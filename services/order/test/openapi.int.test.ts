@@ -26,7 +26,7 @@ describe('the order service’s OpenAPI document', () => {
   });
 
   it('documents every shop-facing and support route, and nothing the service does not route', () => {
-    expect(routeDrift(stack.running.service.app, ORDER_OPERATIONS, ['/api/', '/health/', '/external/', '/admin/order/', '/admin/orders', '/admin/customers', '/admin/payments', '/admin/capacities'])).toEqual({ missing: [], undocumented: [] });
+    expect(routeDrift(stack.running.service.app, ORDER_OPERATIONS, 'order')).toEqual({ missing: [], undocumented: [] });
   });
 
   it('documents the API keys and set-aside outbox rows at /admin/order/..., and answers them as documented', async () => {

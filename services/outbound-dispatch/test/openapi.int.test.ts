@@ -21,7 +21,7 @@ describe('the partner API’s OpenAPI document', () => {
   });
 
   it('documents every partner and support route, and nothing the service does not route', () => {
-    expect(routeDrift(stack.running.service.app, DISPATCH_OPERATIONS, ['/external/', '/admin/dispatch/', '/admin/subscriptions', '/admin/deliveries'])).toEqual({ missing: [], undocumented: [] });
+    expect(routeDrift(stack.running.service.app, DISPATCH_OPERATIONS, 'dispatch')).toEqual({ missing: [], undocumented: [] });
   });
 
   it('documents the API keys and set-aside outbox rows at /admin/dispatch/..., and answers them as documented', async () => {
