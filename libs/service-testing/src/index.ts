@@ -75,4 +75,4 @@ export async function callApi(url: string, path: string, options: { bearer?: str
 export { startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp-capture';
 export { refuseProduces } from './refuse-produces';
 export { anyValue, describeRequest, fuzzClient, hostileText, nested, STALL_MS, stallMonitor, type FuzzRequest } from './fuzz';
-export { answerDrift, routeDrift, sharedAdminDrift, validateOpenApi } from './openapi-contract';
+export { answerDrift, documentedCalls, routeDrift, sharedAdminDrift, validateOpenApi } from './openapi-contract';

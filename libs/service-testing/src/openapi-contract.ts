@@ -64,33 +64,48 @@ export function answerDrift(operation: ApiOperation, status: number, body: unkno
 }
 
 /**
+ * Calls `operations` by operationId through `send` (the test's own request helper, with its
+ * credentials), recording each answer's drift from the document in `drift`.
+ */
+export function documentedCalls<A extends { status: number; body?: unknown }>(
+  operations: readonly ApiOperation[],
+  send: (operation: ApiOperation, path: string, body?: unknown) => Promise<A>,
+): { call: (operationId: string, path: string, body?: unknown) => Promise<A>; drift: string[] } {
+  const drift: string[] = [];
+  const call = async (operationId: string, path: string, body?: unknown) => {
+    const operation = operations.find((op) => op.operationId === operationId);
+    if (!operation) throw new Error(`No operation ${operationId} in the document`);
+    const answer = await send(operation, path, body);
+    drift.push(...answerDrift(operation, answer.status, answer.body));
+    return answer;
+  };
+  return { call, drift };
+}
+
+/**
  * Walks the shared admin routes of `service` (API keys, set-aside outbox rows) at their documented
  * paths on `url` — create, list, read and revoke a key, list the set-aside rows, requeue and
  * discard one that is not there (404, a documented problem) — and returns the drift between the
  * answers and `sharedAdminOperations(service)`, empty when none.
  */
 export async function sharedAdminDrift(url: string, adminToken: string, service: OriginService): Promise<string[]> {
-  const operations = sharedAdminOperations(service);
-  const drift: string[] = [];
-  const call = async (operationId: string, path: string, body?: unknown) => {
-    const operation = operations.find((op) => op.operationId.toLowerCase() === `${operationId}${service}`.toLowerCase())!;
+  const { call, drift } = documentedCalls(sharedAdminOperations(service), async (operation, path, body) => {
     const res = await fetch(`${url}${path}`, {
       method: operation.method.toUpperCase(),
       headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const answer = (await res.json()) as Record<string, any>;
-    drift.push(...answerDrift(operation, res.status, answer));
-    return answer;
-  };
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  });
+  const of = (name: string) => `${name}${service[0]!.toUpperCase()}${service.slice(1)}`;
   const base = `/admin/${service}`;
-  const created = await call('createApiKey', `${base}/api-keys`, { instanceId: `contract-${service}` });
-  await call('listApiKeys', `${base}/api-keys?instanceId=contract-${service}`);
-  await call('revokeApiKey', `${base}/api-keys/${created.id}/revoke`);
-  const read = await call('getApiKey', `${base}/api-keys/${created.id}`);
-  if (read.audit?.length !== 2) drift.push(`getApiKey${service}: expected the created and revoked audit rows, got ${JSON.stringify(read.audit)}`);
-  await call('listSetAsideOutbox', `${base}/outbox/set-aside?limit=10`);
-  await call('requeueSetAsideOutbox', `${base}/outbox/set-aside/999999999/requeue`);
-  await call('discardSetAsideOutbox', `${base}/outbox/set-aside/999999999/discard`);
+  const created = (await call(of('createApiKey'), `${base}/api-keys`, { instanceId: `contract-${service}` })).body;
+  await call(of('listApiKeys'), `${base}/api-keys?instanceId=contract-${service}`);
+  await call(of('revokeApiKey'), `${base}/api-keys/${created.id}/revoke`);
+  const read = (await call(of('getApiKey'), `${base}/api-keys/${created.id}`)).body;
+  if (read.audit?.length !== 2) drift.push(`${of('getApiKey')}: expected the created and revoked audit rows, got ${JSON.stringify(read.audit)}`);
+  await call(of('listSetAsideOutbox'), `${base}/outbox/set-aside?limit=10`);
+  await call(of('requeueSetAsideOutbox'), `${base}/outbox/set-aside/999999999/requeue`);
+  await call(of('discardSetAsideOutbox'), `${base}/outbox/set-aside/999999999/discard`);
   return drift;
 }

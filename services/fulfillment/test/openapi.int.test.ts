@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { answerDrift, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
+import { answerDrift, documentedCalls, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
 import { FULFILLMENT_OPERATIONS } from '../src/api/openapi';
 import { ADMIN_TOKEN, addKeys, api, approvedOrder, freshKeys, outcome, SHOP_A, SHOP_B, useFulfillmentStack } from './support';
 
@@ -66,13 +66,7 @@ describe('the fulfillment service’s OpenAPI document', () => {
   });
 
   it('answers support’s license pools and fulfillments as documented, through a fulfillment that failed on an exhausted pool', async () => {
-    const drift: string[] = [];
-    const call = async (operationId: string, path: string, body?: unknown) => {
-      const op = operation(operationId);
-      const res = await api(stack.running.url, path, { admin: true, method: op.method.toUpperCase(), body });
-      drift.push(...answerDrift(op, res.status, res.body));
-      return res;
-    };
+    const { call, drift } = documentedCalls(FULFILLMENT_OPERATIONS, (op, path, body) => api(stack.running.url, path, { admin: true, method: op.method.toUpperCase(), body }));
     const productId = `app-${randomUUID()}`;
     expect((await call('addLicenseKeys', `/admin/license-pools/${productId}/keys`, { keys: freshKeys(1) })).status).toBe(201);
     const order = approvedOrder([{ kind: 'license', productId, quantity: 3 }]);

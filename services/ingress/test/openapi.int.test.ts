@@ -1,8 +1,6 @@
-import { answerDrift, routeDrift, validateOpenApi } from '@orderflow/service-testing';
+import { answerDrift, documentedCalls, routeDrift, validateOpenApi } from '@orderflow/service-testing';
 import { INGRESS_OPERATIONS } from '../src/openapi';
 import { ADMIN_TOKEN, paymentIntent, postStripe, stripeEvent, useIngressStack } from './support';
-
-const operation = (operationId: string) => INGRESS_OPERATIONS.find((op) => op.operationId === operationId)!;
 
 /**
  * The ingress's OpenAPI document against the ingress (issue 22): a valid 3.1 document, the
@@ -44,14 +42,10 @@ describe('the ingress’s OpenAPI document', () => {
   });
 
   it('answers the event log’s list, detail and replay as documented', async () => {
-    const drift: string[] = [];
-    const call = async (operationId: string, path: string) => {
-      const op = operation(operationId);
+    const { call, drift } = documentedCalls(INGRESS_OPERATIONS, async (op, path) => {
       const res = await fetch(`${stack.running.url}${path}`, { method: op.method.toUpperCase(), headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      const body = (await res.json()) as Record<string, any>;
-      drift.push(...answerDrift(op, res.status, body));
-      return { status: res.status, body };
-    };
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    });
     const published = stripeEvent('payment_intent.succeeded', paymentIntent('order-openapi-log'));
     const ignored = stripeEvent('customer.created', { id: 'cus_2', object: 'customer' });
     const quarantined = stripeEvent('payment_intent.succeeded', { object: 'payment_intent' });

@@ -1,9 +1,7 @@
-import { answerDrift, routeDrift, validateOpenApi } from '@orderflow/service-testing';
+import { documentedCalls, routeDrift, validateOpenApi } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { NOTIFICATION_OPERATIONS } from '../src/api/openapi';
 import { ADMIN_TOKEN, anOrder, api, fulfilled, useNotificationStack } from './support';
-
-const operation = (operationId: string) => NOTIFICATION_OPERATIONS.find((op) => op.operationId === operationId)!;
 
 /**
  * The notification service's OpenAPI document against the service (issue 22): a valid 3.1
@@ -26,13 +24,7 @@ describe('the notification service’s OpenAPI document', () => {
   });
 
   it('answers as documented, through one order’s kept mail and embed', async () => {
-    const drift: string[] = [];
-    const call = async (operationId: string, path: string) => {
-      const op = operation(operationId);
-      const res = await api(stack.running.url, path, { bearer: ADMIN_TOKEN, method: op.method.toUpperCase() });
-      drift.push(...answerDrift(op, res.status, res.body));
-      return res;
-    };
+    const { call, drift } = documentedCalls(NOTIFICATION_OPERATIONS, (op, path) => api(stack.running.url, path, { bearer: ADMIN_TOKEN, method: op.method.toUpperCase() }));
     const order = anOrder([{ kind: 'ticket', name: 'Gala', quantity: 1 }]);
     await stack.publish('order.paid', order, { orderKey: order.orderId });
     await stack.publish('fulfillment.completed', fulfilled(order), { orderKey: order.orderId });

@@ -1,4 +1,4 @@
-import { answerDrift, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
+import { documentedCalls, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { ORDER_OPERATIONS } from '../src/api/openapi';
 import { randomUUID } from 'node:crypto';
@@ -34,13 +34,7 @@ describe('the order service’s OpenAPI document', () => {
   });
 
   it('answers the documented examples as documented, through one paid order', async () => {
-    const drift: string[] = [];
-    const call = async (operationId: string, path: string, body?: unknown) => {
-      const op = operation(operationId);
-      const res = await api(stack.running.url, path, { key: SHOP_A.key, method: op.method.toUpperCase(), body });
-      drift.push(...answerDrift(op, res.status, res.body));
-      return res;
-    };
+    const { call, drift } = documentedCalls(ORDER_OPERATIONS, (op, path, body) => api(stack.running.url, path, { key: SHOP_A.key, method: op.method.toUpperCase(), body }));
     const example = operation('startCheckout').body!.example as { cartId: string };
     const started = await call('startCheckout', '/api/checkout', example);
     expect(started.status).toBe(201);
@@ -59,13 +53,7 @@ describe('the order service’s OpenAPI document', () => {
   });
 
   it('answers support’s routes as documented, through an order paid by Stripe, then retried and refunded, and one completed by hand', async () => {
-    const drift: string[] = [];
-    const call = async (operationId: string, path: string, body?: unknown) => {
-      const op = operation(operationId);
-      const res = await api(stack.running.url, path, { admin: true, method: op.method.toUpperCase(), body });
-      drift.push(...answerDrift(op, res.status, res.body));
-      return res;
-    };
+    const { call, drift } = documentedCalls(ORDER_OPERATIONS, (op, path, body) => api(stack.running.url, path, { admin: true, method: op.method.toUpperCase(), body }));
     const email = `support-${randomUUID()}@example.com`;
     const checkout = async () => {
       const body = { ...(operation('startCheckout').body!.example as object), cartId: `cart-${randomUUID()}`, customer: { email, name: null } };
@@ -73,8 +61,7 @@ describe('the order service’s OpenAPI document', () => {
     };
     const paid = await checkout();
     const byHand = await checkout();
-    const health = await fetch(`${stack.running.url}/health/checkout`);
-    drift.push(...answerDrift(operation('getCheckoutHealth'), health.status, await health.json()));
+    expect((await call('getCheckoutHealth', '/health/checkout')).body.status).toBe('healthy');
 
     expect((await call('refundOrder', `/admin/orders/${paid.orderId}/refund`, {})).status).toBe(409);
     stack.stripe.succeed(paid.paymentIntentId);

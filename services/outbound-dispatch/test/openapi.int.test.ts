@@ -1,4 +1,4 @@
-import { answerDrift, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
+import { documentedCalls, routeDrift, sharedAdminDrift, validateOpenApi } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { DISPATCH_OPERATIONS, DISPATCH_WEBHOOKS } from '../src/api/openapi';
 import { ADMIN_TOKEN, SHOP_A, useDispatchStack, usePartners } from './support';
@@ -30,12 +30,7 @@ describe('the partner API’s OpenAPI document', () => {
 
   it('answers the documented examples as documented, and delivers what its webhooks describe', async () => {
     const p = await partner();
-    const drift: string[] = [];
-    const call = async (operationId: string, path: string, body?: unknown) => {
-      const res = await stack.api(path, { method: operation(operationId).method.toUpperCase(), body });
-      drift.push(...answerDrift(operation(operationId), res.status, res.status === 204 ? undefined : res.body));
-      return res;
-    };
+    const { call, drift } = documentedCalls(DISPATCH_OPERATIONS, (op, path, body) => stack.api(path, { method: op.method.toUpperCase(), body }));
     const created = await call('createSubscription', '/external/webhooks', { ...(operation('createSubscription').body!.example as object), url: p.url });
     expect(created.status).toBe(201);
     p.secrets = [created.body.secret];
@@ -66,12 +61,7 @@ describe('the partner API’s OpenAPI document', () => {
 
   it('answers support’s routes as documented, through a subscription disabled, enabled, replayed and resent', async () => {
     const p = await partner();
-    const drift: string[] = [];
-    const call = async (operationId: string, path: string, body?: unknown) => {
-      const res = await stack.api(path, { key: ADMIN_TOKEN, method: operation(operationId).method.toUpperCase(), body });
-      drift.push(...answerDrift(operation(operationId), res.status, res.body));
-      return res;
-    };
+    const { call, drift } = documentedCalls(DISPATCH_OPERATIONS, (op, path, body) => stack.api(path, { key: ADMIN_TOKEN, method: op.method.toUpperCase(), body }));
     const created = await stack.subscribe(p, ['order.paid']);
     const id = created.body.id as string;
     const orderId = `ord_openapi_support_${Date.now()}`;
