@@ -18,6 +18,11 @@
 // ceiling server runs alone; autocannon runs here. Requests are signed before
 // each run starts (signing is the load generator's cost, not the server's), so
 // the generator does not starve the servers it measures.
+//
+// CPU per 2xx (from /proc, Linux): each side's processes over the run, divided by its 2xx answers.
+// For `one-machine` the process's figure is split into the ingress's thread (`of-ingress`), the
+// main thread with the rest (embedded broker, console, V8's GC and compiler threads) and the
+// consumers' threads, which work through the backlog the run builds while it goes on.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +32,8 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { startOneMachineProcess } from './support/one-machine-process.mjs';
 import { pacedRun } from './support/paced-load.mjs';
+import { threadCpu } from './support/per-service.mjs';
+import { cpuOf, cpuSpent } from './support/proc-cpu.mjs';
 import { root, startBrokerProcess, stopProcesses, waitForLine } from './support/processes.mjs';
 import { signedStripeWebhook } from './support/stripe-webhook.mjs';
 
@@ -146,6 +153,24 @@ async function startSystem() {
   return { base: ingress.base, children: [ingress.child, broker.child] };
 }
 
+/** CPU ms so far: every process of a side, and for the one-machine process its threads by name. */
+function cpuReading(children) {
+  const total = children.reduce((sum, child) => sum + cpuSpent({ user: 0, system: 0 }, cpuOf(child.pid)), 0);
+  return { total, threads: args.system === 'one-machine' ? threadCpu(children[0].pid) : new Map() };
+}
+
+/** `runAt` with the CPU its side spent meanwhile: per 2xx in total, and (one-machine) by thread. */
+async function measured(runAt, base, rate, children) {
+  const before = cpuReading(children);
+  const result = await runAt(base, rate);
+  const after = cpuReading(children);
+  const perOk = (ms) => (result.ok > 0 ? ms / result.ok : NaN);
+  const spent = (name) => (after.threads.get(name) ?? 0) - (before.threads.get(name) ?? 0);
+  const consumers = ['order', 'fulfillment', 'notification', 'dispatch'].reduce((sum, name) => sum + spent(name), 0);
+  const threads = after.threads.size > 0 ? { ingress: perOk(spent('ingress')), main: perOk(spent('rest')), consumers: perOk(consumers) } : undefined;
+  return { ...result, cpuMsPerOk: perOk(after.total - before.total), threads };
+}
+
 async function main() {
   const ingress = await startSystem();
   const ceiling = await startCeiling();
@@ -158,8 +183,8 @@ async function main() {
     }
     for (const [load, runAt] of Object.entries(LOADS)) {
       for (const rate of RATES) {
-        const target = await runAt(ingress.base, rate);
-        const bare = await runAt(ceiling.base, rate);
+        const target = await measured(runAt, ingress.base, rate, ingress.children);
+        const bare = await measured(runAt, ceiling.base, rate, [ceiling.child]);
         rows.push({ load, rate, ingress: target, ceiling: bare, ratio: target.perSecond / bare.perSecond });
       }
     }
@@ -180,13 +205,15 @@ async function main() {
         ? '\nsteady: requests paced evenly, open loop, latency from when each was due'
         : `\nburst: autocannon overallRate, ${CONNECTIONS} connections (each sends its share of a second back to back)`,
     );
-    console.log('offered/s | ingress ok/s   p50    p99  non-2xx | ceiling ok/s   p50    p99 | ratio');
+    console.log('offered/s | ingress ok/s   p50    p99  non-2xx  CPU/2xx | ceiling ok/s   p50    p99  CPU/2xx | ratio');
+    const cpu = (ms) => `${ms.toFixed(3)} ms`.padStart(8);
     for (const r of rows.filter((row) => row.load === load)) {
       const i = r.ingress;
       const c = r.ceiling;
       console.log(
-        `${String(r.rate).padStart(9)} | ${i.perSecond.toFixed(0).padStart(12)} ${String(i.p50Ms).padStart(5)} ${String(i.p99Ms).padStart(6)} ${String(i.non2xx + i.errors).padStart(8)} | ${c.perSecond.toFixed(0).padStart(12)} ${String(c.p50Ms).padStart(5)} ${String(c.p99Ms).padStart(6)} | ${(100 * r.ratio).toFixed(0)}%`,
+        `${String(r.rate).padStart(9)} | ${i.perSecond.toFixed(0).padStart(12)} ${String(i.p50Ms).padStart(5)} ${String(i.p99Ms).padStart(6)} ${String(i.non2xx + i.errors).padStart(8)} ${cpu(i.cpuMsPerOk)} | ${c.perSecond.toFixed(0).padStart(12)} ${String(c.p50Ms).padStart(5)} ${String(c.p99Ms).padStart(6)} ${cpu(c.cpuMsPerOk)} | ${(100 * r.ratio).toFixed(0)}%`,
       );
+      if (i.threads) console.log(`${''.padStart(9)} | CPU per 2xx by thread: ingress ${i.threads.ingress.toFixed(3)} ms, main (broker, console, GC) ${i.threads.main.toFixed(3)} ms, consumers ${i.threads.consumers.toFixed(3)} ms`);
     }
   }
 }
