@@ -113,9 +113,12 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
     },
     stop() {
       stopping ??= (async () => {
+        const draining = intake;
         intake = undefined;
         await signatureFailures.stop();
         await producer.close().catch((err: unknown) => logger.warn({ err }, 'producer did not flush cleanly'));
+        // Acknowledged events are marked published before the database closes.
+        await draining?.drain();
         if (ownBus) await bus.close().catch((err: unknown) => logger.warn({ err }, 'bus did not close cleanly'));
         await dedupe.close().catch(() => undefined);
         limiterRedis?.disconnect();

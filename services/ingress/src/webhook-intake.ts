@@ -40,9 +40,17 @@ export interface IntakeOptions {
  * 4. Only Kafka's acks=all acknowledgement within the deadline answers 2xx. A late
  *    acknowledgement still marks the row published, so the provider's retry is a duplicate.
  * 5. Any failure releases the Redis claim, so the retry is not mistaken for a duplicate.
+ * 6. The answer leaves once Kafka has the event: the row is marked published after it, in the
+ *    log's next batch (the Kafka append is the durable truth). Until the mark lands, deliveries
+ *    of the event follow this attempt (step 1), so they answer `duplicate`, never 503. A crash
+ *    before it leaves the row `received`, as a crash between the acknowledgement and the mark
+ *    always could: a redelivery takes the stale row over and publishes again, which downstream
+ *    deduplicates by event ID.
  */
 export class WebhookIntake {
   private readonly attempts = new Map<string, Promise<Settlement>>();
+  /** Marks of acknowledged events not yet in the log (step 6), for `drain`. */
+  private readonly marks = new Set<Promise<void>>();
 
   constructor(private readonly options: IntakeOptions) {}
 
@@ -136,17 +144,16 @@ export class WebhookIntake {
     settle: (settlement: Settlement) => void,
   ): Promise<IntakeResult> {
     const { log, producer, metrics } = this.options;
-    // Never rejects: resolves true once durable and logged, or to the error.
-    const sent: Promise<true | unknown> = producer
-      .sendEvent(envelopeOf(row, traceId))
-      .then(() => log.markPublished(row.id))
-      .then(
-        () => true as const,
-        (err: unknown) => err,
-      );
+    // Never rejects: resolves true once Kafka has the event durably, or to the error.
+    const sent: Promise<true | unknown> = producer.sendEvent(envelopeOf(row, traceId)).then(
+      () => true as const,
+      (err: unknown) => err,
+    );
     const outcome = await withDeadline(sent, deadlineMs);
     if (outcome === true) {
-      settle('done');
+      // Answered now; logged as published right after (step 6). Waiting for the mark cost a
+      // burst 3-7 ms of its ~45 ms per webhook (bench/ingress-webhooks.mjs, issue 20).
+      void this.markPublished(row, logger).finally(() => settle('done'));
       return { outcome: 'published', id: String(row.id) };
     }
     const refused = outcome === DEADLINE_PASSED ? null : unpublishable(outcome);
@@ -172,6 +179,7 @@ export class WebhookIntake {
       void sent.then(async (late) => {
         if (late === true) {
           logger.info({ eventId: row.eventId, source: row.source }, 'late acknowledgement: event published after its 503');
+          await this.markPublished(row, logger);
           await this.keepClaim(key, undefined, logger);
           settle('done');
         } else {
@@ -180,6 +188,24 @@ export class WebhookIntake {
       });
     }
     return { outcome: 'unavailable', reason };
+  }
+
+  /** Resolves once every acknowledged event answered so far is marked published (or failed to be). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.marks]);
+  }
+
+  /**
+   * Logs an acknowledged event as published. Never rejects: a failed mark leaves the row
+   * `received` (what a crash would), and the event is in Kafka whatever the log says.
+   */
+  private markPublished(row: WebhookEvent, logger: Logger): Promise<void> {
+    const mark = this.options.log.markPublished(row.id).catch((err: unknown) => {
+      logger.warn({ eventId: row.eventId, source: row.source, err: errorMessage(err) }, 'event published but not marked so in the log; it stays received');
+    });
+    this.marks.add(mark);
+    void mark.finally(() => this.marks.delete(mark));
+    return mark;
   }
 
   private async duplicate(event: VerifiedEvent, row?: WebhookEvent): Promise<IntakeResult> {

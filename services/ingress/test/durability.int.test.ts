@@ -1,4 +1,5 @@
 import { Topics } from '@orderflow/events';
+import { Client } from 'pg';
 import { createTestDatabase, startTestBroker, waitFor } from '@orderflow/testing';
 import { refuseProduces } from '@orderflow/service-testing';
 import { ADMIN_TOKEN, collect, countOf, metricValue, paymentIntent, postStripe, startIngress, stripeEvent, useIngressStack } from './support';
@@ -98,6 +99,15 @@ describe('graceful shutdown', () => {
       expect((await Promise.all(answers)).map((res) => res.status)).toEqual(events.map(() => 200));
       await stopped;
       await waitFor(() => events.every((event) => countOf(reader.received, event.id) === 1));
+      // Answered once Kafka had them, marked published after: the stop waited for the marks.
+      const sql = new Client({ connectionString: db.url });
+      await sql.connect();
+      try {
+        const { rows } = await sql.query<{ status: string }>('SELECT status FROM webhook_events WHERE event_id = ANY($1)', [events.map((event) => event.id)]);
+        expect(rows.map((row) => row.status)).toEqual(events.map(() => 'published'));
+      } finally {
+        await sql.end();
+      }
     } finally {
       broker.embedded?.faults.reset();
       await running.close();
