@@ -19,4 +19,3 @@ export {
 export { rawClient, type RawClient } from './raw-client';
 export { StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
 export { databaseOutage, isDatabaseUnavailable } from './unavailable';
-export { WorkLoop, type WorkLoopOptions } from './work-loop';

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { backoffDelay } from '@orderflow/resilience';
 import type { Database } from './database';
 import type { DbLogger } from './logger';
 import type { OutboxRecord } from './outbox';
@@ -313,7 +314,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (morePrunable) continue;
       } catch (err) {
         failures += 1;
-        const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (failures - 1));
+        const delayMs = backoffDelay(failures, { initialMs: initialBackoffMs, maxMs: maxBackoffMs, jitter: 'none' });
         const fields = { failures, retryInMs: delayMs, error: errorMessage(err) };
         logger.warn(fields, err instanceof PublishFailed ? 'outbox publish failed' : 'outbox relay query failed');
         if (!stopping) await pause(delayMs, 'backoff');

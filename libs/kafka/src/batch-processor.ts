@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '@orderflow/resilience';
 import { decodeEvent, type AnyEvent } from '@orderflow/events';
 import type { Batch, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { ConsumerOptions, EventContext, RunnerDeps } from './consumer-runner';

@@ -6,7 +6,7 @@ import { ClientMetrics } from './client-metrics';
 import { ConsumerMetrics } from './consumer-metrics';
 import { KafkaConsumerRunner, type ConsumerOptions, type ConsumerRunner } from './consumer-runner';
 import { kafkaLogLevel, kafkajsLogCreator, type BusLogLevel } from './kafkajs-logger';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '@orderflow/resilience';
 import { RetriableError } from './errors';
 import { mapKafkaError } from './kafkajs-errors';
 import { silentLogger, type Logger } from './logger';

@@ -1,6 +1,6 @@
 import type { AnyEvent } from '@orderflow/events';
 import type { Consumer } from 'kafkajs';
-import { backoffDelay, type BackoffOptions } from './backoff';
+import { backoffDelay, type BackoffOptions } from '@orderflow/resilience';
 import { BatchProcessor } from './batch-processor';
 import type { BatchingProducer } from './batching-producer';
 import type { ConsumerMetrics } from './consumer-metrics';

@@ -17,6 +17,5 @@ export {
   isUnpublishable,
 } from './errors';
 export { DeadLetterHeaders, type DeadLetterReason } from './dead-letter';
-export { backoffDelay, type BackoffOptions } from './backoff';
 export { silentLogger, type Logger } from './logger';
 export type { BusLogLevel } from './kafkajs-logger';

@@ -1,4 +1,5 @@
-import { enqueue, isDatabaseUnavailable, WorkLoop, type OutboxMessage, type OutboxRelay, type RawClient } from '@orderflow/db';
+import { enqueue, isDatabaseUnavailable, type OutboxMessage, type OutboxRelay, type RawClient } from '@orderflow/db';
+import { backoffDelay, WorkLoop } from '@orderflow/resilience';
 import { encodeEvent, newEvent, type AnyEvent, type FulfillmentEventType, type FulfillmentOutcome, type OrderSnapshot } from '@orderflow/events';
 import type { Logger } from '@orderflow/logging';
 import type { FulfillmentJob, Prisma, PrismaClient } from '../generated/prisma/client';
@@ -142,7 +143,7 @@ export class JobRunner {
       if (!job || job.status !== 'PENDING') return null;
       const attempts = job.attempts + 1;
       if (!exhausted && attempts < maxAttempts) {
-        const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempts - 1));
+        const delay = backoffDelay(attempts, { initialMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs, jitter: 'none' });
         await tx.fulfillmentJob.update({ where: { orderId }, data: { attempts, lastError: reason, nextAttemptAt: new Date(Date.now() + delay), updatedAt: new Date() } });
         metrics.retries.inc();
         logger.warn({ orderId, attempts, delayMs: delay, err: reason }, 'fulfillment failed transiently; retrying later');

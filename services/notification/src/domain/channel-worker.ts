@@ -1,5 +1,4 @@
-import { WorkLoop } from '@orderflow/db';
-import { backoffDelay } from '@orderflow/kafka';
+import { backoffDelay, WorkLoop } from '@orderflow/resilience';
 import type { Logger } from '@orderflow/logging';
 import { BreakerOpenError, createBreaker, type Breaker, type BreakerState } from '@orderflow/resilience';
 import type { Registry } from 'prom-client';

@@ -13,4 +13,8 @@ describe('backoffDelay', () => {
     expect(delays.size).toBeGreaterThan(5);
     for (const d of delays) expect(d >= 200 && d <= 400).toBe(true);
   });
+
+  it('is the step itself without jitter', () => {
+    expect([1, 2, 3, 9].map((a) => backoffDelay(a, { initialMs: 100, maxMs: 5_000, jitter: 'none' }, () => 0))).toEqual([100, 200, 400, 5_000]);
+  });
 });
