@@ -1,5 +1,6 @@
 export { waitFor, type WaitForOptions } from './wait-for';
 export { uniqueName } from './names';
+export { afterSameKeyMarker, committedPast, type RecordPosition, type SameKeyMarkerOptions } from './same-key-marker';
 export { tempDir } from './temp-dir';
 export { ADMIN_URL as TEST_POSTGRES_ADMIN_URL, createTestDatabase, type TestDatabase } from './database';
 export { describeOnEmbeddedBroker, startEmbeddedBroker, startTestBroker, TEST_KAFKA, type TestBroker, type TestKafkaKind } from './broker';

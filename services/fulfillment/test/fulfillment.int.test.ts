@@ -1,15 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@orderflow/testing';
+import { afterSameKeyMarker, committedPast, waitFor } from '@orderflow/testing';
+import type { OrderSnapshot } from '@orderflow/events';
 import { newEvent, type AnyEvent } from '@orderflow/events';
 import { createBus } from '@orderflow/kafka';
 import { scrapeMetrics } from '@orderflow/service-testing';
 import { addKeys, api, approvedOrder, freshKeys, METRICS_TOKEN, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack, whileTableLocked } from './support';
+import { FULFILLMENT_GROUP } from '../src/fulfillment-service';
 
 /** Every fulfillment attempt meanwhile times out on the license pool's lock. */
 const whilePoolLocked = (databaseUrl: string, fn: () => Promise<void>) => whileTableLocked(databaseUrl, 'license_keys', fn);
 
 describe('fulfillment (seeds 001, 003)', () => {
   const stack = useFulfillmentStack('fulfillment_main', () => ({ FULFILLMENT_RETRY_BASE: '200ms', FULFILLMENT_LOCK_TIMEOUT: '200ms', FULFILLMENT_MAX_ATTEMPTS: '10' }));
+
+  /** Waits until the service handled the latest event about `order`: an `order.paid` (which it ignores) behind it on its key is committed. */
+  const markerHandled = (order: OrderSnapshot) =>
+    afterSameKeyMarker({
+      after: stack.lastSent(order.orderId),
+      send: async () => {
+        await stack.publish('order.paid', order);
+        return stack.lastSent(order.orderId);
+      },
+      handled: committedPast(stack.broker.brokers, FULFILLMENT_GROUP),
+    });
 
   it('issues one ticket per seat and one license key per unit, announces them once, and shows them to the shop', async () => {
     const productId = `app-${randomUUID()}`;
@@ -125,9 +138,7 @@ describe('fulfillment (seeds 001, 003)', () => {
     await stack.publish('order.ready_to_fulfill', order);
     await outcome(stack, order.orderId, 'fulfillment.completed');
     await stack.publish('order.refunded', { ...order, status: 'PARTIALLY_REFUNDED', refundedCents: 100 });
-    const marker = approvedOrder([{ kind: 'ticket' }]);
-    await stack.publish('order.ready_to_fulfill', marker);
-    await outcome(stack, marker.orderId, 'fulfillment.completed');
+    await markerHandled(order);
     expect((await api(stack.running.url, `/api/orders/${order.orderId}/fulfillment`, { key: SHOP_A.key })).body.tickets[0].status).toBe('ISSUED');
   });
 
@@ -136,9 +147,7 @@ describe('fulfillment (seeds 001, 003)', () => {
     await stack.publish('order.cancelled', { ...order, status: 'CANCELLED' });
     await outcome(stack, order.orderId, 'fulfillment.voided');
     await stack.publish('order.ready_to_fulfill', order);
-    const marker = approvedOrder([{ kind: 'ticket' }]);
-    await stack.publish('order.ready_to_fulfill', marker);
-    await outcome(stack, marker.orderId, 'fulfillment.completed');
+    await markerHandled(order);
 
     const view = await api(stack.running.url, `/api/orders/${order.orderId}/fulfillment`, { key: SHOP_A.key });
     expect(view.body).toMatchObject({ status: 'VOIDED', tickets: [] });

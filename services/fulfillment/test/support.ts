@@ -4,7 +4,7 @@ import { newEvent, Topics, type AnyEvent, type EventType, type OrderSnapshot } f
 import { callApi, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
-import { createTestDatabase, startTestBroker, waitFor, type TestBroker, type WaitForOptions } from '@orderflow/testing';
+import { createTestDatabase, startTestBroker, waitFor, type RecordPosition, type TestBroker, type WaitForOptions } from '@orderflow/testing';
 import { buildFulfillmentService, loadFulfillmentConfig, type FulfillmentService } from '../src';
 
 export const ADMIN_TOKEN = 'fulfillment-admin-token-0123';
@@ -49,6 +49,8 @@ export interface FulfillmentStack {
    * about, so the service fetches them together: one run for its batch handler. Their event IDs.
    */
   publishRun(events: ReadonlyArray<{ type: EventType; order: OrderSnapshot; eventId?: string }>): Promise<string[]>;
+  /** Where the latest event `publish` sent about `orderId` landed. */
+  lastSent(orderId: string): RecordPosition;
   restart(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export function useFulfillmentStack(database: string, env: () => Record<string, 
     env: Record<string, string>;
     bus: Bus;
     producer: BatchingProducer;
+    sent: Map<string, RecordPosition>;
   };
   beforeAll(async () => {
     stack.broker = await startTestBroker();
@@ -70,6 +73,7 @@ export function useFulfillmentStack(database: string, env: () => Record<string, 
     stack.outcomes = await readOutcomes(stack.broker);
     stack.bus = createBus({ brokers: stack.broker.brokers, clientId: 'order-double' });
     stack.producer = stack.bus.createProducer();
+    stack.sent = new Map();
   });
   afterAll(async () => {
     await stack.bus?.close();
@@ -97,9 +101,10 @@ export function useFulfillmentStack(database: string, env: () => Record<string, 
     publish: async (type, order, options = {}) => {
       const eventId = options.eventId ?? `${type}:${order.orderId}:${randomUUID()}`;
       const event = newEvent({ type, eventId, orderKey: order.orderId, instanceId: order.instanceId, traceId: randomUUID(), payload: (options.payload ?? order) as never });
-      await stack.producer.sendEvent(event as AnyEvent);
+      stack.sent.set(order.orderId, await stack.producer.sendEvent(event as AnyEvent));
       return eventId;
     },
+    lastSent: (orderId) => stack.sent.get(orderId)!,
     publishRun: async (events) => {
       const orderKey = `run-${randomUUID()}`;
       const built = events.map(({ type, order, eventId }) =>

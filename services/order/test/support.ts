@@ -3,7 +3,7 @@ import { Topics, type AnyEvent, type EventSource } from '@orderflow/events';
 import { callApi, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
-import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe, type TestBroker, type WaitForOptions } from '@orderflow/testing';
+import { createTestDatabase, startFakeStripe, startTestBroker, waitFor, type FakeStripe, type RecordPosition, type TestBroker, type WaitForOptions } from '@orderflow/testing';
 import { buildOrderService, loadOrderConfig, type OrderService } from '../src';
 
 export const ADMIN_TOKEN = 'order-admin-token-0123456789';
@@ -39,6 +39,8 @@ export interface OrderStack {
   readonly databaseUrl: string;
   /** Publishes a provider event to its ingress topic, as the ingress would. */
   publish(event: ProviderEvent): Promise<void>;
+  /** Where the latest event this stack published on `orderKey` landed. */
+  lastSent(orderKey: string): RecordPosition;
   /** Stops the service as SIGTERM would and starts it again on the same database, `env` on top. */
   restart(env?: Record<string, string>): Promise<void>;
 }
@@ -67,6 +69,7 @@ export function useOrderStack(database: string, env: () => Record<string, string
     env: Record<string, string | undefined>;
     bus: Bus;
     producer: BatchingProducer;
+    sent: Map<string, RecordPosition>;
   };
   beforeAll(async () => {
     stack.broker = await startTestBroker();
@@ -84,6 +87,7 @@ export function useOrderStack(database: string, env: () => Record<string, string
     stack.orders = await readOrders(stack.broker);
     stack.bus = createBus({ brokers: stack.broker.brokers, clientId: 'ingress-double' });
     stack.producer = stack.bus.createProducer();
+    stack.sent = new Map();
   });
   afterAll(async () => {
     stack.broker?.embedded?.faults.reset();
@@ -111,8 +115,9 @@ export function useOrderStack(database: string, env: () => Record<string, string
       return stack.databaseUrl;
     },
     publish: async (event) => {
-      await stack.producer.sendEvent(envelopeOf(event));
+      stack.sent.set(event.orderKey, await stack.producer.sendEvent(envelopeOf(event)));
     },
+    lastSent: (orderKey) => stack.sent.get(orderKey)!,
     restart: async (env = {}) => {
       await stack.running.close();
       stack.running = await startOrderService({ ...stack.env, ...env });

@@ -5,7 +5,7 @@ import { newEvent, type AnyEvent, type EventType } from '@orderflow/events';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
 import { callApi, serveOnLoopback, type ApiAnswer, type Served } from '@orderflow/service-testing';
-import { createTestDatabase, startTestBroker, type TestBroker } from '@orderflow/testing';
+import { createTestDatabase, startTestBroker, type RecordPosition, type TestBroker } from '@orderflow/testing';
 import { Webhook } from 'standardwebhooks';
 import { buildDispatchService, loadDispatchConfig, type DispatchService } from '../src';
 
@@ -128,6 +128,8 @@ export interface DispatchStack {
   readonly databaseUrl: string;
   /** Publishes an order-service event for `orderId` of `instanceId`. */
   publish(type: EventType, orderId: string, instanceId?: string, eventId?: string): Promise<string>;
+  /** Where the latest event `publish` sent for `orderId` landed. */
+  lastSent(orderId: string): RecordPosition;
   /** Registers `partner` for `eventTypes` and gives it the secret. */
   subscribe(partner: Partner, eventTypes: string[], options?: { ordered?: boolean; key?: string; url?: string }): Promise<ApiAnswer>;
   api(path: string, options?: { key?: string; method?: string; body?: unknown }): Promise<ApiAnswer>;
@@ -149,7 +151,7 @@ export function usePartners(): () => Promise<Partner> {
 }
 
 export function useDispatchStack(database: string, env: () => Record<string, string> = () => ({})): DispatchStack {
-  const stack = {} as { broker: TestBroker; running: RunningDispatch; db: { url: string; drop(): Promise<void> }; env: Record<string, string>; bus: Bus; producer: BatchingProducer };
+  const stack = {} as { broker: TestBroker; running: RunningDispatch; db: { url: string; drop(): Promise<void> }; env: Record<string, string>; bus: Bus; producer: BatchingProducer; sent: Map<string, RecordPosition> };
   beforeAll(async () => {
     stack.broker = await startTestBroker();
     stack.db = await createTestDatabase(database);
@@ -157,6 +159,7 @@ export function useDispatchStack(database: string, env: () => Record<string, str
     stack.running = await startDispatch(stack.env);
     stack.bus = createBus({ brokers: stack.broker.brokers, clientId: 'order-double' });
     stack.producer = stack.bus.createProducer();
+    stack.sent = new Map();
   });
   afterAll(async () => {
     await stack.bus?.close();
@@ -179,9 +182,10 @@ export function useDispatchStack(database: string, env: () => Record<string, str
     api,
     publish: async (type, orderId, instanceId = SHOP_A.instanceId, eventId = `${type}:${orderId}:${randomUUID()}`) => {
       const payload = type.startsWith('fulfillment.') ? { orderId, instanceId, tickets: [], licenses: [] } : snapshot(orderId, instanceId);
-      await stack.producer.sendEvent(newEvent({ type, eventId, orderKey: orderId, instanceId, traceId: randomUUID(), payload: payload as never }) as AnyEvent);
+      stack.sent.set(orderId, await stack.producer.sendEvent(newEvent({ type, eventId, orderKey: orderId, instanceId, traceId: randomUUID(), payload: payload as never }) as AnyEvent));
       return eventId;
     },
+    lastSent: (orderId) => stack.sent.get(orderId)!,
     subscribe: async (partner, eventTypes, options = {}) => {
       const res = await api('/external/webhooks', { key: options.key, method: 'POST', body: { url: options.url ?? partner.url, eventTypes, ordered: options.ordered ?? false } });
       if (res.status === 201) partner.secrets = [res.body.secret];
