@@ -5,7 +5,7 @@ export { openDatabase, type OpenDatabaseOptions } from './open-database';
 export { applyMigrations, MigrationChecksumMismatchError, type MigrationResult } from './migrations';
 export { readMigrations, type Migration } from './migration-files';
 export type { RawQueryClient, RawSqlClient, TransactionalClient } from './prisma-client';
-export { claimEvents, processOnce, type ProcessOnceKey, type ProcessOnceResult } from './process-once';
+export { claimEvents, claimEventsSql, processOnce, type ProcessOnceKey, type ProcessOnceResult } from './process-once';
 export { enqueue, enqueueMany, type OutboxMessage, type OutboxRecord } from './outbox';
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions, type PublishOutcome } from './outbox-relay';
 export {

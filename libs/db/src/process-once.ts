@@ -46,13 +46,27 @@ export async function processOnce<Tx extends RawSqlClient, R>(
  */
 export async function claimEvents(tx: RawQueryClient, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
-  const rows = await tx.$queryRawUnsafe<Array<{ event_id: string }>>(
-    `INSERT INTO processed_events (consumer, event_id)
-     SELECT $1, id FROM jsonb_array_elements_text($2::jsonb) AS ids(id)
-     ON CONFLICT DO NOTHING
-     RETURNING event_id`,
-    consumer,
-    JSON.stringify(eventIds),
-  );
+  const rows = await tx.$queryRawUnsafe<Array<{ event_id: string }>>(markProcessed('$1', 'SELECT * FROM jsonb_array_elements_text($2::jsonb)'), consumer, JSON.stringify(eventIds));
   return new Set(rows.map((row) => row.event_id));
+}
+
+/** Consumer names go into statements as literals: only these characters. */
+const CONSUMER_NAME = /^[a-z][a-z0-9._-]*$/;
+
+/**
+ * claimEvents as a part of the caller's own statement, for a run written in one statement (a
+ * common table expression's body): marks the IDs `ids` selects (a query of one column, over the
+ * statement's earlier expressions) processed for `consumer`, and returns those new to it, as
+ * `event_id`. The statement joins its writes on them, so a redelivered event writes nothing;
+ * one statement is atomic, so the marks commit with the writes, with no extra round trip.
+ *
+ *     WITH input AS (...), fresh AS (${claimEventsSql('dispatch', 'SELECT id FROM input')}) ...
+ */
+export function claimEventsSql(consumer: string, ids: string): string {
+  if (!CONSUMER_NAME.test(consumer)) throw new Error(`consumer name ${JSON.stringify(consumer)} is not ${CONSUMER_NAME}`);
+  return markProcessed(`'${consumer}'`, ids);
+}
+
+function markProcessed(consumer: string, ids: string): string {
+  return `INSERT INTO processed_events (consumer, event_id) SELECT ${consumer}, id FROM (${ids}) AS ids (id) ON CONFLICT DO NOTHING RETURNING event_id`;
 }

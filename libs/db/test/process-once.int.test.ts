@@ -1,4 +1,4 @@
-import { claimEvents, processOnce } from '../src';
+import { claimEvents, claimEventsSql, processOnce } from '../src';
 import { backendKinds, useOpenedBackend } from './support/backends';
 
 describe.each(backendKinds)('processOnce on %s', (kind) => {
@@ -91,5 +91,19 @@ describe.each(backendKinds)('processOnce on %s', (kind) => {
     ).rejects.toThrow('caller aborts');
     const again = await opened.prisma.$transaction((tx) => claimEvents(tx, 'stock', ['evt-run-rb-2', 'evt-run-rb-1']));
     expect(again).toEqual(new Set(['evt-run-rb-1', 'evt-run-rb-2']));
+  });
+
+  it('claims inside the caller’s own statement: its writes join the IDs new to the consumer, in one round trip', async () => {
+    const statement = `WITH input AS (SELECT id FROM jsonb_array_elements_text($1::jsonb) AS x (id)),
+      fresh AS (${claimEventsSql('stock.sql', 'SELECT id FROM input')})
+      SELECT coalesce(jsonb_agg(event_id ORDER BY event_id), '[]') AS fresh FROM fresh`;
+    const run = async (ids: string[]) => (await opened.prisma.$queryRawUnsafe<Array<{ fresh: string[] }>>(statement, JSON.stringify(ids)))[0]!.fresh;
+    expect(await run(['evt-sql-1', 'evt-sql-2'])).toEqual(['evt-sql-1', 'evt-sql-2']);
+    expect(await run(['evt-sql-2', 'evt-sql-3'])).toEqual(['evt-sql-3']);
+    expect((await opened.prisma.$transaction((tx) => claimEvents(tx, 'stock.sql', ['evt-sql-1', 'evt-sql-4']))).size).toBe(1);
+  });
+
+  it('refuses a consumer name that could not stand in a statement as it is', () => {
+    expect(() => claimEventsSql("x'; DROP TABLE widget; --", 'SELECT 1')).toThrow(/consumer name/);
   });
 });

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@orderflow/db';
+import { claimEventsSql, type SqlExecutor } from '@orderflow/db';
 import type { AnyEvent, OrderSnapshot } from '@orderflow/events';
 import type { Logger } from '@orderflow/logging';
 import type { NotificationMetrics } from '../notification.metrics';
@@ -44,8 +44,7 @@ WITH input AS (
   SELECT e->>'id' AS id, e->'snapshot' AS snapshot, n
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x (e, n)
 ), fresh AS (
-  INSERT INTO processed_events (consumer, event_id) SELECT 'notification', id FROM input
-  ON CONFLICT DO NOTHING RETURNING event_id
+  ${claimEventsSql('notification', 'SELECT id FROM input')}
 ), latest AS (
   SELECT DISTINCT ON (snapshot->>'orderId') snapshot->>'orderId' AS order_id, snapshot, (snapshot->>'updatedAt')::timestamptz AS updated_at
   FROM input JOIN fresh ON fresh.event_id = input.id

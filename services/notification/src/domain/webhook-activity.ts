@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@orderflow/db';
+import { claimEventsSql, type SqlExecutor } from '@orderflow/db';
 import { Topics, type AnyEvent } from '@orderflow/events';
 import type { Tx } from './notification-log';
 
@@ -40,8 +40,7 @@ WITH input AS (
   SELECT m->>'position' AS position, m->>'source' AS source, m->>'eventId' AS event_id, m->>'type' AS type, (m->>'receivedDay')::date AS received_day, n
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x (m, n)
 ), fresh AS (
-  INSERT INTO processed_events (consumer, event_id) SELECT 'notification.activity', position FROM input
-  ON CONFLICT DO NOTHING RETURNING event_id
+  ${claimEventsSql('notification.activity', 'SELECT position FROM input')}
 ), messages AS (
   SELECT input.* FROM input JOIN fresh ON fresh.event_id = input.position
 ), first AS (

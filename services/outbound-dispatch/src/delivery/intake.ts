@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@orderflow/db';
+import { claimEventsSql, type SqlExecutor } from '@orderflow/db';
 import { isPartnerEvent, PARTNER_EVENT_ALIASES, type AnyEvent } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
 import type { Prisma } from '../generated/prisma/client';
@@ -31,8 +31,7 @@ WITH input AS (
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x (e, n)
   ORDER BY e->>'id', n
 ), first AS (
-  INSERT INTO processed_events (consumer, event_id) SELECT 'dispatch', id FROM input
-  ON CONFLICT DO NOTHING RETURNING event_id
+  ${claimEventsSql('dispatch', 'SELECT id FROM input')}
 ), fresh AS (
   SELECT input.* FROM input JOIN first ON first.event_id = input.id
 ), stored AS (
