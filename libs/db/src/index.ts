@@ -4,7 +4,7 @@ export type { SqlExecutor, SqlSession } from './sql-executor';
 export { openDatabase, type OpenDatabaseOptions } from './open-database';
 export { applyMigrations, MigrationChecksumMismatchError, type MigrationResult } from './migrations';
 export { readMigrations, type Migration } from './migration-files';
-export type { RawQueryClient, RawSqlClient, TransactionalClient } from './prisma-client';
+export type { RawQueryClient, RawSqlClient, TransactionalClient, Tx } from './prisma-client';
 export { claimEvents, claimEventsSql, processOnce, type ProcessOnceKey, type ProcessOnceResult } from './process-once';
 export { enqueue, enqueueMany, type OutboxMessage, type OutboxRecord } from './outbox';
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions, type PublishOutcome } from './outbox-relay';

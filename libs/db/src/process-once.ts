@@ -21,12 +21,12 @@ export type ProcessOnceResult<R> = { duplicate: false; result: R } | { duplicate
  * same key wait for the first transaction; if that commits the second sees a conflict
  * (duplicate), if it rolls back the second proceeds.
  */
-export async function processOnce<Tx extends RawSqlClient, R>(
-  client: TransactionalClient<Tx> | Tx,
+export async function processOnce<T extends RawSqlClient, R>(
+  client: TransactionalClient<T> | T,
   key: ProcessOnceKey,
-  effects: (tx: Tx) => Promise<R>,
+  effects: (tx: T) => Promise<R>,
 ): Promise<ProcessOnceResult<R>> {
-  const run = async (tx: Tx): Promise<ProcessOnceResult<R>> => {
+  const run = async (tx: T): Promise<ProcessOnceResult<R>> => {
     const inserted = await tx.$executeRawUnsafe(
       'INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
       key.consumer,

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FulfillmentOutcome, OrderSnapshot } from '@orderflow/events';
-import type { RawQueryClient } from '@orderflow/db';
+import type { Tx } from '@orderflow/db';
 import { TicketSigner } from '../crypto/ticket-signer';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
-
-/** Raw statements only: the consumer's plain SQL transaction, or a Prisma transaction (the job runner, admin routes). */
-export type Tx = RawQueryClient;
 
 type Line = OrderSnapshot['lines'][number];
 

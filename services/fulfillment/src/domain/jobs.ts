@@ -1,10 +1,10 @@
-import { enqueue, isDatabaseUnavailable, type OutboxMessage, type OutboxRelay, type RawClient } from '@orderflow/db';
+import { enqueue, isDatabaseUnavailable, type OutboxMessage, type OutboxRelay, type RawClient, type Tx } from '@orderflow/db';
 import { backoffDelay, WorkLoop } from '@orderflow/resilience';
 import { encodeEvent, newEvent, type AnyEvent, type FulfillmentEventType, type FulfillmentOutcome, type OrderSnapshot } from '@orderflow/events';
 import type { Logger } from '@orderflow/logging';
 import type { FulfillmentJob, Prisma, PrismaClient } from '../generated/prisma/client';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
-import { PoolExhaustedError, type Fulfiller, type Issued, type Tx } from './fulfiller';
+import { PoolExhaustedError, type Fulfiller, type Issued } from './fulfiller';
 
 export interface JobRunnerOptions {
   prisma: PrismaClient;

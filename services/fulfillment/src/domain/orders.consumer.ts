@@ -1,9 +1,9 @@
-import { claimEvents, enqueueMany, isDatabaseUnavailable, type RawClient } from '@orderflow/db';
+import { claimEvents, enqueueMany, isDatabaseUnavailable, type RawClient, type Tx } from '@orderflow/db';
 import type { AnyEvent, FulfillmentOutcome, OrderSnapshot } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
-import type { Fulfiller, Tx } from './fulfiller';
+import type { Fulfiller } from './fulfiller';
 import { completion, emit, outcomeMessage, setLockTimeout, type JobRef } from './jobs';
 
 export interface OrdersConsumerDeps {

@@ -1,7 +1,7 @@
 import { DeadLetterHeaders, type EventContext } from '@orderflow/kafka';
 import type { AnyEvent } from '@orderflow/events';
 import { deadLetterAlert, repeatedWebhookFailuresAlert } from '../messages/slack-alerts';
-import type { NotificationDraft, Tx } from './notification-log';
+import type { NotificationDraft, PrismaTx } from './notification-log';
 import { WEBHOOK_RECIPIENT } from './notification-planner';
 import { INGRESS_TOPICS, recordWebhookFailure, WEBHOOK_FAILURE_THRESHOLD, webhookFailuresToAlert } from './webhook-activity';
 
@@ -18,7 +18,7 @@ export interface DeadLetterOptions {
  * also count as failed webhooks, and more than WEBHOOK_FAILURE_THRESHOLD of them within an hour
  * raise one "repeated webhook failures" alert.
  */
-export async function planDeadLetter(tx: Tx, event: AnyEvent, context: EventContext, options: DeadLetterOptions, now = Date.now()): Promise<NotificationDraft[]> {
+export async function planDeadLetter(tx: PrismaTx, event: AnyEvent, context: EventContext, options: DeadLetterOptions, now = Date.now()): Promise<NotificationDraft[]> {
   const h = context.headers;
   const originalTopic = h[DeadLetterHeaders.originalTopic] ?? context.topic.replace(/\.dlq$/, '');
   const stamped = Date.parse(h[DeadLetterHeaders.failedAt] ?? '');

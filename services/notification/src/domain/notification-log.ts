@@ -2,7 +2,7 @@ import type { ChannelName } from '../channels/channel';
 import type { RawQueryClient } from '@orderflow/db';
 import type { Prisma } from '../generated/prisma/client';
 
-export type Tx = Prisma.TransactionClient;
+export type PrismaTx = Prisma.TransactionClient;
 
 /** A notification to write; `(dedupeKey, channel, recipient)` is unique for ever. */
 export interface NotificationDraft {
@@ -32,7 +32,7 @@ export interface Claimed {
  * on the unique key: a fact already notified (a replay under a new event ID, a second summary
  * request) adds nothing. Returns the rows that are new.
  */
-export async function enqueue(tx: Tx, drafts: readonly NotificationDraft[]): Promise<Array<{ id: bigint; channel: string; kind: string }>> {
+export async function enqueue(tx: PrismaTx, drafts: readonly NotificationDraft[]): Promise<Array<{ id: bigint; channel: string; kind: string }>> {
   if (drafts.length === 0) return [];
   return tx.notification.createManyAndReturn({
     data: drafts.map((d) => ({ ...d, message: d.message as Prisma.InputJsonValue, itemIds: d.itemIds ?? [] })),

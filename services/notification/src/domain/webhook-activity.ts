@@ -1,6 +1,6 @@
 import { claimEventsSql, type SqlExecutor } from '@orderflow/db';
 import { Topics, type AnyEvent } from '@orderflow/events';
-import type { Tx } from './notification-log';
+import type { PrismaTx } from './notification-log';
 
 /** The provider topics whose traffic is "webhook activity". */
 export const INGRESS_TOPICS: ReadonlySet<string> = new Set([Topics.stripeIngress, Topics.wixIngress]);
@@ -10,7 +10,7 @@ export const WEBHOOK_FAILURE_THRESHOLD = 5;
 
 const day = (at: Date | string) => new Date(at).toISOString().slice(0, 10);
 
-async function count(tx: Tx, date: string, event: AnyEvent, column: 'received' | 'retried' | 'failed'): Promise<void> {
+async function count(tx: PrismaTx, date: string, event: AnyEvent, column: 'received' | 'retried' | 'failed'): Promise<void> {
   // The column name is one of three literals, never input.
   await tx.$executeRawUnsafe(
     `INSERT INTO webhook_activity (day, source, type, ${column}) VALUES ($1::date, $2, $3, 1)
@@ -65,7 +65,7 @@ export async function recordIngress(sql: SqlExecutor, messages: readonly Ingress
 }
 
 /** A dead-lettered provider event: failed on its failure's day, and remembered for the alert rule. */
-export async function recordWebhookFailure(tx: Tx, event: AnyEvent, failedAt: Date): Promise<void> {
+export async function recordWebhookFailure(tx: PrismaTx, event: AnyEvent, failedAt: Date): Promise<void> {
   await count(tx, day(failedAt), event, 'failed');
   await tx.$executeRawUnsafe('INSERT INTO webhook_failures (source, type, event_id, failed_at) VALUES ($1, $2, $3, $4::timestamptz)', event.source, event.type, event.eventId, failedAt.toISOString());
 }
@@ -76,7 +76,7 @@ export async function recordWebhookFailure(tx: Tx, event: AnyEvent, failedAt: Da
  * counts. At most one alert an hour however many failures follow. The alert_state row lock makes
  * concurrent partitions (and replicas) take turns, so two of them cannot both raise it.
  */
-export async function webhookFailuresToAlert(tx: Tx, failedAt: Date): Promise<{ count: number; bySource: Array<{ source: string; count: number }> } | null> {
+export async function webhookFailuresToAlert(tx: PrismaTx, failedAt: Date): Promise<{ count: number; bySource: Array<{ source: string; count: number }> } | null> {
   await tx.$executeRawUnsafe(`INSERT INTO alert_state (name) VALUES ('webhook-failures') ON CONFLICT DO NOTHING`);
   const [state] = await tx.$queryRawUnsafe<Array<{ last_raised_at: Date | null }>>(`SELECT last_raised_at FROM alert_state WHERE name = 'webhook-failures' FOR UPDATE`);
   const hourBefore = new Date(failedAt.getTime() - 3_600_000);

@@ -1,7 +1,8 @@
+import type { Tx } from '@orderflow/db';
 import type { CheckoutEventType } from '@orderflow/events';
 import type { CheckoutLock, Prisma } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
-import { snapshotOf, type Cause, type LoadedOrder, type OrderBook, type Tx } from './order-book';
+import { snapshotOf, type Cause, type LoadedOrder, type OrderBook } from './order-book';
 
 /** Lock states in which a checkout is still running and the cart stays locked. */
 export const ACTIVE_LOCK_STATES = ['LOCKED', 'AWAITING_PAYMENT'] as const;

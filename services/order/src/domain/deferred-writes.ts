@@ -1,4 +1,4 @@
-import type { Tx } from './order-book';
+import type { Tx } from '@orderflow/db';
 import { insertOrders, updateOrders, type OrderInsert, type OrderUpdate } from './order-rows';
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { enqueueMany, type OutboxMessage, type RawQueryClient } from '@orderflow/db';
+import { enqueueMany, type OutboxMessage, type Tx } from '@orderflow/db';
 import {
   encodeEvent,
   newEvent,
@@ -32,14 +32,6 @@ import {
 } from './order-rows';
 
 export type { OrderPatch, OrderReference, PaymentRow } from './order-rows';
-
-/**
- * What the domain needs of a transaction: raw statements. A Prisma transaction client fits (the
- * checkout and admin routes pass one), and so does `rawClient`'s, which the consumers use: one pg
- * query per statement, without the Prisma client around it. Statements here therefore read no
- * int8 as a number and cast counts (`::int`), where the two differ.
- */
-export type Tx = RawQueryClient;
 
 export const ORDER_INCLUDE = {
   lines: { orderBy: { position: 'asc' } },

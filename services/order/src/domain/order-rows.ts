@@ -1,5 +1,6 @@
+import type { Tx } from '@orderflow/db';
 import type { Order, OrderLine, Registration } from '../generated/prisma/client';
-import type { LoadedOrder, Tx } from './order-book';
+import type { LoadedOrder } from './order-book';
 
 /**
  * The order service's hot path in SQL rather than through the Prisma query builder: an order with

@@ -1,4 +1,5 @@
-import type { Cause, LoadedOrder, NewOrder, OrderBook, PaymentRow, Tx } from './order-book';
+import type { Tx } from '@orderflow/db';
+import type { Cause, LoadedOrder, NewOrder, OrderBook, PaymentRow } from './order-book';
 import { takesPlaces, type Places } from './places';
 import { fromCheckout, type Checkouts } from './checkouts';
 import type { OrderMetrics } from '../order.metrics';

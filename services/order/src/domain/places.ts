@@ -1,5 +1,6 @@
+import type { Tx } from '@orderflow/db';
 import { randomUUID } from 'node:crypto';
-import type { OrderBook, Cause, LoadedOrder, Tx } from './order-book';
+import type { OrderBook, Cause, LoadedOrder } from './order-book';
 import { snapshotOf } from './order-book';
 import { PAID_STATUSES } from './order-state';
 import type { OrderMetrics } from '../order.metrics';

@@ -1,7 +1,7 @@
-import { claimEvents, processOnce, type OutboxRelay, type RawClient } from '@orderflow/db';
+import { claimEvents, processOnce, type OutboxRelay, type RawClient, type Tx } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
-import type { Cause, OrderBook, OrderReference, Tx } from '../domain/order-book';
+import type { Cause, OrderBook, OrderReference } from '../domain/order-book';
 import type { StripeHandler } from './stripe.handler';
 import type { WixHandler } from './wix.handler';
 

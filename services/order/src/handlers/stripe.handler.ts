@@ -1,5 +1,6 @@
+import type { Tx } from '@orderflow/db';
 import { mailAddressOf, type EventOf, type LineKind, type StripeEventType } from '@orderflow/events';
-import type { Cause, LoadedOrder, NewLine, NewOrder, OrderBook, OrderReference, Tx } from '../domain/order-book';
+import type { Cause, LoadedOrder, NewLine, NewOrder, OrderBook, OrderReference } from '../domain/order-book';
 import type { Payments, PaymentRecord } from '../domain/payments';
 
 type StripeEvent = EventOf<StripeEventType>;

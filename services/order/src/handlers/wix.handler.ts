@@ -1,6 +1,7 @@
+import type { Tx } from '@orderflow/db';
 import { mailAddressOf, type EventOf, type WixEventType } from '@orderflow/events';
 import { NonRetriableError } from '@orderflow/kafka';
-import type { Cause, LoadedOrder, NewLine, OrderBook, OrderReference, Tx } from '../domain/order-book';
+import type { Cause, LoadedOrder, NewLine, OrderBook, OrderReference } from '../domain/order-book';
 import type { Payments } from '../domain/payments';
 
 type WixEvent = EventOf<WixEventType>;
