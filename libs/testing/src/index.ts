@@ -1,5 +1,6 @@
 export { waitFor, type WaitForOptions } from './wait-for';
 export { uniqueName } from './names';
+export { describeSchema, schemaDrift, schemaSql, servicesWithSchemas, type SchemaDrift } from './schema-drift';
 export { afterSameKeyMarker, committedPast, type RecordPosition, type SameKeyMarkerOptions } from './same-key-marker';
 export { tempDir } from './temp-dir';
 export { ADMIN_URL as TEST_POSTGRES_ADMIN_URL, createTestDatabase, type TestDatabase } from './database';
