@@ -14,7 +14,7 @@ export interface PaymentRecord {
 }
 
 /** The payments row of `payment`, as caused by `cause`. */
-function paymentRow(payment: Omit<PaymentRecord, 'status'> & { status: PaymentRecord['status'] | 'UNMATCHED' }, cause: Cause): PaymentRow {
+export function paymentRow(payment: Omit<PaymentRecord, 'status'> & { status: PaymentRecord['status'] | 'UNMATCHED' }, cause: Cause): PaymentRow {
   return {
     provider: payment.provider,
     providerPaymentRef: payment.providerPaymentRef,
@@ -24,6 +24,20 @@ function paymentRow(payment: Omit<PaymentRecord, 'status'> & { status: PaymentRe
     eventId: cause.eventId ?? cause.kind,
     raw: JSON.stringify(payment.raw ?? {}),
   };
+}
+
+/**
+ * Whether a paid order is approved in the same step: always where no separate approval exists
+ * (Stripe and checkout orders); a Wix order only on an instance that auto-approves (`'*'`: all).
+ */
+export function approvesWhenPaid(order: Pick<LoadedOrder, 'source' | 'instanceId'>, autoApproveInstances: readonly string[]): boolean {
+  if (order.source !== 'wix') return true;
+  return autoApproveInstances.includes('*') || (order.instanceId !== null && autoApproveInstances.includes(order.instanceId));
+}
+
+/** PAID and APPROVED in one update: approved when paid, with no places to take and no checkout to complete in between. */
+export function paidIsApproved(order: LoadedOrder, autoApproveInstances: readonly string[]): boolean {
+  return approvesWhenPaid(order, autoApproveInstances) && !takesPlaces(order) && !fromCheckout(order);
 }
 
 export interface PaymentsOptions {
@@ -145,14 +159,11 @@ export class Payments {
     return current;
   }
 
-  /** Approved when paid, with no places to take and no checkout to complete in between. */
   private paidIsApproved(order: LoadedOrder): boolean {
-    return this.approvesAtOnce(order) && !takesPlaces(order) && !fromCheckout(order);
+    return paidIsApproved(order, this.options.autoApproveInstances);
   }
 
   private approvesAtOnce(order: LoadedOrder): boolean {
-    if (order.source !== 'wix') return true;
-    const instances = this.options.autoApproveInstances;
-    return instances.includes('*') || (order.instanceId !== null && instances.includes(order.instanceId));
+    return approvesWhenPaid(order, this.options.autoApproveInstances);
   }
 }
