@@ -4,11 +4,34 @@ import type { OrderSnapshot } from '@orderflow/events';
 import { newEvent, type AnyEvent } from '@orderflow/events';
 import { createBus } from '@orderflow/kafka';
 import { scrapeMetrics } from '@orderflow/service-testing';
-import { addKeys, api, approvedOrder, freshKeys, METRICS_TOKEN, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack, whileTableLocked } from './support';
+import { addKeys, api, approvedOrder, freshKeys, METRICS_TOKEN, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack, whileTableLocked, type FulfillmentStack } from './support';
 import { FULFILLMENT_GROUP } from '../src/fulfillment-service';
 
 /** Every fulfillment attempt meanwhile times out on the license pool's lock. */
 const whilePoolLocked = (databaseUrl: string, fn: () => Promise<void>) => whileTableLocked(databaseUrl, 'license_keys', fn);
+
+/**
+ * A license order of a fresh one-key product, published while the key pool is locked (each
+ * attempt fails on the lock timeout, a transient failure); `whileLocked` runs before it is unlocked.
+ */
+async function licenseOrderWhilePoolLocked(stack: FulfillmentStack, whileLocked: (order: OrderSnapshot) => Promise<void>): Promise<OrderSnapshot> {
+  const productId = `app-${randomUUID()}`;
+  await addKeys(stack.running.url, productId, freshKeys(1));
+  const order = approvedOrder([{ kind: 'license', productId }]);
+  await whilePoolLocked(stack.databaseUrl, async () => {
+    await stack.publish('order.ready_to_fulfill', order);
+    await whileLocked(order);
+  });
+  return order;
+}
+
+/** Waits until `order`'s job is PENDING, its attempts as `attempts` wants. */
+function pendingAfter(stack: FulfillmentStack, order: OrderSnapshot, attempts: (n: number) => boolean) {
+  return waitFor(async () => {
+    const res = await api(stack.running.url, '/admin/fulfillments?status=PENDING', { admin: true });
+    return res.body.items.find((j: { orderId: string; attempts: number }) => j.orderId === order.orderId && attempts(j.attempts));
+  });
+}
 
 describe('fulfillment (seeds 001, 003)', () => {
   const stack = useFulfillmentStack('fulfillment_main', () => ({ FULFILLMENT_RETRY_BASE: '200ms', FULFILLMENT_LOCK_TIMEOUT: '200ms', FULFILLMENT_MAX_ATTEMPTS: '10' }));
@@ -93,16 +116,7 @@ describe('fulfillment (seeds 001, 003)', () => {
   });
 
   it('retries a transient failure with backoff and then succeeds', async () => {
-    const productId = `app-${randomUUID()}`;
-    await addKeys(stack.running.url, productId, freshKeys(1));
-    const order = approvedOrder([{ kind: 'license', productId }]);
-    await whilePoolLocked(stack.databaseUrl, async () => {
-      await stack.publish('order.ready_to_fulfill', order);
-      await waitFor(async () => {
-        const res = await api(stack.running.url, '/admin/fulfillments?status=PENDING', { admin: true });
-        return res.body.items.find((j: { orderId: string; attempts: number }) => j.orderId === order.orderId && j.attempts >= 2);
-      });
-    });
+    const order = await licenseOrderWhilePoolLocked(stack, (locked) => pendingAfter(stack, locked, (n) => n >= 2));
     await outcome(stack, order.orderId, 'fulfillment.completed');
     const done = await api(stack.running.url, '/admin/fulfillments?status=COMPLETED', { admin: true });
     expect(done.body.items.find((j: { orderId: string }) => j.orderId === order.orderId).attempts).toBeGreaterThanOrEqual(2);
@@ -182,16 +196,7 @@ describe('fulfillment across a restart', () => {
   const stack = useFulfillmentStack('fulfillment_restart', () => ({ FULFILLMENT_RETRY_BASE: '1500ms', FULFILLMENT_LOCK_TIMEOUT: '200ms' }));
 
   it('remembers a retry scheduled before the restart and completes it after', async () => {
-    const productId = `app-${randomUUID()}`;
-    await addKeys(stack.running.url, productId, freshKeys(1));
-    const order = approvedOrder([{ kind: 'license', productId }]);
-    await whilePoolLocked(stack.databaseUrl, async () => {
-      await stack.publish('order.ready_to_fulfill', order);
-      await waitFor(async () => {
-        const res = await api(stack.running.url, '/admin/fulfillments?status=PENDING', { admin: true });
-        return res.body.items.find((j: { orderId: string; attempts: number }) => j.orderId === order.orderId && j.attempts === 1);
-      });
-    });
+    const order = await licenseOrderWhilePoolLocked(stack, (locked) => pendingAfter(stack, locked, (n) => n === 1));
     await stack.restart();
 
     await outcome(stack, order.orderId, 'fulfillment.completed', { timeoutMs: 20_000 });
@@ -204,12 +209,8 @@ describe('fulfillment that keeps failing', () => {
   const stack = useFulfillmentStack('fulfillment_gives_up', () => ({ FULFILLMENT_RETRY_BASE: '100ms', FULFILLMENT_LOCK_TIMEOUT: '100ms', FULFILLMENT_MAX_ATTEMPTS: '2' }));
 
   it('fails the job after the attempt limit, with the reason, for support to retry by hand', async () => {
-    const productId = `app-${randomUUID()}`;
-    await addKeys(stack.running.url, productId, freshKeys(1));
-    const order = approvedOrder([{ kind: 'license', productId }]);
-    await whilePoolLocked(stack.databaseUrl, async () => {
-      await stack.publish('order.ready_to_fulfill', order);
-      const failed = await outcome(stack, order.orderId, 'fulfillment.failed');
+    const order = await licenseOrderWhilePoolLocked(stack, async (locked) => {
+      const failed = await outcome(stack, locked.orderId, 'fulfillment.failed');
       expect((failed.payload as { reason: string }).reason).toMatch(/^gave up after 2 attempts: .*lock timeout/);
     });
     const listed = await api(stack.running.url, '/admin/fulfillments?status=FAILED', { admin: true });
