@@ -6,7 +6,7 @@ const keyOf = (reference: OrderReference, value: string) => `${reference}\u0000$
 
 /**
  * The orders a transaction locked ahead, in one statement, for the run of events it handles
- * (`OrderBook.lockingAhead`): each event's lookup is answered from here instead of by a statement
+ * (`OrderBook.handlingRun`): each event's lookup is answered from here instead of by a statement
  * of its own. What it knows is only what the transaction itself has not changed since:
  *
  * - an order is handed out once; a second lookup of it reads the database (the row lock is held

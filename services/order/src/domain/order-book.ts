@@ -86,63 +86,37 @@ export interface NewOrder {
  *   derived from the order and its version, so a replayed publication carries the same ID.
  */
 export class OrderBook {
-  /** Outbox messages of transactions that write them all at their end (see gatheringOutbox). */
-  private readonly gathered = new WeakMap<Tx, OutboxMessage[]>();
-  /** Orders transactions locked ahead of a run's lookups (see lockingAhead). */
-  private readonly lockedAhead = new WeakMap<Tx, LockedOrders>();
-  /** Order rows held back by transactions that write them together (see deferringWrites). */
-  private readonly deferred = new WeakMap<Tx, DeferredOrderWrites>();
+  /** What transactions handling a run of events hold back and know ahead (see handlingRun). */
+  private readonly runs = new WeakMap<Tx, RunScope>();
 
   constructor(private readonly metrics: OrderMetrics) {}
 
   /**
-   * Runs `work` in `tx` with every outbox message it emits held back and written in one
-   * statement when it is done, in emission order (so publication order is unchanged). For a run
-   * of consumed events, whose orders each announce several changes. If the write fails, so does
-   * the call, and the caller's transaction rolls back with it.
+   * Runs `work` for a run of consumed events in one transaction, `tx`, at a few statements for
+   * the run rather than a few per event:
+   *
+   * - every order `references` find is locked and read ahead, in one statement, and the lookups
+   *   `work` makes are answered from those (see LockedOrders);
+   * - the order rows this book inserts and changes are held back and written a statement each
+   *   (all inserts, then all changes) before any other statement runs in the transaction `work`
+   *   is given, which it must use (see DeferredOrderWrites);
+   * - every outbox message is held back and written in one statement at the end, in emission
+   *   order, so publication order is unchanged.
+   *
+   * If a write fails, so does the call, and the caller's transaction rolls back with it.
    */
-  async gatheringOutbox<R>(tx: Tx, work: () => Promise<R>): Promise<R> {
-    const messages: OutboxMessage[] = [];
-    this.gathered.set(tx, messages);
-    try {
-      const result = await work();
-      await enqueueMany(tx, messages);
-      return result;
-    } finally {
-      this.gathered.delete(tx);
-    }
-  }
-
-  /**
-   * Locks, in one statement, every order `references` find, then runs `work` in `tx` with the
-   * lookups it makes answered from those (see LockedOrders) instead of by a statement each: for
-   * a run of consumed events, one statement for all their orders.
-   */
-  async lockingAhead<R>(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string]>, work: () => Promise<R>): Promise<R> {
-    if (references.length === 0) return work();
-    this.lockedAhead.set(tx, new LockedOrders(references, await lockAndLoadAll(tx, references)));
-    try {
-      return await work();
-    } finally {
-      this.lockedAhead.delete(tx);
-    }
-  }
-
-  /**
-   * Runs `work` with the transaction `tx` as one that holds back the order rows this book inserts
-   * and changes, and writes them a statement each (all inserts, then all changes) before any other
-   * statement runs in it, and when `work` is done: for a run of consumed events, whose orders
-   * would otherwise be a statement or two each. `work` must use the transaction it is given.
-   */
-  async deferringWrites<R>(tx: Tx, work: (tx: Tx) => Promise<R>): Promise<R> {
+  async handlingRun<R>(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string]>, work: (tx: Tx) => Promise<R>): Promise<R> {
     const writes = new DeferredOrderWrites(tx);
-    this.deferred.set(writes.tx, writes);
+    const run: RunScope = { writes, outbox: [] };
+    this.runs.set(writes.tx, run);
     try {
+      if (references.length > 0) run.locked = new LockedOrders(references, await lockAndLoadAll(writes.tx, references));
       const result = await work(writes.tx);
       await writes.flush();
+      await enqueueMany(tx, run.outbox);
       return result;
     } finally {
-      this.deferred.delete(writes.tx);
+      this.runs.delete(writes.tx);
     }
   }
 
@@ -154,13 +128,13 @@ export class OrderBook {
   /** Finds the order by one unique reference and locks it. */
   async lockBy(tx: Tx, where: Partial<Record<OrderReference, string>>): Promise<LoadedOrder | null> {
     const [reference, value] = Object.entries(where)[0] as [OrderReference, string];
-    const known = this.lockedAhead.get(tx)?.lookup([[reference, value]]);
+    const known = this.runs.get(tx)?.locked?.lookup([[reference, value]]);
     return known !== undefined ? known : lockAndLoad(tx, reference, value);
   }
 
   /** The order found by the first of `references` that finds one, locked; null when none does. */
   async lockFirst(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string | null]>): Promise<LoadedOrder | null> {
-    const known = this.lockedAhead.get(tx)?.lookup(references);
+    const known = this.runs.get(tx)?.locked?.lookup(references);
     return known !== undefined ? known : lockAndLoadFirst(tx, references);
   }
 
@@ -215,10 +189,10 @@ export class OrderBook {
     });
     const last = steps.at(-1);
     const inserted = last ? { ...order, status: last.to, version: steps.length } : order;
-    const writes = this.deferred.get(tx);
-    if (writes) writes.insert({ order: inserted, lines: inserted.lines, cause, steps, payment: options.payment });
+    const run = this.runs.get(tx);
+    if (run) run.writes.insert({ order: inserted, lines: inserted.lines, cause, steps, payment: options.payment });
     else await insertOrder(tx, inserted, inserted.lines, cause, steps, options.payment);
-    this.lockedAhead.get(tx)?.written(inserted);
+    run?.locked?.written(inserted);
     this.metrics.transitions.inc({ from: 'NEW', to: 'PENDING' });
     await this.announce(tx, ['order.created', 'order.pending'], { ...inserted, status: 'PENDING', version: 0 }, null, cause);
     await this.announceSteps(tx, steps, inserted, cause);
@@ -305,18 +279,18 @@ export class OrderBook {
     return Object.keys(changed).length === 0 ? order : this.update(tx, order, changed);
   }
 
-  /** Writes a change to a locked order, or holds it back (see deferringWrites); returns the order as changed. */
+  /** Writes a change to a locked order, or holds it back (see handlingRun); returns the order as changed. */
   private async update(tx: Tx, order: LoadedOrder, patch: OrderPatch, steps: readonly StatusChange[] = []): Promise<LoadedOrder> {
-    const writes = this.deferred.get(tx);
+    const run = this.runs.get(tx);
     let after: LoadedOrder;
-    if (writes) {
+    if (run) {
       const change = { id: order.id, at: new Date(), patch, steps };
-      writes.update(change);
+      run.writes.update(change);
       after = afterUpdate(order, change);
     } else {
       after = await updateOrder(tx, order, patch, steps);
     }
-    this.lockedAhead.get(tx)?.written(after);
+    run?.locked?.written(after);
     return after;
   }
 
@@ -345,10 +319,17 @@ export class OrderBook {
   }
 
   private async write(tx: Tx, messages: OutboxMessage[]): Promise<void> {
-    const gathering = this.gathered.get(tx);
-    if (gathering) gathering.push(...messages);
+    const run = this.runs.get(tx);
+    if (run) run.outbox.push(...messages);
     else await enqueueMany(tx, messages);
   }
+}
+
+/** A run's transaction: its held-back order rows and outbox messages, and the orders it locked ahead. */
+interface RunScope {
+  writes: DeferredOrderWrites;
+  outbox: OutboxMessage[];
+  locked?: LockedOrders;
 }
 
 /** `path` as steps from the order's status: each from the status before it. */

@@ -229,8 +229,8 @@ export interface OrderInsert {
 
 /**
  * Inserts orders with their lines and their transitions (NEW → PENDING, then each one's `steps`
- * in order), and the payment each came with, in one statement however many there are. Each is
- * returned as loaded (no registrations yet): nothing else can see or change an uncommitted row.
+ * in order), and the payment each came with, in one statement however many there are. The order
+ * goes in as it stands after its `steps` (its status and version are the caller's).
  */
 const INSERT_ORDERS = `
 WITH input AS (SELECT x, n FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS i (x, n)),
@@ -288,14 +288,14 @@ export interface OrderUpdate {
   steps: readonly StatusChange[];
 }
 
-/** The patchable fields as columns, each set only where an update's patch has it. */
+/** The patchable fields as columns, each set only where an update's patch (`p`, typed as a row) has it. */
 const PATCHED = (['refundedCents', 'providerCheckoutRef', 'checkoutSessionId', 'wixOrderNumber', 'fulfillmentFailure', 'customerEmail', 'customerName'] as const).map(
-  (field) => `${ORDER_FIELDS[field]} = CASE WHEN v.patch ? '${ORDER_FIELDS[field]}' THEN (jsonb_populate_record(NULL::orders, v.patch)).${ORDER_FIELDS[field]} ELSE o.${ORDER_FIELDS[field]} END`,
+  (field) => `${ORDER_FIELDS[field]} = CASE WHEN v.patch ? '${ORDER_FIELDS[field]}' THEN p.${ORDER_FIELDS[field]} ELSE o.${ORDER_FIELDS[field]} END`,
 );
 
 /**
  * `updateOrder` of several orders in one statement, returning nothing: each order's new row is
- * what its caller, holding its lock, already knows (see `updated`). An order appears once.
+ * what its caller, holding its lock, already knows (see `afterUpdate`). An order appears once.
  */
 const UPDATE_ORDERS = `
 WITH v AS (
@@ -308,7 +308,7 @@ updated AS (
     reason = CASE WHEN v.steps > 0 THEN v.reason ELSE o.reason END,
     version = o.version + v.steps,
     ${PATCHED.join(',\n    ')}
-  FROM v WHERE o.id = v.id
+  FROM v, jsonb_populate_record(NULL::orders, v.patch) AS p WHERE o.id = v.id
   RETURNING o.id),
 logged AS (
   INSERT INTO order_transitions (order_id, from_status, to_status, applied, cause, event_id, reason, at)

@@ -64,19 +64,15 @@ async function handleSlice(deps: OrderConsumerDeps, events: readonly AnyEvent[])
     const fresh = await claimEvents(tx, ORDER_CONSUMER, events.map(eventIdOf));
     // Processed before, or a repeat of an event earlier in this run.
     const todo = events.filter((event) => fresh.delete(eventIdOf(event)));
-    const references = todo.flatMap((event) => referencesOf(deps, event)).filter((reference): reference is [OrderReference, string] => reference[1] !== null);
-    await deps.book.deferringWrites(tx, (writing) =>
-      deps.book.lockingAhead(writing, references, () =>
-        deps.book.gatheringOutbox(writing, async () => {
-          for (const event of todo) await route(deps, writing, event, causeOf(event));
-        }),
-      ),
-    );
+    const references = todo.flatMap((event) => lookupsOf(deps, event)).filter((reference): reference is [OrderReference, string] => reference[1] !== null);
+    await deps.book.handlingRun(tx, references, async (run) => {
+      for (const event of todo) await route(deps, run, event, causeOf(event));
+    });
   });
 }
 
 /** What handling `event` looks its order up by. */
-function referencesOf(deps: OrderConsumerDeps, event: AnyEvent): Array<[OrderReference, string | null]> {
+function lookupsOf(deps: OrderConsumerDeps, event: AnyEvent): Array<[OrderReference, string | null]> {
   switch (event.source) {
     case 'stripe':
       return deps.stripe.references(event as Parameters<StripeHandler['references']>[0]);
