@@ -27,43 +27,48 @@ export class StripeHandler {
     private readonly payments: Payments,
   ) {}
 
-  /** What `handle` looks the event's order up by (see `find`), to be locked ahead with a run's. */
+  /**
+   * What the event's order is looked up by, in order: its Checkout Session, its PaymentIntent,
+   * then the order IDs its object names. `handle` locks the first that finds one; a run's are
+   * locked ahead together.
+   */
   references(event: StripeEvent): Array<[OrderReference, string | null]> {
     const object = event.payload.data.object as StripeObject;
     switch (event.type) {
       case 'payment_intent.succeeded':
       case 'payment_intent.payment_failed':
-        return referencesOf({ paymentIntentId: object.id, metadata: object.metadata });
+        return lookups({ paymentIntentId: object.id, metadata: object.metadata });
       case 'charge.refunded':
       case 'charge.dispute.created':
-        return referencesOf({ paymentIntentId: str(object.payment_intent), metadata: object.metadata });
+        return lookups({ paymentIntentId: str(object.payment_intent), metadata: object.metadata });
       case 'checkout.session.completed':
       case 'checkout.session.expired':
-        return referencesOf({ checkoutSessionId: object.id, paymentIntentId: str(object.payment_intent), metadata: object.metadata, reference: str(object.client_reference_id) });
+        return lookups({ checkoutSessionId: object.id, paymentIntentId: str(object.payment_intent), metadata: object.metadata, reference: str(object.client_reference_id) });
     }
   }
 
   async handle(tx: Tx, event: StripeEvent, cause: Cause): Promise<void> {
     const object = event.payload.data.object as StripeObject;
+    const order = await this.book.lockFirst(tx, this.references(event));
     switch (event.type) {
       case 'payment_intent.succeeded':
-        return this.paymentSucceeded(tx, object, cause);
+        return this.paymentSucceeded(tx, object, order, cause);
       case 'payment_intent.payment_failed':
-        return this.paymentFailed(tx, object, cause);
+        return this.paymentFailed(tx, object, order, cause);
       case 'charge.refunded':
-        return this.refunded(tx, object, cause);
+        return this.refunded(tx, object, order, cause);
       case 'charge.dispute.created':
-        return this.disputed(tx, object, cause);
+        return this.disputed(tx, object, order, cause);
       case 'checkout.session.completed':
-        return this.sessionCompleted(tx, object, cause);
+        return this.sessionCompleted(tx, object, order, cause);
       case 'checkout.session.expired':
-        return this.sessionExpired(tx, object, cause);
+        return this.sessionExpired(tx, order, cause);
     }
   }
 
-  private async paymentSucceeded(tx: Tx, pi: StripeObject, cause: Cause): Promise<void> {
+  private async paymentSucceeded(tx: Tx, pi: StripeObject, found: LoadedOrder | null, cause: Cause): Promise<void> {
     const payment = this.paymentOf(pi, 'SUCCEEDED', int(pi.amount_received) || int(pi.amount));
-    let order = await this.find(tx, { paymentIntentId: pi.id, metadata: pi.metadata });
+    let order = found;
     const known = order !== null;
     if (!order) {
       const orderId = str(pi.metadata?.orderId);
@@ -79,8 +84,7 @@ export class StripeHandler {
     await this.payments.paid(tx, order, cause);
   }
 
-  private async paymentFailed(tx: Tx, pi: StripeObject, cause: Cause): Promise<void> {
-    const order = await this.find(tx, { paymentIntentId: pi.id, metadata: pi.metadata });
+  private async paymentFailed(tx: Tx, pi: StripeObject, order: LoadedOrder | null, cause: Cause): Promise<void> {
     if (!order) return; // no money moved: nothing to keep
     const error = pi.last_payment_error as { message?: string; code?: string } | null | undefined;
     const reason = error?.message ?? error?.code ?? 'payment failed';
@@ -90,7 +94,7 @@ export class StripeHandler {
     await this.book.transition(tx, order, 'FAILED', cause, { reason });
   }
 
-  private async refunded(tx: Tx, charge: StripeObject, cause: Cause): Promise<void> {
+  private async refunded(tx: Tx, charge: StripeObject, order: LoadedOrder | null, cause: Cause): Promise<void> {
     const refundedCents = int(charge.amount_refunded);
     const payment: PaymentRecord = {
       provider: 'stripe',
@@ -100,7 +104,6 @@ export class StripeHandler {
       currency: str(charge.currency) ?? 'usd',
       raw: charge,
     };
-    const order = await this.find(tx, { paymentIntentId: str(charge.payment_intent), metadata: charge.metadata });
     if (!order) return this.payments.unmatched(tx, payment, cause);
     await this.payments.record(tx, order.id, payment, cause);
     // `refunded` is Stripe's own "fully refunded" flag; amounts decide when it is absent.
@@ -108,17 +111,16 @@ export class StripeHandler {
     await this.payments.refunded(tx, order, total, cause);
   }
 
-  private async disputed(tx: Tx, dispute: StripeObject, cause: Cause): Promise<void> {
-    const order = await this.find(tx, { paymentIntentId: str(dispute.payment_intent), metadata: dispute.metadata });
+  private async disputed(tx: Tx, dispute: StripeObject, order: LoadedOrder | null, cause: Cause): Promise<void> {
     const payment = this.paymentOf(dispute, 'DISPUTED', int(dispute.amount));
     if (!order) return this.payments.unmatched(tx, payment, cause);
     await this.payments.record(tx, order.id, payment, cause);
     await this.book.transition(tx, order, 'DISPUTED', cause, { reason: str(dispute.reason) ?? 'disputed' });
   }
 
-  private async sessionCompleted(tx: Tx, session: StripeObject, cause: Cause): Promise<void> {
+  private async sessionCompleted(tx: Tx, session: StripeObject, found: LoadedOrder | null, cause: Cause): Promise<void> {
     const paymentIntentId = str(session.payment_intent);
-    let order = await this.find(tx, { checkoutSessionId: session.id, paymentIntentId, metadata: session.metadata, reference: str(session.client_reference_id) });
+    let order = found;
     const paid = session.payment_status === 'paid';
     const currency = str(session.currency) ?? 'usd';
     const payment = this.paymentOf(session, 'SUCCEEDED', int(session.amount_total), paymentIntentId ?? session.id);
@@ -139,23 +141,9 @@ export class StripeHandler {
     await this.payments.paid(tx, order, cause);
   }
 
-  private async sessionExpired(tx: Tx, session: StripeObject, cause: Cause): Promise<void> {
-    const order = await this.find(tx, {
-      checkoutSessionId: session.id,
-      paymentIntentId: str(session.payment_intent),
-      metadata: session.metadata,
-      reference: str(session.client_reference_id),
-    });
+  private async sessionExpired(tx: Tx, order: LoadedOrder | null, cause: Cause): Promise<void> {
     if (!order) return;
     await this.payments.ended(tx, order, 'FAILED', 'checkout session expired', cause, { expired: true });
-  }
-
-  /** The order, locked: by its Checkout Session, else its PaymentIntent, else the order IDs the object names. */
-  private async find(
-    tx: Tx,
-    refs: { checkoutSessionId?: string; paymentIntentId: string | null; metadata: Record<string, string> | null; reference?: string | null },
-  ): Promise<LoadedOrder | null> {
-    return this.book.lockFirst(tx, referencesOf(refs));
   }
 
   /**
@@ -197,8 +185,8 @@ export class StripeHandler {
   }
 }
 
-/** An event's order references, in the order `find` tries them. */
-function referencesOf(refs: {
+/** An object's order references, in the order they are tried (see `references`). */
+function lookups(refs: {
   checkoutSessionId?: string;
   paymentIntentId: string | null;
   metadata: Record<string, string> | null;
