@@ -11,18 +11,18 @@ import { checkoutRoutes } from './api/checkout.routes';
 import { externalRoutes } from './api/external.routes';
 import { orderApiDocument } from './api/openapi';
 import { checkoutHealthRoutes } from './api/health.routes';
-import { CheckoutService } from './checkout/checkout.service';
+import { CheckoutService } from './use-cases/checkout.service';
 import type { OrderConfig } from './config';
-import { Checkouts } from './domain/checkouts';
-import { OrderBook } from './domain/order-book';
-import { Payments } from './domain/payments';
-import { Places } from './domain/places';
+import { OrderBook } from './data/order-book';
 import { PrismaClient } from './generated/prisma/client';
-import { orderBatchHandler, orderEventHandler, type OrderConsumerDeps } from './handlers/order-events.consumer';
-import { StripeHandler } from './handlers/stripe.handler';
-import { WixHandler } from './handlers/wix.handler';
+import { orderBatchHandler, orderEventHandler, type OrderConsumerDeps } from './consumers/event-runs';
+import { StripeHandler } from './consumers/stripe-ingress.consumer';
+import { WixHandler } from './consumers/wix-ingress.consumer';
 import { OrderMetrics } from './order.metrics';
 import { StripeGateway } from './stripe.gateway';
+import { Checkouts } from './use-cases/checkouts';
+import { Payments } from './use-cases/payments';
+import { Places } from './use-cases/places';
 
 export interface OrderServiceDeps {
   logger?: Logger;

@@ -1,6 +1,4 @@
-import { Registry } from 'prom-client';
-import { OrderMetrics } from '../src/order.metrics';
-import { OrderBook, type LoadedOrder, type NewLine, type NewOrder } from '../src/domain/order-book';
+import { prepareOrder, type LoadedOrder, type NewLine, type NewOrder } from '../src/domain/order';
 
 /** Lines of the kinds an order has, for unit tests. */
 export const LINES = {
@@ -9,8 +7,7 @@ export const LINES = {
   license: { productId: 'ebook', name: 'E-book', quantity: 1, unitAmountCents: 900, kind: 'license', capacityKey: null },
 } satisfies Record<string, NewLine>;
 
-/** An order as `OrderBook.prepare` makes it (PENDING, version 0, nothing written), for unit tests without a database. */
+/** An order as `prepareOrder` makes it (PENDING, version 0, nothing written), for unit tests without a database. */
 export function preparedOrder(input: Partial<NewOrder> = {}): LoadedOrder {
-  const book = new OrderBook(new OrderMetrics(new Registry()));
-  return book.prepare({ instanceId: 'shop-a', source: 'stripe', currency: 'EUR', customerEmail: 'ada@example.com', customerName: 'Ada', lines: [LINES.license], ...input });
+  return prepareOrder({ instanceId: 'shop-a', source: 'stripe', currency: 'EUR', customerEmail: 'ada@example.com', customerName: 'Ada', lines: [LINES.license], ...input });
 }

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { openDatabase, rawClient, type Database, type RawClient } from '@orderflow/db';
 import { createMetricsRegistry } from '@orderflow/metrics';
 import { createTestDatabase, waitFor, type TestDatabase } from '@orderflow/testing';
-import { OrderBook, type NewOrder } from '../src/domain/order-book';
+import { OrderBook } from '../src/data/order-book';
+import type { NewOrder } from '../src/domain/order';
 import { OrderMetrics } from '../src/order.metrics';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };

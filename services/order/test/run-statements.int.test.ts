@@ -5,14 +5,14 @@ import type { AnyEvent } from '@orderflow/events';
 import type { EventContext } from '@orderflow/kafka';
 import { createMetricsRegistry } from '@orderflow/metrics';
 import { createTestDatabase, type TestDatabase } from '@orderflow/testing';
-import { Checkouts } from '../src/domain/checkouts';
-import { OrderBook } from '../src/domain/order-book';
-import { Payments } from '../src/domain/payments';
-import { Places } from '../src/domain/places';
-import { orderBatchHandler } from '../src/handlers/order-events.consumer';
-import { StripeHandler } from '../src/handlers/stripe.handler';
-import { WixHandler } from '../src/handlers/wix.handler';
+import { orderBatchHandler } from '../src/consumers/event-runs';
+import { StripeHandler } from '../src/consumers/stripe-ingress.consumer';
+import { WixHandler } from '../src/consumers/wix-ingress.consumer';
+import { OrderBook } from '../src/data/order-book';
 import { OrderMetrics } from '../src/order.metrics';
+import { Checkouts } from '../src/use-cases/checkouts';
+import { Payments } from '../src/use-cases/payments';
+import { Places } from '../src/use-cases/places';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

@@ -4,10 +4,11 @@ import { orderStatusSchema } from '@orderflow/events';
 import { adminAuth, HttpProblem, rawJson } from '@orderflow/http';
 import type { Express, Request } from 'express';
 import { z } from 'zod';
-import { ORDER_INCLUDE, type Cause, type OrderBook } from '../domain/order-book';
-import type { Payments } from '../domain/payments';
+import type { OrderBook } from '../data/order-book';
+import { ORDER_INCLUDE, type Cause } from '../domain/order';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { StripeGateway } from '../stripe.gateway';
+import type { Payments } from '../use-cases/payments';
 import { orderView, page } from './order-views';
 
 export interface AdminRouteDeps {

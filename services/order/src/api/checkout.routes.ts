@@ -2,9 +2,10 @@ import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@ord
 import { IDENTIFIER_LIMITS, lineKindSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { CheckoutError, type CheckoutService } from '../checkout/checkout.service';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { OrderMetrics } from '../order.metrics';
+import type { CheckoutService } from '../use-cases/checkout.service';
+import { CheckoutError } from '../use-cases/start-checkout';
 
 const id = z.string().min(1).max(200);
 /** The status query: the cart the checkout was started for. */

@@ -2,7 +2,7 @@ import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@ord
 import { orderStatusSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { ORDER_INCLUDE } from '../domain/order-book';
+import { ORDER_INCLUDE } from '../domain/order';
 import type { ExternalOrderRecord, PrismaClient } from '../generated/prisma/client';
 import { orderView, page } from './order-views';
 

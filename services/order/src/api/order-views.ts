@@ -1,5 +1,4 @@
-import type { LoadedOrder } from '../domain/order-book';
-import { snapshotOf } from '../domain/order-book';
+import { snapshotOf, type LoadedOrder } from '../domain/order';
 
 /** An order as the APIs show it: the same snapshot consumers receive, without the event fields. */
 export function orderView(order: LoadedOrder) {

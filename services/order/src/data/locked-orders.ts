@@ -1,6 +1,5 @@
 import type { Order } from '../generated/prisma/client';
-import type { LoadedOrder } from './order-book';
-import { referencesOf, type OrderReference } from './order-rows';
+import { referencesOf, type LoadedOrder, type OrderReference } from '../domain/order';
 
 const keyOf = (reference: OrderReference, value: string) => `${reference}\u0000${value}`;
 

@@ -1,9 +1,17 @@
 import { claimEvents, processOnce, type OutboxRelay, type RawClient, type Tx } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
-import type { Cause, OrderBook, OrderReference } from '../domain/order-book';
-import type { StripeHandler } from './stripe.handler';
-import type { WixHandler } from './wix.handler';
+import type { OrderBook } from '../data/order-book';
+import type { Cause, OrderLookup, OrderReference } from '../domain/order';
+import { fulfillmentReferences, handleFulfillment } from './fulfillment.consumer';
+import type { StripeHandler } from './stripe-ingress.consumer';
+import type { WixHandler } from './wix-ingress.consumer';
+
+/**
+ * How the order service's consumers run, whichever of its three topics an event came from: in a
+ * transaction once per event, or a fetched batch in runs. Each event is then routed to its
+ * topic's consumer (stripe-ingress, wix-ingress, fulfillment), which hands it to a use case.
+ */
 
 export interface OrderConsumerDeps {
   /** Plain SQL on the service's database: consumed events cost no Prisma client work. */
@@ -72,14 +80,14 @@ async function handleSlice(deps: OrderConsumerDeps, events: readonly AnyEvent[])
 }
 
 /** What handling `event` looks its order up by. */
-function lookupsOf(deps: OrderConsumerDeps, event: AnyEvent): Array<[OrderReference, string | null]> {
+function lookupsOf(deps: OrderConsumerDeps, event: AnyEvent): OrderLookup {
   switch (event.source) {
     case 'stripe':
       return deps.stripe.references(event as Parameters<StripeHandler['references']>[0]);
     case 'wix':
       return deps.wix.references(event as Parameters<WixHandler['references']>[0]);
     case 'fulfillment':
-      return event.type === 'fulfillment.completed' || event.type === 'fulfillment.failed' ? [['id', event.payload.orderId]] : [];
+      return fulfillmentReferences(event);
     default:
       return [];
   }
@@ -112,21 +120,9 @@ async function route(deps: OrderConsumerDeps, tx: Tx, event: AnyEvent, cause: Ca
     case 'wix':
       return deps.wix.handle(tx, event as Parameters<WixHandler['handle']>[1], cause);
     case 'fulfillment':
-      return fulfillmentOutcome(deps.book, tx, event, cause);
+      return handleFulfillment(deps.book, tx, event, cause);
     default:
       // Our own domain events share no topic with these consumers; anything else is ignored.
       return;
   }
-}
-
-/** The fulfillment service's report: FULFILLED, or the order flagged for support to retry. */
-async function fulfillmentOutcome(book: OrderBook, tx: Tx, event: AnyEvent, cause: Cause): Promise<void> {
-  if (event.type !== 'fulfillment.completed' && event.type !== 'fulfillment.failed') return;
-  const order = await book.lock(tx, event.payload.orderId);
-  if (!order) return;
-  if (event.type === 'fulfillment.completed') {
-    await book.transition(tx, order, 'FULFILLED', cause, { patch: { fulfillmentFailure: null } });
-    return;
-  }
-  await book.patch(tx, order, { fulfillmentFailure: event.payload.reason ?? 'fulfillment failed' });
 }

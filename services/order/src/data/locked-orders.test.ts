@@ -1,5 +1,5 @@
 import { LockedOrders } from './locked-orders';
-import type { LoadedOrder } from './order-book';
+import type { LoadedOrder } from '../domain/order';
 
 function anOrder(id: string, refs: Partial<Pick<LoadedOrder, 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderId'>> = {}): LoadedOrder {
   const now = new Date();

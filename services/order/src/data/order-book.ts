@@ -1,80 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { enqueueMany, type OutboxMessage, type Tx } from '@orderflow/db';
-import {
-  encodeEvent,
-  newEvent,
-  type AnyEvent,
-  type EventType,
-  type LineKind,
-  type NewEventInput,
-  type OrderSnapshot,
-  type OrderSource,
-  type OrderStatus,
-} from '@orderflow/events';
-import type { Prisma } from '../generated/prisma/client';
+import { encodeEvent, newEvent, type AnyEvent, type EventType, type NewEventInput, type OrderStatus } from '@orderflow/events';
+import { changedFields, prepareOrder, snapshotOf, stepsOf, type Cause, type LoadedOrder, type NewOrder, type OrderPatch, type OrderReference } from '../domain/order';
+import { decide, eventsOnEntering, type TransitionDecision } from '../domain/order-state';
+import type { PaymentRow } from '../domain/payments';
 import type { OrderMetrics } from '../order.metrics';
-import { decide, eventsOnEntering, type TransitionDecision } from './order-state';
 import { DeferredOrderWrites } from './deferred-writes';
 import { LockedOrders } from './locked-orders';
-import {
-  afterUpdate,
-  changedFields,
-  insertOrder,
-  loadOrder,
-  lockAndLoad,
-  lockAndLoadAll,
-  lockAndLoadFirst,
-  updateOrder,
-  type OrderPatch,
-  type OrderReference,
-  type PaymentRow,
-  type StatusChange,
-} from './order-rows';
-
-export type { OrderPatch, OrderReference, PaymentRow } from './order-rows';
-
-export const ORDER_INCLUDE = {
-  lines: { orderBy: { position: 'asc' } },
-  registrations: { orderBy: { createdAt: 'asc' } },
-} as const satisfies Prisma.OrderInclude;
-
-export type LoadedOrder = Prisma.OrderGetPayload<{ include: typeof ORDER_INCLUDE }>;
-
-/** What caused a change: a provider event, a checkout step, a fulfillment report or an admin. */
-export interface Cause {
-  /** The event type or action, e.g. `payment_intent.succeeded`, `admin.complete`. */
-  kind: string;
-  /** The causing event's ID (idempotency key), or null for an action without one. */
-  eventId: string | null;
-  traceId: string;
-}
-
-export interface NewLine {
-  productId: string;
-  name: string | null;
-  quantity: number;
-  unitAmountCents: number;
-  kind: LineKind;
-  capacityKey: string | null;
-}
-
-export interface NewOrder {
-  id?: string;
-  instanceId: string | null;
-  source: OrderSource;
-  currency: string;
-  totalCents?: number;
-  customerEmail: string | null;
-  customerName: string | null;
-  providerCheckoutRef?: string | null;
-  checkoutSessionId?: string | null;
-  wixOrderId?: string | null;
-  wixOrderNumber?: string | null;
-  cartId?: string | null;
-  checkoutId?: string | null;
-  externalReference?: string | null;
-  lines: NewLine[];
-}
+import { afterUpdate, insertOrder, loadOrder, lockAndLoad, lockAndLoadAll, lockAndLoadFirst, updateOrder, type StatusChange } from './order-rows';
 
 /**
  * Every change to an order goes through here, inside the caller's transaction:
@@ -140,39 +72,7 @@ export class OrderBook {
 
   /** A new PENDING order with its lines; announces order.created and order.pending. */
   async create(tx: Tx, input: NewOrder, cause: Cause): Promise<LoadedOrder> {
-    return this.insert(tx, this.prepare(input), cause);
-  }
-
-  /** The order `input` describes, PENDING at version 0, as `create` would insert it (nothing is written). */
-  prepare(input: NewOrder): LoadedOrder {
-    const id = input.id ?? `ord_${randomUUID()}`;
-    const total = input.totalCents ?? input.lines.reduce((sum, line) => sum + line.quantity * line.unitAmountCents, 0);
-    const now = new Date();
-    return {
-      id,
-      instanceId: input.instanceId,
-      source: input.source,
-      status: 'PENDING',
-      currency: input.currency.toLowerCase(),
-      totalCents: total,
-      refundedCents: 0,
-      customerEmail: input.customerEmail,
-      customerName: input.customerName,
-      providerCheckoutRef: input.providerCheckoutRef ?? null,
-      checkoutSessionId: input.checkoutSessionId ?? null,
-      wixOrderId: input.wixOrderId ?? null,
-      wixOrderNumber: input.wixOrderNumber ?? null,
-      cartId: input.cartId ?? null,
-      checkoutId: input.checkoutId ?? null,
-      externalReference: input.externalReference ?? null,
-      reason: null,
-      fulfillmentFailure: null,
-      version: 0,
-      createdAt: now,
-      updatedAt: now,
-      lines: input.lines.map((line, position) => ({ id: `line_${randomUUID()}`, orderId: id, position, ...line })),
-      registrations: [],
-    };
+    return this.insert(tx, prepareOrder(input), cause);
   }
 
   /**
@@ -330,51 +230,4 @@ interface RunScope {
   writes: DeferredOrderWrites;
   outbox: OutboxMessage[];
   locked?: LockedOrders;
-}
-
-/** `path` as steps from the order's status: each from the status before it. */
-function stepsOf(order: LoadedOrder, path: readonly OrderStatus[]): Array<{ from: OrderStatus; to: OrderStatus }> {
-  return path.map((to, i) => ({ from: i === 0 ? (order.status as OrderStatus) : path[i - 1]!, to }));
-}
-
-export function snapshotOf(order: LoadedOrder, previousStatus: OrderStatus | null, cause: Cause | null, reason?: string | null): OrderSnapshot {
-  return {
-    orderId: order.id,
-    instanceId: order.instanceId,
-    source: order.source as OrderSource,
-    status: order.status as OrderStatus,
-    previousStatus,
-    currency: order.currency,
-    totalCents: order.totalCents,
-    refundedCents: order.refundedCents,
-    customer: { email: order.customerEmail, name: order.customerName },
-    lines: order.lines.map((line) => ({
-      lineId: line.id,
-      productId: line.productId,
-      name: line.name,
-      quantity: line.quantity,
-      unitAmountCents: line.unitAmountCents,
-      kind: line.kind as LineKind,
-      capacityKey: line.capacityKey,
-    })),
-    registrations: order.registrations.map((r) => ({
-      registrationId: r.id,
-      lineId: r.lineId,
-      capacityKey: r.capacityKey,
-      status: r.status as OrderSnapshot['registrations'][number]['status'],
-    })),
-    references: {
-      paymentIntentId: order.providerCheckoutRef,
-      checkoutSessionId: order.checkoutSessionId,
-      wixOrderId: order.wixOrderId,
-      wixOrderNumber: order.wixOrderNumber,
-      cartId: order.cartId,
-      checkoutId: order.checkoutId,
-      externalReference: order.externalReference,
-    },
-    reason: reason ?? order.reason,
-    causedBy: cause?.eventId ?? cause?.kind ?? null,
-    createdAt: order.createdAt.toISOString(),
-    updatedAt: order.updatedAt.toISOString(),
-  };
 }

@@ -1,6 +1,7 @@
 import type { Tx } from '@orderflow/db';
+import { ORDER_REFERENCES, type LoadedOrder, type OrderPatch, type OrderReference } from '../domain/order';
+import type { PaymentRow } from '../domain/payments';
 import type { Order, OrderLine, Registration } from '../generated/prisma/client';
-import type { LoadedOrder } from './order-book';
 
 /**
  * The order service's hot path in SQL rather than through the Prisma query builder: an order with
@@ -55,14 +56,6 @@ const REGISTRATIONS = `COALESCE((SELECT json_agg(json_build_object(
 
 /** An order (`o`) with its lines and registrations, for a WHERE clause to follow. */
 const SELECT_LOADED = `SELECT ${orderColumns('o.')}, ${LINES} AS lines, ${REGISTRATIONS} AS registrations FROM orders o`;
-
-/** The unique references an order can be found and locked by. */
-export type OrderReference = 'id' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderId';
-
-/** The fields a change may set besides the status (a linked session, a refunded amount, …). */
-export type OrderPatch = Partial<
-  Pick<Order, 'refundedCents' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderNumber' | 'fulfillmentFailure' | 'customerEmail' | 'customerName'>
->;
 
 type OrderRow = Order & { lines?: unknown; registrations?: unknown };
 
@@ -121,17 +114,14 @@ export async function lockAndLoadFirst(tx: Tx, references: ReadonlyArray<readonl
   return rows[0] ? reloadedIfTicketed(tx, loadedOf(rows[0])) : null;
 }
 
-/** The references each order can be found by, with their columns. */
-const REFERENCES: readonly OrderReference[] = ['id', 'providerCheckoutRef', 'checkoutSessionId', 'wixOrderId'];
-
 /**
  * Locks and reads, in one statement, every order any of `references` finds, in ID order (so two
  * transactions locking overlapping sets cannot deadlock), with their lines and registrations;
  * those with ticket lines are read again once locked, as `lockAndLoad` does.
  */
 export async function lockAndLoadAll(tx: Tx, references: ReadonlyArray<readonly [OrderReference, string]>): Promise<LoadedOrder[]> {
-  const values = REFERENCES.map((reference) => [...new Set(references.filter(([r]) => r === reference).map(([, value]) => value))]);
-  const candidates = REFERENCES.map((reference, i) => `SELECT id FROM orders WHERE ${ORDER_FIELDS[reference]} = ANY($${i + 1}::text[])`).join(' UNION ');
+  const values = ORDER_REFERENCES.map((reference) => [...new Set(references.filter(([r]) => r === reference).map(([, value]) => value))]);
+  const candidates = ORDER_REFERENCES.map((reference, i) => `SELECT id FROM orders WHERE ${ORDER_FIELDS[reference]} = ANY($${i + 1}::text[])`).join(' UNION ');
   const rows = await tx.$queryRawUnsafe<OrderRow[]>(`${SELECT_LOADED} WHERE o.id IN (${candidates}) ORDER BY o.id FOR UPDATE OF o`, ...values);
   const orders: LoadedOrder[] = [];
   for (const row of rows) {
@@ -141,27 +131,10 @@ export async function lockAndLoadAll(tx: Tx, references: ReadonlyArray<readonly 
   return orders;
 }
 
-/** `order`'s value of each reference it has. */
-export function referencesOf(order: Order): Array<[OrderReference, string]> {
-  return REFERENCES.flatMap((reference) => {
-    const value = order[reference];
-    return typeof value === 'string' ? [[reference, value] as [OrderReference, string]] : [];
-  });
-}
-
 /** The order with its lines (by position) and registrations (oldest first), in one statement. */
 export async function loadOrder(tx: Tx, id: string): Promise<LoadedOrder | null> {
   const rows = await tx.$queryRawUnsafe<OrderRow[]>(`${SELECT_LOADED} WHERE o.id = $1`, id);
   return rows[0] ? loadedOf(rows[0]) : null;
-}
-
-/** The patch's fields that differ from the order's current values. */
-export function changedFields(order: Order, patch: OrderPatch): OrderPatch {
-  const changed: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(patch)) {
-    if (value !== undefined && order[field as keyof Order] !== value) changed[field] = value;
-  }
-  return changed as OrderPatch;
 }
 
 export interface StatusChange {
@@ -203,18 +176,6 @@ export async function updateOrder(tx: Tx, order: LoadedOrder, patch: OrderPatch,
   );
   if (!rows[0]) throw new Error(`order ${order.id} vanished while locked`);
   return { ...orderOf(rows[0]), lines: order.lines, registrations: order.registrations };
-}
-
-/** A payments row as `insertOrder` writes it beside its order (see Payments.record). */
-export interface PaymentRow {
-  provider: string;
-  providerPaymentRef: string;
-  status: string;
-  amountCents: number;
-  currency: string;
-  eventId: string;
-  /** The provider's object, as JSON text. */
-  raw: string;
 }
 
 /** An order to insert (see insertOrders). */

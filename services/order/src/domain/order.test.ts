@@ -1,8 +1,7 @@
-import { snapshotOf } from './order-book';
-import { changedFields } from './order-rows';
+import { changedFields, snapshotOf } from './order';
 import { LINES, preparedOrder } from '../../test/order-fixture';
 
-describe('the order book without a database', () => {
+describe('orders without a database', () => {
   it('prepares a PENDING order at version 0, its total from its lines unless given, currency in lower case, lines in order', () => {
     const order = preparedOrder({ lines: [LINES.concertTicket, LINES.license] });
     expect(order).toMatchObject({ status: 'PENDING', version: 0, totalCents: 2 * 2_500 + 900, refundedCents: 0, currency: 'eur', reason: null });
