@@ -250,7 +250,7 @@ export interface OrderUpdate {
 }
 
 /** The patchable fields as columns, each set only where an update's patch (`p`, typed as a row) has it. */
-const PATCHED = (['refundedCents', 'providerCheckoutRef', 'checkoutSessionId', 'wixOrderNumber', 'fulfillmentFailure', 'customerEmail', 'customerName'] as const).map(
+const PATCHED = (['refundedCents', 'providerCheckoutRef', 'checkoutSessionId', 'wixOrderNumber', 'externalReference', 'fulfillmentFailure', 'customerEmail', 'customerName'] as const).map(
   (field) => `${ORDER_FIELDS[field]} = CASE WHEN v.patch ? '${ORDER_FIELDS[field]}' THEN p.${ORDER_FIELDS[field]} ELSE o.${ORDER_FIELDS[field]} END`,
 );
 

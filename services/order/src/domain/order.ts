@@ -57,7 +57,7 @@ export type OrderLookup = Array<[OrderReference, string | null]>;
 
 /** The fields a change may set besides the status (a linked session, a refunded amount, …). */
 export type OrderPatch = Partial<
-  Pick<Order, 'refundedCents' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderNumber' | 'fulfillmentFailure' | 'customerEmail' | 'customerName'>
+  Pick<Order, 'refundedCents' | 'providerCheckoutRef' | 'checkoutSessionId' | 'wixOrderNumber' | 'externalReference' | 'fulfillmentFailure' | 'customerEmail' | 'customerName'>
 >;
 
 /** The order `input` describes, PENDING at version 0, as it is inserted (nothing is written). */

@@ -73,7 +73,7 @@ async function ensureOrder({ book }: OrderChangeDeps, tx: Tx, entity: WixEntity,
 }
 
 /** seed 000's ExternalOrderRecord: one per (instance, order), its status kept current. */
-async function track(_deps: OrderChangeDeps, tx: Tx, order: LoadedOrder, entity: WixEntity): Promise<void> {
+async function track({ book }: OrderChangeDeps, tx: Tx, order: LoadedOrder, entity: WixEntity): Promise<void> {
   if (!order.instanceId) return;
   const tracked: TrackedOrder = {
     instanceId: order.instanceId,
@@ -91,7 +91,7 @@ async function track(_deps: OrderChangeDeps, tx: Tx, order: LoadedOrder, entity:
   const externalReference = pending.externalReference ?? tracked.externalReference;
   await completeRecord(tx, pending.id, { ...tracked, cartId: tracked.cartId ?? pending.cartId, externalReference });
   // The shop's reference, given when it tracked the checkout, now names the order too.
-  if (!order.externalReference && externalReference) await tx.$executeRawUnsafe('UPDATE orders SET external_reference = $2 WHERE id = $1', order.id, externalReference);
+  if (!order.externalReference && externalReference) await book.patch(tx, order, { externalReference });
 }
 
 function linesOf(entity: WixEntity): NewLine[] {
