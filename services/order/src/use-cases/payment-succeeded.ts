@@ -1,4 +1,4 @@
-import { int, orderFromMetadata, paymentIntentLookup, paymentOf, str, type StripeUseCase } from './stripe-objects';
+import { int, orderFromMetadata, paymentIntentLookup, paymentOf, str, stripeUseCase } from './stripe-objects';
 
 /**
  * `payment_intent.succeeded`: the order is paid (registrations active, checkout completed,
@@ -11,22 +11,19 @@ import { int, orderFromMetadata, paymentIntentLookup, paymentOf, str, type Strip
  * under which the first report records the payment. The second is the same money: it records
  * nothing and moves nothing, so a Checkout order has one payment and no refused transition.
  */
-export const paymentSucceeded: StripeUseCase = {
-  lookup: paymentIntentLookup,
-  async handle({ book, payments }, tx, pi, cause) {
-    const payment = paymentOf(pi, 'SUCCEEDED', int(pi.amount_received) || int(pi.amount));
-    let order = await book.lockFirst(tx, paymentIntentLookup(pi));
-    if (!order) {
-      const orderId = str(pi.metadata?.orderId);
-      if (!orderId) return payments.unmatched(tx, payment, cause);
-      // Created with its PaymentIntent and paid in one go: a new order has no payments yet.
-      await payments.createPaid(tx, orderFromMetadata(orderId, pi, { paymentIntentId: pi.id, totalCents: int(pi.amount), currency: str(pi.currency) ?? 'usd' }), payment, cause);
-      return;
-    }
-    if (!order.providerCheckoutRef) order = await book.patch(tx, order, { providerCheckoutRef: pi.id });
-    // A known order may have the Session's payment already.
-    if (await payments.succeeded(tx, order.id, payment.providerPaymentRef)) return;
-    await payments.record(tx, order.id, payment, cause);
-    await payments.paid(tx, order, cause);
-  },
-};
+export const paymentSucceeded = stripeUseCase(paymentIntentLookup, async ({ book, payments }, tx, pi, found, cause) => {
+  const payment = paymentOf(pi, 'SUCCEEDED', int(pi.amount_received) || int(pi.amount));
+  let order = found;
+  if (!order) {
+    const orderId = str(pi.metadata?.orderId);
+    if (!orderId) return payments.unmatched(tx, payment, cause);
+    // Created with its PaymentIntent and paid in one go: a new order has no payments yet.
+    await payments.createPaid(tx, orderFromMetadata(orderId, pi, { paymentIntentId: pi.id, totalCents: int(pi.amount), currency: str(pi.currency) ?? 'usd' }), payment, cause);
+    return;
+  }
+  if (!order.providerCheckoutRef) order = await book.patch(tx, order, { providerCheckoutRef: pi.id });
+  // A known order may have the Session's payment already.
+  if (await payments.succeeded(tx, order.id, payment.providerPaymentRef)) return;
+  await payments.record(tx, order.id, payment, cause);
+  await payments.paid(tx, order, cause);
+});

@@ -1,6 +1,6 @@
 import type { Tx } from '@orderflow/db';
 import { mailAddressOf, type LineKind } from '@orderflow/events';
-import type { Cause, NewLine, NewOrder, OrderLookup } from '../domain/order';
+import type { Cause, LoadedOrder, NewLine, NewOrder, OrderLookup } from '../domain/order';
 import type { PaymentRecord } from '../domain/payments';
 import type { OrderChangeDeps } from './payments';
 
@@ -22,6 +22,17 @@ export interface StripeUseCase {
    */
   lookup(object: StripeObject): OrderLookup;
   handle(deps: OrderChangeDeps, tx: Tx, object: StripeObject, cause: Cause): Promise<void>;
+}
+
+/**
+ * The use case that locks the order `lookup` finds (null when none does) and hands it to
+ * `apply`: one list of references for the lock and for a run's lock ahead.
+ */
+export function stripeUseCase(
+  lookup: (object: StripeObject) => OrderLookup,
+  apply: (deps: OrderChangeDeps, tx: Tx, object: StripeObject, order: LoadedOrder | null, cause: Cause) => Promise<void>,
+): StripeUseCase {
+  return { lookup, handle: async (deps, tx, object, cause) => apply(deps, tx, object, await deps.book.lockFirst(tx, lookup(object)), cause) };
 }
 
 export const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
