@@ -88,24 +88,54 @@ export function message(flexibleSince: string, ...fields: Field[]): MessageSchem
 
 type Values = Record<string, unknown>;
 
+/** How one primitive is read, written and what it is when its field is absent from a version. */
+interface PrimitiveCodec {
+  read(r: Reader, flexible: boolean): unknown;
+  write(w: Writer, value: unknown, flexible: boolean): void;
+  absent(): unknown;
+}
+
+/** A number or boolean: the same bytes in flexible versions as in the others. */
+function fixedWidth<T>(read: (r: Reader) => T, write: (w: Writer, value: T) => void, absent: T): PrimitiveCodec {
+  return { read, write: (w, value) => write(w, value as T), absent: () => absent };
+}
+
+/** Bytes and records alike: a record set to send may be a list of Buffers, written as one value. */
+const bytesCodec: PrimitiveCodec = {
+  read: (r, flexible) => (flexible ? r.compactNullableBytes() : r.nullableBytes()),
+  write: (w, value, flexible) => {
+    if (Array.isArray(value)) w.bytesList(value as Buffer[], flexible);
+    else if (flexible) w.compactNullableBytes(value as Buffer | null);
+    else w.nullableBytes(value as Buffer | null);
+  },
+  absent: () => null,
+};
+
+const PRIMITIVES: Readonly<Record<Primitive, PrimitiveCodec>> = {
+  int8: fixedWidth((r) => r.int8(), (w, v: number) => w.int8(v), 0),
+  int16: fixedWidth((r) => r.int16(), (w, v: number) => w.int16(v), 0),
+  uint16: fixedWidth((r) => r.uint16(), (w, v: number) => w.uint16(v), 0),
+  int32: fixedWidth((r) => r.int32(), (w, v: number) => w.int32(v), 0),
+  int64: fixedWidth((r) => r.int64(), (w, v: number) => w.int64(v), 0),
+  float64: fixedWidth((r) => r.float64(), (w, v: number) => w.float64(v), 0),
+  bool: fixedWidth((r) => r.bool(), (w, v: boolean) => w.bool(v), false),
+  uuid: { read: (r) => r.uuid(), write: (w, value) => w.uuid(value as Buffer), absent: () => Buffer.alloc(16) },
+  string: {
+    read: (r, flexible) => (flexible ? r.compactNullableString() : r.nullableString()),
+    write: (w, value, flexible) => {
+      if (flexible) w.compactNullableString(value as string | null);
+      else w.nullableString(value as string | null);
+    },
+    absent: () => '',
+  },
+  bytes: bytesCodec,
+  records: bytesCodec,
+};
+
 function defaultFor(f: Field): unknown {
   if (f.default !== undefined) return f.default;
   const t = f.type;
-  if (typeof t === 'string') {
-    switch (t) {
-      case 'string':
-        return '';
-      case 'bytes':
-      case 'records':
-        return null;
-      case 'bool':
-        return false;
-      case 'uuid':
-        return Buffer.alloc(16);
-      default:
-        return 0;
-    }
-  }
+  if (typeof t === 'string') return PRIMITIVES[t].absent();
   return 'array' in t ? [] : {};
 }
 
@@ -115,31 +145,7 @@ function isNullableStruct(f: Field, version: number): boolean {
 }
 
 function readType(r: Reader, t: FieldType, version: number, flexible: boolean): unknown {
-  if (typeof t === 'string') {
-    switch (t) {
-      case 'int8':
-        return r.int8();
-      case 'int16':
-        return r.int16();
-      case 'uint16':
-        return r.uint16();
-      case 'int32':
-        return r.int32();
-      case 'int64':
-        return r.int64();
-      case 'float64':
-        return r.float64();
-      case 'bool':
-        return r.bool();
-      case 'uuid':
-        return r.uuid();
-      case 'string':
-        return flexible ? r.compactNullableString() : r.nullableString();
-      case 'bytes':
-      case 'records':
-        return flexible ? r.compactNullableBytes() : r.nullableBytes();
-    }
-  }
+  if (typeof t === 'string') return PRIMITIVES[t].read(r, flexible);
   if ('array' in t) {
     const len = r.arrayLength(flexible);
     if (len === null) return null;
@@ -173,42 +179,8 @@ function readFields(r: Reader, fields: readonly Field[], version: number, flexib
 
 function writeType(w: Writer, t: FieldType, value: unknown, version: number, flexible: boolean): void {
   if (typeof t === 'string') {
-    switch (t) {
-      case 'int8':
-        w.int8(value as number);
-        return;
-      case 'int16':
-        w.int16(value as number);
-        return;
-      case 'uint16':
-        w.uint16(value as number);
-        return;
-      case 'int32':
-        w.int32(value as number);
-        return;
-      case 'int64':
-        w.int64(value as number);
-        return;
-      case 'float64':
-        w.float64(value as number);
-        return;
-      case 'bool':
-        w.bool(value as boolean);
-        return;
-      case 'uuid':
-        w.uuid(value as Buffer);
-        return;
-      case 'string':
-        if (flexible) w.compactNullableString(value as string | null);
-        else w.nullableString(value as string | null);
-        return;
-      case 'bytes':
-      case 'records':
-        if (Array.isArray(value)) w.bytesList(value as Buffer[], flexible);
-        else if (flexible) w.compactNullableBytes(value as Buffer | null);
-        else w.nullableBytes(value as Buffer | null);
-        return;
-    }
+    PRIMITIVES[t].write(w, value, flexible);
+    return;
   }
   if ('array' in t) {
     const items = value as unknown[] | null;
