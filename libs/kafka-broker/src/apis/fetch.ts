@@ -2,6 +2,7 @@ import { ErrorCode } from '../protocol/error-codes';
 import { arrayOf, field, message, struct } from '../protocol/schema';
 import { OffsetOutOfRangeError, type PartitionLog } from '../storage/partition-log';
 import { defineApi, type RequestContext } from './api';
+import { answerEachPartition, byTopicField } from './by-topic';
 
 interface FetchRequest {
   replicaId: number;
@@ -60,31 +61,28 @@ function collect(req: FetchRequest, ctx: RequestContext): Collected {
   let bytes = 0;
   let hasError = false;
   const logs: PartitionLog[] = [];
-  const responses = req.topics.map(({ topic, partitions }) => ({
-    topic,
-    partitions: partitions.map(({ partition, fetchOffset, partitionMaxBytes }) => {
-      const log = ctx.broker.topics.partition(topic, partition);
-      if (!log) {
-        hasError = true;
-        return partitionResponse(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      }
-      logs.push(log);
-      const budget = Math.min(partitionMaxBytes, req.maxBytes - bytes);
-      if (budget <= 0 && bytes > 0) return partitionResponse(partition, ErrorCode.NONE, log);
-      let records: Buffer | null;
-      try {
-        records = log.read(fetchOffset, Math.max(budget, 1));
-      } catch (err) {
-        if (!(err instanceof OffsetOutOfRangeError)) throw err;
-        hasError = true;
-        return partitionResponse(partition, ErrorCode.OFFSET_OUT_OF_RANGE, log);
-      }
-      // Only the very first batch of a response may exceed the limits.
-      if (records === null || (bytes > 0 && records.length > budget)) return partitionResponse(partition, ErrorCode.NONE, log);
-      bytes += records.length;
-      return partitionResponse(partition, ErrorCode.NONE, log, records);
-    }),
-  }));
+  const responses = answerEachPartition(req.topics, ({ partition, fetchOffset, partitionMaxBytes }, { topic }) => {
+    const log = ctx.broker.topics.partition(topic, partition);
+    if (!log) {
+      hasError = true;
+      return partitionResponse(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    logs.push(log);
+    const budget = Math.min(partitionMaxBytes, req.maxBytes - bytes);
+    if (budget <= 0 && bytes > 0) return partitionResponse(partition, ErrorCode.NONE, log);
+    let records: Buffer | null;
+    try {
+      records = log.read(fetchOffset, Math.max(budget, 1));
+    } catch (err) {
+      if (!(err instanceof OffsetOutOfRangeError)) throw err;
+      hasError = true;
+      return partitionResponse(partition, ErrorCode.OFFSET_OUT_OF_RANGE, log);
+    }
+    // Only the very first batch of a response may exceed the limits.
+    if (records === null || (bytes > 0 && records.length > budget)) return partitionResponse(partition, ErrorCode.NONE, log);
+    bytes += records.length;
+    return partitionResponse(partition, ErrorCode.NONE, log, records);
+  });
   return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses }, bytes, hasError, logs };
 }
 
@@ -122,27 +120,16 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
     field('isolationLevel', 'int8', '4+'),
     field('sessionId', 'int32', '7+'),
     field('sessionEpoch', 'int32', '7+', { default: -1 }),
-    field(
+    byTopicField(
       'topics',
-      arrayOf(
-        struct(
-          field('topic', 'string', '0+'),
-          field(
-            'partitions',
-            arrayOf(
-              struct(
-                field('partition', 'int32', '0+'),
-                field('currentLeaderEpoch', 'int32', '9+', { default: -1 }),
-                field('fetchOffset', 'int64', '0+'),
-                field('logStartOffset', 'int64', '5+', { default: -1 }),
-                field('partitionMaxBytes', 'int32', '0+'),
-              ),
-            ),
-            '0+',
-          ),
-        ),
-      ),
-      '0+',
+      [
+        field('partition', 'int32', '0+'),
+        field('currentLeaderEpoch', 'int32', '9+', { default: -1 }),
+        field('fetchOffset', 'int64', '0+'),
+        field('logStartOffset', 'int64', '5+', { default: -1 }),
+        field('partitionMaxBytes', 'int32', '0+'),
+      ],
+      { topicField: 'topic' },
     ),
     field('forgottenTopicsData', arrayOf(struct(field('topic', 'string', '7+'), field('partitions', arrayOf('int32'), '7+'))), '7+'),
     field('rackId', 'string', '11+'),
@@ -152,30 +139,19 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
     field('throttleTimeMs', 'int32', '1+'),
     field('errorCode', 'int16', '7+'),
     field('sessionId', 'int32', '7+'),
-    field(
+    byTopicField(
       'responses',
-      arrayOf(
-        struct(
-          field('topic', 'string', '0+'),
-          field(
-            'partitions',
-            arrayOf(
-              struct(
-                field('partitionIndex', 'int32', '0+'),
-                field('errorCode', 'int16', '0+'),
-                field('highWatermark', 'int64', '0+'),
-                field('lastStableOffset', 'int64', '4+', { default: -1 }),
-                field('logStartOffset', 'int64', '5+', { default: -1 }),
-                field('abortedTransactions', arrayOf(struct(field('producerId', 'int64', '4+'), field('firstOffset', 'int64', '4+'))), '4+', { nullable: '4+', default: null }),
-                field('preferredReadReplica', 'int32', '11+', { default: -1 }),
-                field('records', 'records', '0+', { nullable: '0+' }),
-              ),
-            ),
-            '0+',
-          ),
-        ),
-      ),
-      '0+',
+      [
+        field('partitionIndex', 'int32', '0+'),
+        field('errorCode', 'int16', '0+'),
+        field('highWatermark', 'int64', '0+'),
+        field('lastStableOffset', 'int64', '4+', { default: -1 }),
+        field('logStartOffset', 'int64', '5+', { default: -1 }),
+        field('abortedTransactions', arrayOf(struct(field('producerId', 'int64', '4+'), field('firstOffset', 'int64', '4+'))), '4+', { nullable: '4+', default: null }),
+        field('preferredReadReplica', 'int32', '11+', { default: -1 }),
+        field('records', 'records', '0+', { nullable: '0+' }),
+      ],
+      { topicField: 'topic' },
     ),
   ),
   async handle(req, _version, ctx) {
@@ -201,9 +177,6 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
     sessionId: 0,
-    responses: req.topics.map(({ topic, partitions }) => ({
-      topic,
-      partitions: partitions.map((p) => partitionResponse(p.partition, errorCode)),
-    })),
+    responses: answerEachPartition(req.topics, (p) => partitionResponse(p.partition, errorCode)),
   }),
 });

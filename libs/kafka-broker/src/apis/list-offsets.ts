@@ -1,7 +1,8 @@
 import { ErrorCode } from '../protocol/error-codes';
-import { arrayOf, field, message, struct } from '../protocol/schema';
+import { arrayOf, field, message } from '../protocol/schema';
 import type { PartitionLog } from '../storage/partition-log';
 import { defineApi } from './api';
+import { answerEachPartition, byTopicField, type ByTopic } from './by-topic';
 
 const LATEST = -1;
 const EARLIEST = -2;
@@ -10,7 +11,7 @@ const MAX_TIMESTAMP = -3;
 interface ListOffsetsRequest {
   replicaId: number;
   isolationLevel: number;
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: number }> }>;
+  topics: ByTopic<{ partitionIndex: number; timestamp: number }>;
 }
 
 interface PartitionOffsets {
@@ -23,7 +24,7 @@ interface PartitionOffsets {
 
 interface ListOffsetsResponse {
   throttleTimeMs: number;
-  topics: Array<{ name: string; partitions: PartitionOffsets[] }>;
+  topics: ByTopic<PartitionOffsets>;
 }
 
 function lookup(log: PartitionLog, timestamp: number): { offset: number; timestamp: number } {
@@ -54,74 +55,40 @@ export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>
     '6+',
     field('replicaId', 'int32', '0+'),
     field('isolationLevel', 'int8', '2+'),
-    field(
-      'topics',
-      arrayOf(
-        struct(
-          field('name', 'string', '0+'),
-          field(
-            'partitions',
-            arrayOf(
-              struct(
-                field('partitionIndex', 'int32', '0+'),
-                field('currentLeaderEpoch', 'int32', '4+', { default: -1 }),
-                field('timestamp', 'int64', '0+'),
-                field('maxNumOffsets', 'int32', '0', { default: 1 }),
-              ),
-            ),
-            '0+',
-          ),
-        ),
-      ),
-      '0+',
-    ),
+    byTopicField('topics', [
+      field('partitionIndex', 'int32', '0+'),
+      field('currentLeaderEpoch', 'int32', '4+', { default: -1 }),
+      field('timestamp', 'int64', '0+'),
+      field('maxNumOffsets', 'int32', '0', { default: 1 }),
+    ]),
   ),
   response: message(
     '6+',
     field('throttleTimeMs', 'int32', '2+'),
-    field(
-      'topics',
-      arrayOf(
-        struct(
-          field('name', 'string', '0+'),
-          field(
-            'partitions',
-            arrayOf(
-              struct(
-                field('partitionIndex', 'int32', '0+'),
-                field('errorCode', 'int16', '0+'),
-                field('oldStyleOffsets', arrayOf('int64'), '0'),
-                field('timestamp', 'int64', '1+', { default: -1 }),
-                field('offset', 'int64', '1+', { default: -1 }),
-                field('leaderEpoch', 'int32', '4+', { default: -1 }),
-              ),
-            ),
-            '0+',
-          ),
-        ),
-      ),
-      '0+',
-    ),
+    byTopicField('topics', [
+      field('partitionIndex', 'int32', '0+'),
+      field('errorCode', 'int16', '0+'),
+      field('oldStyleOffsets', arrayOf('int64'), '0'),
+      field('timestamp', 'int64', '1+', { default: -1 }),
+      field('offset', 'int64', '1+', { default: -1 }),
+      field('leaderEpoch', 'int32', '4+', { default: -1 }),
+    ]),
   ),
-  handle(req, _version, ctx) {
-    return {
-      throttleTimeMs: 0,
-      topics: req.topics.map(({ name, partitions }) => ({
-        name,
-        partitions: partitions.map(({ partitionIndex, timestamp }): PartitionOffsets => {
-          const log = ctx.broker.topics.partition(name, partitionIndex);
-          if (!log) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, leaderEpoch: -1 };
-          const found = lookup(log, timestamp);
-          return { partitionIndex, errorCode: ErrorCode.NONE, ...found, leaderEpoch: found.offset >= 0 ? 0 : -1 };
-        }),
-      })),
-    };
-  },
+  handle: (req, _version, ctx) => ({
+    throttleTimeMs: 0,
+    topics: answerEachPartition(req.topics, ({ partitionIndex, timestamp }, { name }): PartitionOffsets => {
+      const log = ctx.broker.topics.partition(name, partitionIndex);
+      if (!log) return failed(partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const found = lookup(log, timestamp);
+      return { partitionIndex, errorCode: ErrorCode.NONE, ...found, leaderEpoch: found.offset >= 0 ? 0 : -1 };
+    }),
+  }),
   errorResponse: (req, _version, errorCode) => ({
     throttleTimeMs: 0,
-    topics: req.topics.map(({ name, partitions }) => ({
-      name,
-      partitions: partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode, timestamp: -1, offset: -1, leaderEpoch: -1 })),
-    })),
+    topics: answerEachPartition(req.topics, (p) => failed(p.partitionIndex, errorCode)),
   }),
 });
+
+function failed(partitionIndex: number, errorCode: number): PartitionOffsets {
+  return { partitionIndex, errorCode, timestamp: -1, offset: -1, leaderEpoch: -1 };
+}

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../protocol/error-codes';
-import { arrayOf, field, message, struct } from '../protocol/schema';
+import { field, message } from '../protocol/schema';
 import { defineApi, type RequestContext } from './api';
+import { answerEachPartition, byTopicField, type ByTopic } from './by-topic';
 
 interface OffsetCommitRequest {
   groupId: string;
@@ -8,21 +9,18 @@ interface OffsetCommitRequest {
   memberId: string;
   groupInstanceId: string | null;
   retentionTimeMs: number;
-  topics: Array<{
-    name: string;
-    partitions: Array<{
-      partitionIndex: number;
-      committedOffset: number;
-      committedLeaderEpoch: number;
-      commitTimestamp: number;
-      committedMetadata: string | null;
-    }>;
+  topics: ByTopic<{
+    partitionIndex: number;
+    committedOffset: number;
+    committedLeaderEpoch: number;
+    commitTimestamp: number;
+    committedMetadata: string | null;
   }>;
 }
 
 interface OffsetCommitResponse {
   throttleTimeMs: number;
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
+  topics: ByTopic<{ partitionIndex: number; errorCode: number }>;
 }
 
 /**
@@ -44,42 +42,18 @@ export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitRespon
     field('memberId', 'string', '1+'),
     field('groupInstanceId', 'string', '7+', { nullable: '7+', default: null }),
     field('retentionTimeMs', 'int64', '2-4', { default: -1 }),
-    field(
-      'topics',
-      arrayOf(
-        struct(
-          field('name', 'string', '0+'),
-          field(
-            'partitions',
-            arrayOf(
-              struct(
-                field('partitionIndex', 'int32', '0+'),
-                field('committedOffset', 'int64', '0+'),
-                field('committedLeaderEpoch', 'int32', '6+', { default: -1 }),
-                field('commitTimestamp', 'int64', '1', { default: -1 }),
-                field('committedMetadata', 'string', '0+', { nullable: '0+' }),
-              ),
-            ),
-            '0+',
-          ),
-        ),
-      ),
-      '0+',
-    ),
+    byTopicField('topics', [
+      field('partitionIndex', 'int32', '0+'),
+      field('committedOffset', 'int64', '0+'),
+      field('committedLeaderEpoch', 'int32', '6+', { default: -1 }),
+      field('commitTimestamp', 'int64', '1', { default: -1 }),
+      field('committedMetadata', 'string', '0+', { nullable: '0+' }),
+    ]),
   ),
   response: message(
     '8+',
     field('throttleTimeMs', 'int32', '3+'),
-    field(
-      'topics',
-      arrayOf(
-        struct(
-          field('name', 'string', '0+'),
-          field('partitions', arrayOf(struct(field('partitionIndex', 'int32', '0+'), field('errorCode', 'int16', '0+'))), '0+'),
-        ),
-      ),
-      '0+',
-    ),
+    byTopicField('topics', [field('partitionIndex', 'int32', '0+'), field('errorCode', 'int16', '0+')]),
   ),
   handle: (req, _version, ctx) => commit(req, ctx),
   errorResponse: (req, _version, errorCode) => respond(req, () => errorCode),
@@ -120,9 +94,6 @@ async function commit(req: OffsetCommitRequest, ctx: RequestContext): Promise<Of
 function respond(req: OffsetCommitRequest, code: (topic: string, partition: number) => number): OffsetCommitResponse {
   return {
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })),
-    })),
+    topics: answerEachPartition(req.topics, ({ partitionIndex }, { name }) => ({ partitionIndex, errorCode: code(name, partitionIndex) })),
   };
 }

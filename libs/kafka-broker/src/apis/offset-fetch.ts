@@ -1,6 +1,7 @@
 import type { OffsetFetchResult } from '../groups/results';
 import { arrayOf, field, message, struct } from '../protocol/schema';
 import { defineApi } from './api';
+import { byTopicField, type ByTopic } from './by-topic';
 
 interface OffsetFetchRequest {
   groupId: string;
@@ -10,15 +11,12 @@ interface OffsetFetchRequest {
 
 interface OffsetFetchResponse {
   throttleTimeMs: number;
-  topics: Array<{
-    name: string;
-    partitions: Array<{
-      partitionIndex: number;
-      committedOffset: number;
-      committedLeaderEpoch: number;
-      metadata: string | null;
-      errorCode: number;
-    }>;
+  topics: ByTopic<{
+    partitionIndex: number;
+    committedOffset: number;
+    committedLeaderEpoch: number;
+    metadata: string | null;
+    errorCode: number;
   }>;
   errorCode: number;
 }
@@ -47,27 +45,16 @@ export const offsetFetchApi = defineApi<OffsetFetchRequest, OffsetFetchResponse>
   response: message(
     '6+',
     field('throttleTimeMs', 'int32', '3+'),
-    field(
+    byTopicField(
       'topics',
-      arrayOf(
-        struct(
-          field('name', 'string', '0-7'),
-          field(
-            'partitions',
-            arrayOf(
-              struct(
-                field('partitionIndex', 'int32', '0-7'),
-                field('committedOffset', 'int64', '0-7'),
-                field('committedLeaderEpoch', 'int32', '5-7', { default: -1 }),
-                field('metadata', 'string', '0-7', { nullable: '0-7' }),
-                field('errorCode', 'int16', '0-7'),
-              ),
-            ),
-            '0-7',
-          ),
-        ),
-      ),
-      '0-7',
+      [
+        field('partitionIndex', 'int32', '0-7'),
+        field('committedOffset', 'int64', '0-7'),
+        field('committedLeaderEpoch', 'int32', '5-7', { default: -1 }),
+        field('metadata', 'string', '0-7', { nullable: '0-7' }),
+        field('errorCode', 'int16', '0-7'),
+      ],
+      { versions: '0-7' },
     ),
     field('errorCode', 'int16', '2-7', { default: 0 }),
   ),

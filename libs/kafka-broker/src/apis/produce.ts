@@ -3,12 +3,13 @@ import { isTransactional, parseProducedBatches, RecordBatchError } from '../prot
 import { arrayOf, field, message, struct } from '../protocol/schema';
 import type { PartitionLog } from '../storage/partition-log';
 import { defineApi, type RequestContext } from './api';
+import { answerEachPartition, byTopicField, type ByTopic } from './by-topic';
 
 interface ProduceRequest {
   transactionalId: string | null;
   acks: number;
   timeoutMs: number;
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; records: Buffer | null }> }>;
+  topics: ByTopic<{ partitionIndex: number; records: Buffer | null }>;
 }
 
 interface PartitionResult {
@@ -22,7 +23,7 @@ interface PartitionResult {
 }
 
 interface ProduceResponse {
-  responses: Array<{ name: string; partitions: PartitionResult[] }>;
+  responses: ByTopic<PartitionResult>;
   throttleTimeMs: number;
 }
 
@@ -89,47 +90,23 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
     field('transactionalId', 'string', '3+', { nullable: '0+', default: null }),
     field('acks', 'int16', '0+'),
     field('timeoutMs', 'int32', '0+'),
-    field(
-      'topics',
-      arrayOf(
-        struct(
-          field('name', 'string', '0+'),
-          field('partitions', arrayOf(struct(field('partitionIndex', 'int32', '0+'), field('records', 'records', '0+', { nullable: '0+' }))), '0+'),
-        ),
-      ),
-      '0+',
-    ),
+    byTopicField('topics', [field('partitionIndex', 'int32', '0+'), field('records', 'records', '0+', { nullable: '0+' })]),
   ),
   response: message(
     '9+',
-    field(
-      'responses',
-      arrayOf(
-        struct(
-          field('name', 'string', '0+'),
-          field(
-            'partitions',
-            arrayOf(
-              struct(
-                field('partitionIndex', 'int32', '0+'),
-                field('errorCode', 'int16', '0+'),
-                field('baseOffset', 'int64', '0+'),
-                field('logAppendTimeMs', 'int64', '2+', { default: -1 }),
-                field('logStartOffset', 'int64', '5+', { default: -1 }),
-                field(
-                  'recordErrors',
-                  arrayOf(struct(field('batchIndex', 'int32', '8+'), field('batchIndexErrorMessage', 'string', '8+', { nullable: '8+', default: null }))),
-                  '8+',
-                ),
-                field('errorMessage', 'string', '8+', { nullable: '8+', default: null }),
-              ),
-            ),
-            '0+',
-          ),
-        ),
+    byTopicField('responses', [
+      field('partitionIndex', 'int32', '0+'),
+      field('errorCode', 'int16', '0+'),
+      field('baseOffset', 'int64', '0+'),
+      field('logAppendTimeMs', 'int64', '2+', { default: -1 }),
+      field('logStartOffset', 'int64', '5+', { default: -1 }),
+      field(
+        'recordErrors',
+        arrayOf(struct(field('batchIndex', 'int32', '8+'), field('batchIndexErrorMessage', 'string', '8+', { nullable: '8+', default: null }))),
+        '8+',
       ),
-      '0+',
-    ),
+      field('errorMessage', 'string', '8+', { nullable: '8+', default: null }),
+    ]),
     field('throttleTimeMs', 'int32', '1+'),
   ),
   pipelined: true,
@@ -142,10 +119,7 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
       return produceError(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported by this broker');
     }
     const touched = new Set<PartitionLog>();
-    const responses = req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => appendPartition(ctx, t.name, p.partitionIndex, p.records, touched)),
-    }));
+    const responses = answerEachPartition(req.topics, (p, { name }) => appendPartition(ctx, name, p.partitionIndex, p.records, touched));
     if (req.acks === -1 && touched.size > 0) {
       const timer = ctx.broker.metrics.fsyncDuration.startTimer();
       await Promise.all([...touched].map((log) => log.sync()));
@@ -158,7 +132,7 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
 
 function produceError(req: ProduceRequest, errorCode: number, msg: string | null): ProduceResponse {
   return {
-    responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => result(p.partitionIndex, errorCode, msg)) })),
+    responses: answerEachPartition(req.topics, (p) => result(p.partitionIndex, errorCode, msg)),
     throttleTimeMs: 0,
   };
 }
