@@ -2,6 +2,7 @@ import type { GroupDescription } from '../groups/results';
 import { ErrorCode } from '../protocol/error-codes';
 import { arrayOf, field, message, struct } from '../protocol/schema';
 import { defineApi } from './api';
+import { OPERATIONS_NOT_REQUESTED } from './authorized-operations';
 
 interface DescribeGroupsRequest {
   groups: string[];
@@ -18,8 +19,6 @@ interface DescribeGroupsResponse {
   groups: DescribedGroup[];
 }
 
-/** Kafka's "not requested" value for authorizedOperations (Integer.MIN_VALUE). */
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 /**
  * With no authorizer every operation a group supports is allowed; in Kafka
  * 3.x those are READ (3), DELETE (6) and DESCRIBE (8), as a bit field.

@@ -2,6 +2,8 @@ import { ErrorCode } from '../protocol/error-codes';
 import { arrayOf, field, message, struct } from '../protocol/schema';
 import type { Topic } from '../storage/topic-manager';
 import { defineApi } from './api';
+import { OPERATIONS_NOT_REQUESTED } from './authorized-operations';
+import { ledBy, type PartitionLeadership } from './partition-leadership';
 
 interface Cursor {
   topicName: string;
@@ -14,16 +16,9 @@ interface DescribeTopicPartitionsRequest {
   cursor: Cursor | null;
 }
 
-interface DescribedPartition {
-  errorCode: number;
-  partitionIndex: number;
-  leaderId: number;
-  leaderEpoch: number;
-  replicaNodes: number[];
-  isrNodes: number[];
+interface DescribedPartition extends PartitionLeadership {
   eligibleLeaderReplicas: number[] | null;
   lastKnownElr: number[] | null;
-  offlineReplicas: number[];
 }
 
 interface DescribedTopic {
@@ -43,7 +38,6 @@ interface DescribeTopicPartitionsResponse {
 
 /** Kafka's cap on partitions per answer (max.request.partition.size.limit), whatever the client asks. */
 const MAX_PARTITIONS_PER_RESPONSE = 2000;
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 const ZERO_UUID = Buffer.alloc(16);
 
 const cursorSchema = struct(field('topicName', 'string', '0+'), field('partitionIndex', 'int32', '0+'));
@@ -140,17 +134,7 @@ export const describeTopicPartitionsApi = defineApi<DescribeTopicPartitionsReque
 function describe(topic: Topic, first: number, last: number, nodeId: number): DescribedTopic {
   const partitions: DescribedPartition[] = [];
   for (let partitionIndex = first; partitionIndex < last; partitionIndex++) {
-    partitions.push({
-      errorCode: ErrorCode.NONE,
-      partitionIndex,
-      leaderId: nodeId,
-      leaderEpoch: 0,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
-      eligibleLeaderReplicas: [],
-      lastKnownElr: [],
-      offlineReplicas: [],
-    });
+    partitions.push({ ...ledBy(nodeId, partitionIndex), eligibleLeaderReplicas: [], lastKnownElr: [] });
   }
   return {
     errorCode: ErrorCode.NONE,

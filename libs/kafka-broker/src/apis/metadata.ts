@@ -2,27 +2,19 @@ import { ErrorCode } from '../protocol/error-codes';
 import { arrayOf, field, message, struct } from '../protocol/schema';
 import { TopicError, TopicManager, type Topic } from '../storage/topic-manager';
 import { defineApi, type RequestContext } from './api';
+import { OPERATIONS_NOT_REQUESTED } from './authorized-operations';
+import { ledBy, type PartitionLeadership } from './partition-leadership';
 
 interface MetadataRequest {
   topics: Array<{ name: string }> | null;
   allowAutoTopicCreation: boolean;
 }
 
-interface PartitionMetadata {
-  errorCode: number;
-  partitionIndex: number;
-  leaderId: number;
-  leaderEpoch: number;
-  replicaNodes: number[];
-  isrNodes: number[];
-  offlineReplicas: number[];
-}
-
 interface TopicMetadata {
   errorCode: number;
   name: string;
   isInternal: boolean;
-  partitions: PartitionMetadata[];
+  partitions: PartitionLeadership[];
 }
 
 interface MetadataResponse {
@@ -38,15 +30,7 @@ function describe(topic: Topic, nodeId: number): TopicMetadata {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     isInternal: false,
-    partitions: topic.partitions.map((_, partitionIndex) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex,
-      leaderId: nodeId,
-      leaderEpoch: 0,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
-      offlineReplicas: [],
-    })),
+    partitions: topic.partitions.map((_, partitionIndex) => ledBy(nodeId, partitionIndex)),
   };
 }
 
@@ -110,12 +94,12 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
             ),
             '0+',
           ),
-          field('topicAuthorizedOperations', 'int32', '8+', { default: -2147483648 }),
+          field('topicAuthorizedOperations', 'int32', '8+', { default: OPERATIONS_NOT_REQUESTED }),
         ),
       ),
       '0+',
     ),
-    field('clusterAuthorizedOperations', 'int32', '8+', { default: -2147483648 }),
+    field('clusterAuthorizedOperations', 'int32', '8+', { default: OPERATIONS_NOT_REQUESTED }),
   ),
   handle(req, version, ctx) {
     const { broker } = ctx;
