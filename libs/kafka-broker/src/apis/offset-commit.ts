@@ -1,3 +1,4 @@
+import type { PartitionOffset } from '../groups/offset-committer';
 import { ErrorCode } from '../protocol/error-codes';
 import { field, message } from '../protocol/schema';
 import { defineApi, type RequestContext } from './api';
@@ -62,7 +63,7 @@ export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitRespon
 async function commit(req: OffsetCommitRequest, ctx: RequestContext): Promise<OffsetCommitResponse> {
   const key = (topic: string, partition: number): string => `${partition}:${topic}`;
   const codes = new Map<string, number>();
-  const known: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }> = [];
+  const known: PartitionOffset[] = [];
   for (const t of req.topics) {
     for (const p of t.partitions) {
       if (ctx.broker.topics.partition(t.name, p.partitionIndex) === undefined) {

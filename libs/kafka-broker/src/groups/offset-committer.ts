@@ -1,6 +1,7 @@
 import type { Logger } from '../logger';
 import { ErrorCode } from '../protocol/error-codes';
 import type { Group } from './group';
+import type { OffsetCommitEntry } from './offset-log-format';
 import type { OffsetStore } from './offset-store';
 import type { Rebalancer } from './rebalance';
 import type { OffsetFetchResult } from './results';
@@ -8,19 +9,16 @@ import type { OffsetFetchResult } from './results';
 /** Kafka's offset.metadata.max.bytes default. */
 export const OFFSET_METADATA_MAX_SIZE = 4096;
 
+/** An offset as a client commits it; the coordinator stamps the commit time. */
+export type PartitionOffset = Omit<OffsetCommitEntry, 'commitTimestamp'>;
+
 export interface OffsetCommitRequest {
   readonly groupId: string;
   readonly memberId: string;
   /** -1 for a commit from outside group management (a "simple" consumer or an admin tool). */
   readonly generationId: number;
   readonly groupInstanceId: string | null;
-  readonly offsets: ReadonlyArray<{
-    readonly topic: string;
-    readonly partition: number;
-    readonly offset: number;
-    readonly leaderEpoch: number;
-    readonly metadata: string | null;
-  }>;
+  readonly offsets: readonly PartitionOffset[];
 }
 
 /**

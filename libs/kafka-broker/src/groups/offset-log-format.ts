@@ -1,5 +1,19 @@
 import { crc32c } from '../protocol/crc32c';
 
+/** One committed offset, as OffsetFetch returns it. */
+export interface CommittedOffset {
+  readonly offset: number;
+  /** -1 when the client sent none (Kafka's RecordBatch.NO_PARTITION_LEADER_EPOCH). */
+  readonly leaderEpoch: number;
+  readonly metadata: string | null;
+  readonly commitTimestamp: number;
+}
+
+export interface OffsetCommitEntry extends CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+}
+
 /**
  * The on-disk format of the offsets log: a sequence of
  *   int32 payload length | uint32 CRC-32C of the payload | payload (UTF-8 JSON)
@@ -8,18 +22,7 @@ import { crc32c } from '../protocol/crc32c';
  * torn tail and is ignored. Offsets are far below 2^53, so JSON numbers are exact.
  */
 export type OffsetLogRecord =
-  | {
-      readonly type: 'commit';
-      readonly group: string;
-      readonly offsets: ReadonlyArray<{
-        readonly topic: string;
-        readonly partition: number;
-        readonly offset: number;
-        readonly leaderEpoch: number;
-        readonly metadata: string | null;
-        readonly commitTimestamp: number;
-      }>;
-    }
+  | { readonly type: 'commit'; readonly group: string; readonly offsets: readonly OffsetCommitEntry[] }
   | { readonly type: 'deleteTopic'; readonly topic: string }
   | { readonly type: 'deleteGroup'; readonly group: string };
 

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { tempDir } from '@orderflow/testing';
 import { silentLogger } from '../logger';
 import { encodeRecord } from './offset-log-format';
-import { OFFSETS_FILE, OffsetStore, type OffsetCommitEntry } from './offset-store';
+import type { OffsetCommitEntry } from './offset-log-format';
+import { OFFSETS_FILE, OffsetStore } from './offset-store';
 
 function entry(topic: string, partition: number, offset: number, metadata: string | null = ''): OffsetCommitEntry {
   return { topic, partition, offset, leaderEpoch: -1, metadata, commitTimestamp: 1_700_000_000_000 };

@@ -2,21 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
 import { writeFileAtomic } from '../storage/atomic-file';
-import { decodeRecords, encodeRecord, type OffsetLogRecord } from './offset-log-format';
-
-/** One committed offset, as OffsetFetch returns it. */
-export interface CommittedOffset {
-  readonly offset: number;
-  /** -1 when the client sent none (Kafka's RecordBatch.NO_PARTITION_LEADER_EPOCH). */
-  readonly leaderEpoch: number;
-  readonly metadata: string | null;
-  readonly commitTimestamp: number;
-}
-
-export interface OffsetCommitEntry extends CommittedOffset {
-  readonly topic: string;
-  readonly partition: number;
-}
+import { decodeRecords, encodeRecord, type CommittedOffset, type OffsetCommitEntry, type OffsetLogRecord } from './offset-log-format';
 
 export interface OffsetStoreOptions {
   /** Directory holding `offsets.log`; null keeps offsets in memory only. */
