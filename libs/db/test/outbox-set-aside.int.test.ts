@@ -1,5 +1,5 @@
 import { createBus, sendEach, type BatchingProducer, type Bus } from '@orderflow/kafka';
-import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
+import { recordCount, startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
 import { Registry } from 'prom-client';
 import {
   discardSetAsideOutbox,
@@ -13,7 +13,6 @@ import {
   type OutboxRelayOptions,
 } from '../src';
 import { backendKinds, silentLogger, useOpenedBackend } from './support/backends';
-import { recordCount } from './support/kafka';
 
 interface Row {
   id: string;

@@ -1,4 +1,4 @@
-import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
+import { recordCount, startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
 import {
   createBus,
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
@@ -10,7 +10,7 @@ import {
   type Bus,
   type ProducedRecord,
 } from '../src';
-import { readTopic, recordCount, type RawRecord } from './support';
+import { readTopic, type RawRecord } from './support';
 
 let broker: TestBroker;
 let bus: Bus;
@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** Everything on `topic`, which must hold exactly `count` records: none lost, none written twice. */
 async function recordsOn(topic: string, count: number): Promise<RawRecord[]> {
-  expect(await recordCount(broker, topic)).toBe(count);
+  expect(await recordCount(broker.brokers, topic)).toBe(count);
   const read: RawRecord[] = [];
   const stop = await readTopic(broker, topic, read);
   try {

@@ -1,9 +1,9 @@
 import { ErrorCode } from '@orderflow/kafka-broker';
-import { describeOnEmbeddedBroker, startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
+import { describeOnEmbeddedBroker, recordCount, startTestBroker, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
 import { EventValidationError } from '@orderflow/events';
 import { Registry } from 'prom-client';
 import { createBus, NonRetriableError, RetriableError, type Bus } from '../src';
-import { clientRequests, paymentEvent, readTopic, recordCount, type RawRecord } from './support';
+import { clientRequests, paymentEvent, readTopic, type RawRecord } from './support';
 
 let broker: TestBroker;
 let bus: Bus;
@@ -137,7 +137,7 @@ describeOnEmbeddedBroker('needs a broker that refuses or loses one answer on req
     broker.embedded!.faults.failNext('Produce', 1, ErrorCode.MESSAGE_TOO_LARGE);
     const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => producer.send(topic, { key: `k${i}`, value: `v${i}` })));
     expect(new Set(sent.map((r) => `${r.partition}/${r.offset}`)).size).toBe(5);
-    expect(await recordCount(broker, topic)).toBe(6);
+    expect(await recordCount(broker.brokers, topic)).toBe(6);
   });
 
   it('retries a transient broker error internally without duplicating the message', async () => {

@@ -94,16 +94,3 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
     .filter((v) => !('metricName' in v) || v.metricName === undefined || !String(v.metricName).endsWith('_bucket'))
     .reduce((sum, v) => sum + v.value, 0);
 }
-
-/** How many records `topic` holds: the sum of its partitions' high watermarks (a test's topic starts empty and is never compacted). */
-export async function recordCount(broker: { brokers: string[] }, topic: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'test-offsets', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
