@@ -10,11 +10,11 @@ import { adminRoutes } from './api/admin.routes';
 import { subscriptionRoutes } from './api/subscriptions.routes';
 import { dispatchApiDocument } from './api/openapi';
 import type { DispatchConfig } from './config';
-import { Dispatcher } from './delivery/dispatcher';
-import { intakeBatchHandler, intakeHandler } from './delivery/intake';
-import { Sender } from './delivery/sender';
-import { OutboundPolicy } from './delivery/url-safety';
+import { intakeBatchHandler, intakeHandler } from './consumers/orders-and-fulfillment.consumer';
 import { DispatchMetrics } from './dispatch.metrics';
+import { Sender } from './partners/sender';
+import { OutboundPolicy } from './partners/url-safety';
+import { Dispatcher } from './use-cases/dispatcher';
 import { PrismaClient } from './generated/prisma/client';
 
 export interface DispatchServiceDeps {

@@ -3,8 +3,8 @@ import { openDatabase, type Database } from '@orderflow/db';
 import { createTestDatabase, tempDir } from '@orderflow/testing';
 
 type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
-import { claimDue, type ClaimRequest } from '../src/delivery/claim';
-import { SuccessRecorder } from '../src/delivery/successes';
+import { claimDue, type ClaimRequest } from '../src/data/claim-rows';
+import { SuccessRecorder } from '../src/data/success-rows';
 
 const MIGRATIONS_DIR = path.join(__dirname, '..', 'prisma', 'migrations');
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -130,7 +130,7 @@ describe.each(['postgres', 'pglite'] as const)('claiming due deliveries on %s', 
   it('records a success without undoing a resend or replay that came while it was being sent', async () => {
     await subscription('sub_resent');
     const [resent, kept] = await deliveries('sub_resent', 2, { leasedFor: 30 });
-    // Support resends the first while it is out (resendDelivery and replayInto reset it so).
+    // Support resends the first while it is out (resendDelivery and replay reset it so).
     await state.db.sql.query(`UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = $2, leased_until = NULL WHERE id = $1`, [resent, now]);
     const recorder = new SuccessRecorder(state.db.sql, () => undefined);
     const success = (id: string) => recorder.record({ id: BigInt(id), ordered: false, attempts: 1, at: now, result: { status: 200, latencyMs: 5, excerpt: 'ok', retryAfterMs: null } });

@@ -3,11 +3,11 @@ import { openDatabase, type Database, type SqlExecutor } from '@orderflow/db';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/metrics';
 import { createTestDatabase, waitFor } from '@orderflow/testing';
-import { Dispatcher } from '../src/delivery/dispatcher';
-import { Sender } from '../src/delivery/sender';
-import { OutboundPolicy } from '../src/delivery/url-safety';
 import { DispatchMetrics } from '../src/dispatch.metrics';
 import { PrismaClient } from '../src/generated/prisma/client';
+import { Sender } from '../src/partners/sender';
+import { OutboundPolicy } from '../src/partners/url-safety';
+import { Dispatcher } from '../src/use-cases/dispatcher';
 import { Partner } from './support';
 
 const MIGRATIONS_DIR = path.join(__dirname, '..', 'prisma', 'migrations');

@@ -1,9 +1,11 @@
 import { adminAuth, HttpProblem, rawJson } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
-import type { Dispatcher } from '../delivery/dispatcher';
 import type { DeliveryAttempt, PrismaClient, Subscription } from '../generated/prisma/client';
-import { replayInto, resendDelivery, updateSubscription } from './subscription-actions';
+import type { Dispatcher } from '../use-cases/dispatcher';
+import { replay } from '../use-cases/replay';
+import { resendDelivery } from '../use-cases/resend-delivery';
+import { updateSubscription } from '../use-cases/update-subscription';
 import { deliveryView, replayBody, view } from './subscriptions.routes';
 
 export const subscriptionsQuery = z.object({ instanceId: z.string().min(1).optional() });
@@ -111,7 +113,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
       const range = parse(replayBody, req.body ?? {});
       if (range.from && range.to && range.from >= range.to) throw new HttpProblem(400, { detail: '`from` must be before `to`' });
       const current = await subscription(String(req.params.id));
-      const replayed = await replayInto(prisma(), current, range);
+      const replayed = await replay(prisma(), current, range);
       due();
       res.status(202).json({ subscriptionId: current.id, replayed });
     });

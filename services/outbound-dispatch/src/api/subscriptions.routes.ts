@@ -3,11 +3,13 @@ import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@ord
 import type { Express, Request } from 'express';
 import { isKnownPattern, PARTNER_EVENT_ALIASES, PARTNER_EVENT_TYPES } from '@orderflow/events';
 import { z } from 'zod';
-import type { Dispatcher } from '../delivery/dispatcher';
-import { newSecret } from '../delivery/signer';
-import { UnsafeDestinationError, type OutboundPolicy } from '../delivery/url-safety';
 import type { PrismaClient, Subscription } from '../generated/prisma/client';
-import { replayInto, resendDelivery, updateSubscription } from './subscription-actions';
+import { newSecret } from '../partners/signer';
+import { UnsafeDestinationError, type OutboundPolicy } from '../partners/url-safety';
+import type { Dispatcher } from '../use-cases/dispatcher';
+import { replay } from '../use-cases/replay';
+import { resendDelivery } from '../use-cases/resend-delivery';
+import { updateSubscription } from '../use-cases/update-subscription';
 
 const KNOWN = [...PARTNER_EVENT_TYPES, ...Object.keys(PARTNER_EVENT_ALIASES)].join(', ');
 /** An event we send (docs/WEBHOOKS.md), a seed's name for one, a family like `order.*`, or `*`. */
@@ -200,7 +202,7 @@ export function subscriptionRoutes(deps: { prisma: () => PrismaClient | undefine
       const current = await owned(req);
       const body = replayBody.safeParse(req.body ?? {});
       if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
-      const replayed = await replayInto(prisma(), current, body.data);
+      const replayed = await replay(prisma(), current, body.data);
       due();
       res.status(202).json({ replayed });
     });

@@ -1,17 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import type { SendResult } from '../domain/outcome';
 import type { OutboundPolicy } from './url-safety';
-
-export interface SendResult {
-  /** The partner's status code; the delivery succeeded on 2xx only (a 3xx is not followed). */
-  status: number;
-  latencyMs: number;
-  /** The start of the answer, for the attempt log. */
-  excerpt: string;
-  /** From Retry-After on a 429 or 503, in ms. */
-  retryAfterMs: number | null;
-}
 
 const EXCERPT_CHARS = 1_000;
 

@@ -1,24 +1,18 @@
 import { claimEventsSql, type SqlExecutor } from '@orderflow/db';
-import { isPartnerEvent, PARTNER_EVENT_ALIASES, type AnyEvent } from '@orderflow/events';
-import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
+import { PARTNER_EVENT_ALIASES } from '@orderflow/events';
 import type { Prisma } from '../generated/prisma/client';
-import { initialStatusSql } from './ordering';
+import { initialStatusSql } from './ordering-rows';
 
 /** The seeds' names for our events as SQL rows (alias, type): constants, never input. */
 const ALIASES = Object.entries(PARTNER_EVENT_ALIASES)
   .map(([alias, type]) => `('${alias}', '${type}')`)
   .join(', ');
 
-/** What a partner receives: the type, when it happened, and the event's payload as `data`. */
-export function partnerBody(event: AnyEvent): Prisma.InputJsonValue {
-  return { type: event.type, timestamp: event.occurredAt, data: event.payload as Prisma.InputJsonValue };
-}
-
 /**
- * The orders and fulfillment topics into deliveries: each event is stored (for replays) and gets
- * one delivery per matching subscription of its instance. A whole run of events is one SQL
- * statement, with the processed-events rows as its gate, so it is atomic and a redelivered or
- * replayed event creates nothing new. Events (their `seq`, which replays follow) and deliveries
+ * Events into deliveries: each event is stored (for replays) and gets one delivery per matching
+ * subscription of its instance. A whole run of events is one SQL statement, with the
+ * processed-events rows as its gate, so it is atomic and a redelivered or replayed event creates
+ * nothing new. Events (their `seq`, which replays follow) and deliveries
  * are numbered in the events' offset order, the order partners receive one order key's events
  * in. A disabled subscription's deliveries are created HELD: nothing is dropped while it is off;
  * an ordered subscription's delivery waits (WAITING) behind an earlier one of its order key, from
@@ -59,27 +53,19 @@ WITH input AS (
 )
 SELECT (SELECT count(*) FROM created) AS created`;
 
-export interface IntakeDeps {
-  sql: () => SqlExecutor;
-  deliveriesDue: () => void;
+/** An event as intake stores it. */
+export interface IntakeRow {
+  id: string;
+  type: string;
+  instanceId: string;
+  orderKey: string;
+  /** What partners receive (partnerBody). */
+  body: Prisma.InputJsonValue;
+  occurredAt: string;
 }
 
-async function intake(deps: IntakeDeps, events: readonly AnyEvent[]): Promise<void> {
-  const wanted = events.filter((event) => isPartnerEvent(event.type) && event.instanceId);
-  if (wanted.length === 0) return;
-  const rows = wanted.map((event) => ({
-    id: event.eventId,
-    type: event.type,
-    instanceId: event.instanceId,
-    orderKey: event.orderKey,
-    body: partnerBody(event),
-    occurredAt: event.occurredAt,
-  }));
-  const [row] = await deps.sql().query<{ created: string | number }>(INTAKE, [JSON.stringify(rows)]);
-  if (Number(row?.created ?? 0) > 0) deps.deliveriesDue();
+/** Stores a run of events, in offset order, with their deliveries; returns how many deliveries were created. */
+export async function storeWithDeliveries(sql: SqlExecutor, rows: readonly IntakeRow[]): Promise<number> {
+  const [row] = await sql.query<{ created: string | number }>(INTAKE, [JSON.stringify(rows)]);
+  return Number(row?.created ?? 0);
 }
-
-export const intakeHandler = (deps: IntakeDeps): EventHandler => (event) => intake(deps, [event]);
-
-/** The same for a run of consecutive events of one partition, in one statement. */
-export const intakeBatchHandler = (deps: IntakeDeps): BatchEventHandler => (run) => intake(deps, run.map(({ event }) => event));

@@ -98,3 +98,8 @@ export async function claimDue(sql: SqlExecutor, request: ClaimRequest): Promise
     })),
   );
 }
+
+/** Claimed and never started (the dispatcher stops): the leases handed back, so they can be claimed at once. */
+export async function handBackLeases(sql: SqlExecutor, ids: readonly bigint[]): Promise<void> {
+  await sql.query(`UPDATE deliveries SET leased_until = NULL WHERE id = ANY($1::bigint[])`, [ids.map(String)]);
+}

@@ -1,6 +1,6 @@
 import { StatementBatcher, type SqlExecutor } from '@orderflow/db';
-import { promotionSql } from './ordering';
-import type { SendResult } from './sender';
+import type { SendResult } from '../domain/outcome';
+import { promotionSql } from './ordering-rows';
 
 /** A delivery the partner accepted, to be recorded. */
 export interface Success {

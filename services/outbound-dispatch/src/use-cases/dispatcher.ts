@@ -2,14 +2,14 @@ import type { Logger } from '@orderflow/logging';
 import type { BreakerState } from '@orderflow/resilience';
 import type { Registry } from 'prom-client';
 import type { SqlExecutor } from '@orderflow/db';
+import { claimDue, handBackLeases, type Claimed } from '../data/claim-rows';
+import { promoteWaiting } from '../data/ordering-rows';
+import { Lookahead, POLL_MS } from '../domain/lookahead';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { DispatchMetrics } from '../dispatch.metrics';
-import type { Sender } from './sender';
-import { claimDue, type Claimed } from './claim';
+import type { Sender } from '../partners/sender';
+import { Deliver } from './deliver';
 import { EndpointSlots } from './endpoint-slots';
-import { Lookahead, POLL_MS } from './lookahead';
-import { promoteWaiting } from './ordering';
-import { ResultRecorder } from './result-recorder';
 
 export interface DispatcherOptions {
   prisma: PrismaClient;
@@ -45,8 +45,8 @@ const SWEEP_INTERVAL_MS = 2_000;
 const LOOKAHEAD = 4;
 
 /**
- * Sends due deliveries: claims them, starts each in a free slot of its endpoint, and has its answer
- * recorded. Claims are leases in the database (`leased_until`), so replicas share the work and a
+ * Sends due deliveries: claims them, starts each in a free slot of its endpoint, and runs its
+ * attempt there (deliver.ts). Claims are leases in the database (`leased_until`), so replicas share the work and a
  * crashed sender's deliveries come back after the lease.
  *
  * - Ordered subscriptions: a delivery waits (WAITING) while an earlier delivery of the same
@@ -54,7 +54,7 @@ const LOOKAHEAD = 4;
  *   fails for good, so one order's events arrive in the order they happened and a failing event
  *   holds back only its own order's later events.
  * - Endpoints (EndpointSlots): one breaker per subscription, at most `endpointConcurrency` in flight.
- * - Results (ResultRecorder): persisted before the next attempt, so a restart forgets nothing.
+ * - Attempts (Deliver): each result persisted before the next attempt, so a restart forgets nothing.
  */
 export class Dispatcher {
   /**
@@ -64,7 +64,7 @@ export class Dispatcher {
    */
   private readonly lookahead: Lookahead;
   private readonly endpoints: EndpointSlots;
-  private readonly results: ResultRecorder;
+  private readonly deliver: Deliver;
   private leasedCount = 0;
   /** A claim was cut short by the lease bound: the next lease handed back claims again. */
   private leaseBound = false;
@@ -81,9 +81,10 @@ export class Dispatcher {
     this.lookahead = new Lookahead(LOOKAHEAD * options.endpointConcurrency);
     // Half-open, then closed: its trial delivery, then its backlog, is claimed now, not at the next poll.
     this.endpoints = new EndpointSlots({ ...options, clock, breakerEased: () => this.notify() });
-    this.results = new ResultRecorder({
+    this.deliver = new Deliver({
       ...options,
       clock,
+      endpoints: this.endpoints,
       deliveriesDue: () => this.notify(),
       // An ordered key's next delivery: its subscription claims again if short, not a claim after
       // every batch recorded.
@@ -148,9 +149,9 @@ export class Dispatcher {
     clearInterval(this.sweeper);
     await this.pumping;
     // Claimed but never started: hand the leases back, so another replica (or the next start) sends them now.
-    const unsent = this.endpoints.takeQueued().map((d) => String(d.id));
+    const unsent = this.endpoints.takeQueued().map((d) => d.id);
     if (unsent.length > 0) {
-      await this.options.sql.query(`UPDATE deliveries SET leased_until = NULL WHERE id = ANY($1::bigint[])`, [unsent]).catch((err: unknown) => this.options.logger.warn({ err }, 'leases not handed back; they expire'));
+      await handBackLeases(this.options.sql, unsent).catch((err: unknown) => this.options.logger.warn({ err }, 'leases not handed back; they expire'));
     }
     await Promise.all(this.running);
     this.endpoints.shutdown();
@@ -209,7 +210,7 @@ export class Dispatcher {
       this.drain(subscriptionId);
       if (short) this.pumpSoon();
     };
-    const run = this.attempt(delivery, release)
+    const run = this.deliver.attempt(delivery, release)
       .catch((err: unknown) => this.options.logger.error({ err, deliveryId: String(delivery.id) }, 'delivery attempt could not be recorded; its lease will expire and it runs again'))
       .finally(() => {
         release();
@@ -218,13 +219,5 @@ export class Dispatcher {
         if (this.leaseBound) this.pumpSoon();
       });
     this.running.add(run);
-  }
-
-  private async attempt(delivery: Claimed, answered: () => void): Promise<void> {
-    if (!delivery.subscription.active) return this.results.held(delivery);
-    if (delivery.body === undefined) return this.results.bodyGone(delivery);
-    const outcome = await this.endpoints.send(delivery.subscription, delivery, JSON.stringify(delivery.body));
-    answered();
-    await this.results.record(delivery.subscription, delivery, outcome);
   }
 }

@@ -1,11 +1,12 @@
 import { BreakerOpenError, createBreaker, type Breaker, type BreakerState } from '@orderflow/resilience';
 import type { Registry } from 'prom-client';
 import type { Subscription } from '../generated/prisma/client';
+import type { Claimed } from '../data/claim-rows';
+import { isPartnerFailure, outcomeOf, type Outcome, type SendResult } from '../domain/outcome';
 import type { DispatchMetrics } from '../dispatch.metrics';
-import type { Claimed } from './claim';
-import type { Sender, SendResult } from './sender';
-import { signatureHeader } from './signer';
-import { UnsafeDestinationError } from './url-safety';
+import type { Sender } from '../partners/sender';
+import { signatureHeader } from '../partners/signer';
+import { UnsafeDestinationError } from '../partners/url-safety';
 
 export interface EndpointSlotsOptions {
   sender: Sender;
@@ -20,15 +21,7 @@ export interface EndpointSlotsOptions {
   breakerEased: () => void;
 }
 
-/** What a partner made of one attempt, for the result recorder. */
-export type Outcome =
-  | { kind: 'delivered'; result: SendResult }
-  | { kind: 'gone'; result: SendResult }
-  | { kind: 'retry'; error: string; result?: SendResult; notBeforeMs?: number | null }
-  | { kind: 'fatal'; error: string }
-  | { kind: 'breaker-open' };
-
-/** A partner answer that counts against its endpoint's breaker (5xx). */
+/** A partner answer that counts against its endpoint's breaker (isPartnerFailure). */
 class PartnerFailure extends Error {
   constructor(readonly result: SendResult) {
     super(`partner answered ${result.status}`);
@@ -125,17 +118,15 @@ export class EndpointSlots {
     try {
       const result = await breaker.fire(async () => {
         const answer = await this.options.sender.send(subscription.url, headers, body);
-        if (answer.status >= 500) throw new PartnerFailure(answer);
+        if (isPartnerFailure(answer)) throw new PartnerFailure(answer);
         return answer;
       });
       stop({ outcome: String(result.status) });
-      if (result.status >= 200 && result.status < 300) return { kind: 'delivered', result };
-      if (result.status === 410) return { kind: 'gone', result };
-      return { kind: 'retry', error: `partner answered ${result.status}`, result, notBeforeMs: result.retryAfterMs };
+      return outcomeOf(result);
     } catch (err) {
       stop({ outcome: 'error' });
       if (err instanceof BreakerOpenError) return { kind: 'breaker-open' };
-      if (err instanceof PartnerFailure) return { kind: 'retry', error: err.message, result: err.result, notBeforeMs: err.result.retryAfterMs };
+      if (err instanceof PartnerFailure) return outcomeOf(err.result);
       if (err instanceof UnsafeDestinationError) return { kind: 'fatal', error: `refused destination: ${err.message}` };
       return { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
     }
