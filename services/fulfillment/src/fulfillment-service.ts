@@ -6,17 +6,18 @@ import { apiKeyAdminRoutes, bootstrapApiKeys, createHttpApp, databaseReadiness, 
 import { createBus, sendEach, type Bus, type ConsumerRunner } from '@orderflow/kafka';
 import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
-import { adminRoutes, poolCounts } from './api/admin.routes';
+import { adminRoutes } from './api/admin.routes';
 import { customerRoutes } from './api/customer.routes';
 import { fulfillmentApiDocument } from './api/openapi';
 import type { FulfillmentConfig } from './config';
+import { ordersBatchHandler, ordersHandler, type OrdersConsumerDeps } from './consumers/orders.consumer';
 import { LicenseCipher } from './crypto/license-cipher';
 import { TicketSigner } from './crypto/ticket-signer';
-import { Fulfiller } from './domain/fulfiller';
-import { JobRunner } from './domain/jobs';
-import { ordersBatchHandler, ordersHandler, type OrdersConsumerDeps } from './domain/orders.consumer';
 import { FulfillmentMetrics } from './fulfillment.metrics';
 import { PrismaClient } from './generated/prisma/client';
+import { Fulfiller } from './use-cases/fulfill-order';
+import { poolCounts } from './use-cases/license-pools';
+import { JobRunner } from './use-cases/run-due-jobs';
 
 export interface FulfillmentServiceDeps {
   logger?: Logger;

@@ -1,11 +1,15 @@
 import { adminAuth, HttpProblem, rawJson } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { LicenseCipher } from '../crypto/license-cipher';
+import type { LicenseCipher } from '../crypto/license-cipher';
 import type { TicketSigner } from '../crypto/ticket-signer';
-import type { JobRunner } from '../domain/jobs';
+import { jobOf, jobsIn } from '../data/jobs.repository';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
 import type { PrismaClient } from '../generated/prisma/client';
+import { addLicenseKeys } from '../use-cases/add-license-keys';
+import { poolCounts } from '../use-cases/license-pools';
+import { retryFulfillment } from '../use-cases/retry-fulfillment';
+import type { JobRunner } from '../use-cases/run-due-jobs';
 import { fulfillmentView } from './fulfillment-view';
 
 export const addKeysBody = z.object({ keys: z.array(z.string().trim().min(4).max(500)).min(1).max(10_000) });
@@ -19,20 +23,6 @@ export interface AdminRouteDeps {
   signer: TicketSigner;
   metrics: FulfillmentMetrics;
   runner: () => JobRunner | undefined;
-}
-
-/** Counts per status of each product's pool, and the gauge that alerts on it. */
-export async function poolCounts(prisma: PrismaClient, metrics: FulfillmentMetrics, productId?: string) {
-  const rows = await prisma.licenseKey.groupBy({ by: ['productId', 'status'], where: productId ? { productId } : {}, _count: { _all: true } });
-  const pools = new Map<string, { productId: string; available: number; assigned: number; revoked: number }>();
-  for (const row of rows) {
-    const pool = pools.get(row.productId) ?? { productId: row.productId, available: 0, assigned: 0, revoked: 0 };
-    const key = row.status === 'AVAILABLE' ? 'available' : row.status === 'ASSIGNED' ? 'assigned' : 'revoked';
-    pool[key] = row._count._all;
-    pools.set(row.productId, pool);
-  }
-  for (const pool of pools.values()) metrics.poolRemaining.set({ product: pool.productId }, pool.available);
-  return [...pools.values()].sort((a, b) => a.productId.localeCompare(b.productId));
 }
 
 /** Support's API (bearer ADMIN_TOKEN): license pools, failed fulfillments and their retry. */
@@ -50,19 +40,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
       const productId = String(req.params.productId);
       const body = addKeysBody.safeParse(req.body);
       if (!body.success) throw new HttpProblem(400, { detail: z.prettifyError(body.error) });
-      let added = 0;
-      for (const key of new Set(body.data.keys)) {
-        const inserted = await prisma().$executeRawUnsafe(
-          `INSERT INTO license_keys (product_id, ciphertext, key_hash, key_hint, status) VALUES ($1, $2, $3, $4, 'AVAILABLE') ON CONFLICT (product_id, key_hash) DO NOTHING`,
-          productId,
-          deps.cipher.encrypt(key),
-          deps.cipher.hash(key),
-          LicenseCipher.hint(key),
-        );
-        added += inserted;
-      }
-      const [pool] = await poolCounts(prisma(), deps.metrics, productId);
-      res.status(201).json({ productId, added, duplicates: body.data.keys.length - added, available: pool?.available ?? 0 });
+      res.status(201).json(await addLicenseKeys(prisma(), deps, productId, body.data.keys));
     });
 
     app.get('/admin/license-pools', async (_req, res) => {
@@ -72,7 +50,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     app.get('/admin/fulfillments', async (req, res) => {
       const query = fulfillmentsQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
-      const jobs = await prisma().fulfillmentJob.findMany({ where: { status: query.data.status }, orderBy: { updatedAt: 'desc' }, take: query.data.limit });
+      const jobs = await jobsIn(prisma(), query.data.status, query.data.limit);
       res.json({
         items: jobs.map((job) => ({
           orderId: job.orderId,
@@ -98,7 +76,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
       const query = fulfillmentQuery.safeParse(req.query);
       if (!query.success) throw new HttpProblem(400, { detail: z.prettifyError(query.error) });
       const orderId = String(req.params.orderId);
-      const job = await prisma().fulfillmentJob.findUnique({ where: { orderId } });
+      const job = await jobOf(prisma(), orderId);
       if (!job) throw new HttpProblem(404, { detail: `No fulfillment for ${orderId}` });
       const revealKeys = query.data.reveal === 'keys';
       if (revealKeys) req.log.info({ orderId }, 'license keys revealed through the admin API');
@@ -118,15 +96,10 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     /** A failed fulfillment, started again from its last snapshot (e.g. after keys were added). */
     app.post('/admin/fulfillments/:orderId/retry', async (req, res) => {
       const orderId = String(req.params.orderId);
-      const updated = await prisma().fulfillmentJob.updateMany({
-        where: { orderId, status: 'FAILED' },
-        data: { status: 'PENDING', attempts: 0, round: { increment: 1 }, nextAttemptAt: new Date(), lastError: null, updatedAt: new Date() },
-      });
-      if (updated.count === 0) {
-        const job = await prisma().fulfillmentJob.findUnique({ where: { orderId } });
-        throw job ? new HttpProblem(409, { detail: `The fulfillment is ${job.status}; only a failed one can be retried` }) : new HttpProblem(404, { detail: `No fulfillment for ${orderId}` });
+      const answer = await retryFulfillment(prisma(), orderId, () => deps.runner()?.notify());
+      if (!answer.retried) {
+        throw answer.status ? new HttpProblem(409, { detail: `The fulfillment is ${answer.status}; only a failed one can be retried` }) : new HttpProblem(404, { detail: `No fulfillment for ${orderId}` });
       }
-      deps.runner()?.notify();
       res.status(202).json({ orderId, status: 'PENDING' });
     });
   };

@@ -1,5 +1,7 @@
 import type { LicenseCipher } from '../crypto/license-cipher';
 import type { TicketSigner } from '../crypto/ticket-signer';
+import { licensesOfOrder } from '../data/license-keys.repository';
+import { ticketsOfOrder } from '../data/tickets.repository';
 import type { FulfillmentJob, PrismaClient } from '../generated/prisma/client';
 
 export interface FulfillmentViewOptions {
@@ -16,8 +18,8 @@ export interface FulfillmentViewOptions {
 export async function fulfillmentView(prisma: PrismaClient, job: FulfillmentJob, options: FulfillmentViewOptions) {
   const { orderId } = job;
   const [tickets, licenses] = await Promise.all([
-    prisma.ticket.findMany({ where: { orderId }, orderBy: [{ lineId: 'asc' }, { seat: 'asc' }] }),
-    prisma.licenseKey.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
+    ticketsOfOrder(prisma, orderId),
+    licensesOfOrder(prisma, orderId),
   ]);
   return {
     orderId,

@@ -1,39 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { FulfillmentOutcome, OrderSnapshot } from '@orderflow/events';
-import type { Tx } from '@orderflow/db';
+import { enqueue, enqueueMany, type Tx } from '@orderflow/db';
+import type { OrderSnapshot } from '@orderflow/events';
 import { TicketSigner } from '../crypto/ticket-signer';
+import { setLockTimeout, type ClaimedJob } from '../data/job-rows';
+import { heldUnits, licensesOfLine, takeKey } from '../data/license-key-rows';
+import { insertTickets, ticketsOfLines } from '../data/ticket-rows';
+import { PoolExhaustedError } from '../domain/attempts';
+import { issuePlan, type Line } from '../domain/order-lines';
+import { completion, firstRound, outcomeMessage, type Issued } from '../domain/outcomes';
 import type { FulfillmentMetrics } from '../fulfillment.metrics';
 
-type Line = OrderSnapshot['lines'][number];
-
-export type Issued = Required<Pick<FulfillmentOutcome, 'tickets' | 'licenses' | 'externalLineIds'>> & { waitlistedLineIds: string[] };
-
-interface TicketRow {
-  id: string;
-  orderId: string;
-  lineId: string;
-  seat: number;
-  capacityKey: string | null;
-  code: string;
-}
-
-/** The tickets of the lines in $1 (a JSON array of line IDs), by line and seat. */
-const TICKETS_OF_LINES = `
-SELECT id, order_id AS "orderId", line_id AS "lineId", seat, capacity_key AS "capacityKey", code
-FROM tickets WHERE line_id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY line_id, seat`;
-
-/** The license keys of line $1, by unit, as an outcome lists them (IDs as text: int8 reads differ between drivers). */
-const LICENSES_OF_LINE = `
-SELECT id::text AS "licenseId", line_id AS "lineId", product_id AS "productId", coalesce(unit, 0) AS unit, key_hint AS "keyHint"
-FROM license_keys WHERE line_id = $1 ORDER BY unit`;
-
-/** A product's pool has no key left: the fulfillment fails until someone adds keys and retries. */
-export class PoolExhaustedError extends Error {
-  constructor(readonly productId: string) {
-    super(`the license pool of product ${productId} is exhausted`);
-    this.name = 'PoolExhaustedError';
-  }
-}
+/**
+ * An order fulfilled: its tickets and license keys issued, `fulfillment.completed` in the outbox,
+ * all in the caller's transaction or none. The job runner fulfills one claimed job at a time
+ * (fulfillJob); the orders consumer fulfills the new orders of a run together (fulfillNewOrders).
+ */
 
 /**
  * Issues what an order's lines call for, inside the caller's transaction. Exactly once by
@@ -60,14 +41,14 @@ export class Fulfiller {
     const ticketLines: Array<{ issued: Issued; order: OrderSnapshot; line: Line }> = [];
     for (const [i, order] of orders.entries()) {
       const issued = results[i]!;
-      const waitlisted = new Set(order.registrations.filter((r) => r.status !== 'ACTIVE' && r.status !== 'PENDING').map((r) => r.lineId));
-      for (const line of order.lines) {
-        if (line.kind === 'external') {
+      for (const { line, issue } of issuePlan(order)) {
+        if (issue === 'external') {
           issued.externalLineIds.push(line.lineId);
           this.metrics.fulfillments.inc({ kind: 'external', outcome: 'recorded' });
-        } else if (line.kind === 'ticket') {
-          if (waitlisted.has(line.lineId)) issued.waitlistedLineIds.push(line.lineId);
-          else ticketLines.push({ issued, order, line });
+        } else if (issue === 'waitlisted') {
+          issued.waitlistedLineIds.push(line.lineId);
+        } else if (issue === 'tickets') {
+          ticketLines.push({ issued, order, line });
         } else {
           issued.licenses.push(...(await this.licenses(tx, order, line)));
         }
@@ -92,15 +73,9 @@ export class Fulfiller {
         capacityKey: line.capacityKey,
       })),
     );
-    const created = await tx.$executeRawUnsafe(
-      `INSERT INTO tickets (id, code, order_id, instance_id, line_id, seat, capacity_key, status)
-       SELECT s->>'id', s->>'code', s->>'orderId', s->>'instanceId', s->>'lineId', (s->>'seat')::int, s->>'capacityKey', 'ISSUED'
-       FROM jsonb_array_elements($1::jsonb) AS seats(s)
-       ON CONFLICT (line_id, seat) DO NOTHING`,
-      JSON.stringify(seats),
-    );
+    const created = await insertTickets(tx, seats);
     if (created > 0) this.metrics.fulfillments.inc({ kind: 'ticket', outcome: 'issued' }, created);
-    const rows = await tx.$queryRawUnsafe<TicketRow[]>(TICKETS_OF_LINES, JSON.stringify(lines.map(({ line }) => line.lineId)));
+    const rows = await ticketsOfLines(tx, lines.map(({ line }) => line.lineId));
     const byLine = new Map(lines.map(({ line }): [string, Issued['tickets']] => [line.lineId, []]));
     for (const t of rows) {
       byLine.get(t.lineId)!.push({
@@ -115,24 +90,43 @@ export class Fulfiller {
     return byLine;
   }
 
+  /** A key from the product's pool for every unit of the line that has none; the line's keys by unit. */
   private async licenses(tx: Tx, order: OrderSnapshot, line: Line): Promise<Issued['licenses']> {
-    const held = new Set((await tx.$queryRawUnsafe<Array<{ unit: number }>>('SELECT unit FROM license_keys WHERE line_id = $1', line.lineId)).map((k) => k.unit));
+    const held = await heldUnits(tx, line.lineId);
     for (let unit = 0; unit < line.quantity; unit++) {
       if (held.has(unit)) continue;
-      // The oldest free key; SKIP LOCKED lets concurrent fulfillments take different keys.
-      const taken = await tx.$queryRawUnsafe<Array<{ id: bigint }>>(
-        `UPDATE license_keys SET status = 'ASSIGNED', order_id = $2, instance_id = $3, line_id = $4, unit = $5, assigned_at = now()
-         WHERE id = (SELECT id FROM license_keys WHERE product_id = $1 AND status = 'AVAILABLE' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
-        line.productId,
-        order.orderId,
-        order.instanceId,
-        line.lineId,
-        unit,
-      );
-      if (taken.length === 0) throw new PoolExhaustedError(line.productId);
+      if (!(await takeKey(tx, line.productId, { orderId: order.orderId, instanceId: order.instanceId, lineId: line.lineId, unit }))) throw new PoolExhaustedError(line.productId);
       this.metrics.fulfillments.inc({ kind: 'license', outcome: 'issued' });
     }
-    return tx.$queryRawUnsafe<Issued['licenses']>(LICENSES_OF_LINE, line.lineId);
+    return licensesOfLine(tx, line.lineId);
   }
+}
+
+/** The job runner's claimed job fulfilled, its `fulfillment.completed` in the outbox. */
+export async function fulfillJob(tx: Tx, fulfiller: Fulfiller, job: ClaimedJob): Promise<void> {
+  const order = job.snapshot;
+  const issued = await fulfiller.issue(tx, order);
+  await enqueue(tx, outcomeMessage('fulfillment.completed', job, `fulfillment-${job.orderId}`, completion(job, order, issued)));
+}
+
+/**
+ * The orders the consumer just gave a job (inserted COMPLETED) fulfilled, their
+ * `fulfillment.completed` events in the outbox in one statement. Ticket issuing waits on locks at
+ * most `lockTimeoutMs`, as in the job runner.
+ */
+export async function fulfillNewOrders(
+  tx: Tx,
+  deps: { fulfiller: Fulfiller; lockTimeoutMs: number },
+  fulfilled: ReadonlyArray<{ order: OrderSnapshot; traceId: string }>,
+): Promise<void> {
+  if (fulfilled.length === 0) return;
+  if (fulfilled.some((w) => w.order.lines.some((line) => line.kind === 'ticket'))) await setLockTimeout(tx, deps.lockTimeoutMs);
+  const issued = await deps.fulfiller.issueAll(tx, fulfilled.map((w) => w.order));
+  await enqueueMany(
+    tx,
+    fulfilled.map((w, i) => {
+      const job = firstRound(w.order);
+      return outcomeMessage('fulfillment.completed', job, w.traceId, completion(job, w.order, issued[i]!));
+    }),
+  );
 }
