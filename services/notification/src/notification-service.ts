@@ -15,15 +15,15 @@ import { EmailChannel } from './channels/email.channel';
 import { KeptChannel } from './channels/kept.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import type { NotificationConfig } from './config';
-import { ChannelWorker } from './domain/channel-worker';
-import { DailySummary } from './domain/daily-summary';
-import { eventsHandlers } from './domain/events.consumer';
-import { NotificationLog } from './domain/notification-log';
+import { ChannelWorker } from './use-cases/send-notifications';
+import { DailySummary } from './use-cases/daily-summary';
+import { eventsHandlers } from './consumers/event-runs';
+import { NotificationLog } from './data/notification-log';
 import { mailbox, NotificationPlanner } from './domain/notification-planner';
 import { PrismaClient } from './generated/prisma/client';
-import { AccountLinks } from './messages/account-link';
-import { EmailTemplates } from './messages/email-templates';
-import { OrderEmails } from './messages/order-emails';
+import { AccountLinks } from './channels/messages/account-link';
+import { EmailTemplates } from './channels/messages/email-templates';
+import { OrderEmails } from './channels/messages/order-emails';
 import { NotificationMetrics } from './notification.metrics';
 
 export interface NotificationServiceDeps {

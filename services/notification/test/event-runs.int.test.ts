@@ -6,11 +6,11 @@ import { DeadLetterHeaders, type EventContext } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
 import { createTestDatabase, tempDir } from '@orderflow/testing';
 import { Registry } from 'prom-client';
-import { eventsHandlers } from '../src/domain/events.consumer';
+import { eventsHandlers } from '../src/consumers/event-runs';
 import { NotificationPlanner } from '../src/domain/notification-planner';
 import { PrismaClient } from '../src/generated/prisma/client';
-import { EmailTemplates } from '../src/messages/email-templates';
-import { OrderEmails } from '../src/messages/order-emails';
+import { EmailTemplates } from '../src/channels/messages/email-templates';
+import { OrderEmails } from '../src/channels/messages/order-emails';
 import { NotificationMetrics } from '../src/notification.metrics';
 import { ADMIN_EMAIL, anOrder, fulfilled, stripeEvent } from './support';
 

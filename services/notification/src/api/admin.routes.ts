@@ -2,7 +2,7 @@ import { adminAuth, HttpProblem } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { CHANNELS } from '../channels/channel';
-import { SummaryUnavailableError, type DailySummary } from '../domain/daily-summary';
+import { SummaryUnavailableError, type DailySummary } from '../use-cases/daily-summary';
 import type { Notification, PrismaClient } from '../generated/prisma/client';
 
 const isoDate = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ChannelName } from '../channels/channel';
 import { drawQr, qrAttachmentsOf } from '../channels/email.channel';
 import type { Notification, PrismaClient } from '../generated/prisma/client';
-import type { EmailMessage } from '../messages/email-templates';
+import type { EmailMessage } from '../channels/messages/email-templates';
 
 export interface MailboxDeps {
   prisma: () => PrismaClient;

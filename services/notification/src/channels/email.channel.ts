@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import { createTransport } from 'nodemailer';
-import type { EmailMessage } from '../messages/email-templates';
+import type { EmailMessage } from './messages/email-templates';
 import type { Channel, Outgoing } from './channel';
 import { redactUrl } from './redact-url';
 import { PermanentSendError } from './send-errors';

@@ -1,9 +1,3 @@
-import type { Logger } from '@orderflow/logging';
-import type { EmailTemplates } from '../messages/email-templates';
-import type { PrismaClient } from '../generated/prisma/client';
-import type { NotificationMetrics } from '../notification.metrics';
-import { enqueue, oneLine } from './notification-log';
-
 // Type aliases, not interfaces: a report is rendered as a template view, which needs them.
 export type ActivityRow = {
   source: string;
@@ -19,24 +13,6 @@ export type ActivityReport = {
   totals: Omit<ActivityRow, 'source'>;
 };
 
-export interface DailySummaryOptions {
-  prisma: () => PrismaClient | undefined;
-  templates: EmailTemplates;
-  metrics: NotificationMetrics;
-  logger: Logger;
-  shopName: string;
-  /** Who gets it; unset (or mail not configured): no summary. */
-  recipient?: string;
-  /** UTC hour of the scheduled summary; unset: only on request. */
-  hour?: number;
-  /** After a summary was written. */
-  due: () => void;
-}
-
-export class SummaryUnavailableError extends Error {
-  override name = 'SummaryUnavailableError';
-}
-
 /**
  * The day whose summary is due at `now` with the summary at `hour` UTC: yesterday once today's
  * hour has come, the day before until then. Asking again and again is harmless (one summary per
@@ -48,82 +24,17 @@ export function dueSummaryDate(now: Date, hour: number): string {
   return shifted.toISOString().slice(0, 10);
 }
 
-// Often enough to send within a minute of the hour; the check is one indexed insert-or-nothing.
-const CHECK_INTERVAL_MS = 60_000;
-
-/**
- * The daily webhook summary: one per date, ever. Its notification is keyed `daily-summary:<date>`
- * like any other, so the scheduler on every replica, restarts and requests by hand all end in
- * the same single row, sent once.
- */
-export class DailySummary {
-  private timer: NodeJS.Timeout | undefined;
-  private checking: Promise<void> | undefined;
-
-  constructor(private readonly options: DailySummaryOptions) {}
-
-  start(): void {
-    if (this.options.hour === undefined || !this.options.recipient) return;
-    const check = () => {
-      this.checking ??= this.sendDue().finally(() => (this.checking = undefined));
-    };
-    check();
-    this.timer = setInterval(check, CHECK_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.checking;
-  }
-
-  async report(date: string): Promise<ActivityReport> {
-    const rows = await this.prisma().webhookActivity.findMany({ where: { day: new Date(`${date}T00:00:00Z`) }, orderBy: [{ source: 'asc' }, { type: 'asc' }] });
-    const sources = new Map<string, ActivityRow>();
-    const totals = { received: 0, retried: 0, failed: 0 };
-    for (const row of rows) {
-      const source = sources.get(row.source) ?? { source: row.source, received: 0, retried: 0, failed: 0 };
-      for (const key of ['received', 'retried', 'failed'] as const) {
-        source[key] += row[key];
-        totals[key] += row[key];
-      }
-      sources.set(row.source, source);
+/** A day's report from its activity rows (ordered by source, then type): totals per source and overall. */
+export function activityReport(date: string, rows: ReadonlyArray<ActivityRow & { type: string }>): ActivityReport {
+  const sources = new Map<string, ActivityRow>();
+  const totals = { received: 0, retried: 0, failed: 0 };
+  for (const row of rows) {
+    const source = sources.get(row.source) ?? { source: row.source, received: 0, retried: 0, failed: 0 };
+    for (const key of ['received', 'retried', 'failed'] as const) {
+      source[key] += row[key];
+      totals[key] += row[key];
     }
-    return { date, sources: [...sources.values()], types: rows.map(({ source, type, received, retried, failed }) => ({ source, type, received, retried, failed })), totals };
+    sources.set(row.source, source);
   }
-
-  /** Writes the date's summary unless it exists; either way returns its notification. */
-  async request(date: string): Promise<{ id: string; created: boolean }> {
-    const { recipient, templates, shopName } = this.options;
-    if (!recipient) throw new SummaryUnavailableError('no summary recipient: SHOP_ADMIN_EMAIL and SMTP_URL must both be set');
-    const key = { dedupeKey: `daily-summary:${date}`, channel: 'email' as const, recipient };
-    const existing = await this.prisma().notification.findUnique({ where: { dedupeKey_channel_recipient: key }, select: { id: true } });
-    if (existing) return { id: String(existing.id), created: false };
-    const report = await this.report(date);
-    const message = templates.render('daily-summary', { ...report, shopName, hasActivity: report.types.length > 0 });
-    const [created] = await enqueue(this.prisma(), [{ ...key, kind: 'daily-summary', eventId: null, eventType: null, orderId: null, message }]);
-    if (!created) {
-      // Another replica wrote it between the look and the insert.
-      const row = await this.prisma().notification.findUniqueOrThrow({ where: { dedupeKey_channel_recipient: key }, select: { id: true } });
-      return { id: String(row.id), created: false };
-    }
-    this.options.metrics.created.inc({ channel: 'email', kind: 'daily-summary' });
-    this.options.logger.info({ date, notificationId: String(created.id) }, 'daily summary written');
-    this.options.due();
-    return { id: String(created.id), created: true };
-  }
-
-  private async sendDue(): Promise<void> {
-    try {
-      await this.request(dueSummaryDate(new Date(), this.options.hour!));
-    } catch (err) {
-      this.options.logger.warn({ err: oneLine(err) }, 'daily summary check failed; trying again at the next check');
-    }
-  }
-
-  private prisma(): PrismaClient {
-    const client = this.options.prisma();
-    if (!client) throw new SummaryUnavailableError('not started');
-    return client;
-  }
+  return { date, sources: [...sources.values()], types: rows.map(({ source, type, received, retried, failed }) => ({ source, type, received, retried, failed })), totals };
 }

@@ -1,10 +1,10 @@
 import type { AnyEvent, EventOf, OrderSnapshot } from '@orderflow/events';
 import type { ChannelName } from '../channels/channel';
-import { isDiscordEvent, discordEmbed } from '../messages/discord-embeds';
-import type { EmailMessage } from '../messages/email-templates';
-import { itemIdsOf, type OrderEmails } from '../messages/order-emails';
-import { fulfillmentFailedAlert, signatureFailuresAlert, subscriptionDisabledAlert, unmatchedPaymentAlert } from '../messages/slack-alerts';
-import type { NotificationDraft } from './notification-log';
+import { isDiscordEvent, discordEmbed } from '../channels/messages/discord-embeds';
+import type { EmailMessage } from '../channels/messages/email-templates';
+import { itemIdsOf, type OrderEmails } from '../channels/messages/order-emails';
+import { fulfillmentFailedAlert, signatureFailuresAlert, subscriptionDisabledAlert, unmatchedPaymentAlert } from '../channels/messages/slack-alerts';
+import type { NotificationDraft } from './notification';
 import type { OrderFacts } from './order-facts';
 
 /** Discord and Slack have one recipient each: the webhook's channel. */

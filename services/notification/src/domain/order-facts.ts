@@ -1,11 +1,11 @@
-import type { SqlExecutor } from '@orderflow/db';
 import type { OrderSnapshot } from '@orderflow/events';
-import type { NotificationDraft } from './notification-log';
+import type { NotificationDraft } from './notification';
 
 /** The mails that carry an order's tickets and licenses: what a later fulfillment round compares with. */
 export const CONFIRMATION_KINDS: readonly string[] = ['order-confirmation', 'tickets-added'];
 
-interface Known {
+/** What is stored about an order: its copy and what its confirmation mails carried. */
+export interface KnownOrder {
   order: OrderSnapshot | null;
   /** Item IDs of the order's confirmation mails so far; null while it has none. */
   mailed: Set<string> | null;
@@ -21,9 +21,9 @@ const isNewer = (candidate: OrderSnapshot, current: OrderSnapshot | null) => !cu
  * second round's new items, not a second confirmation.
  */
 export class OrderFacts {
-  private readonly known = new Map<string, Known>();
+  private readonly known = new Map<string, KnownOrder>();
 
-  constructor(stored: Iterable<[string, Known]> = []) {
+  constructor(stored: Iterable<[string, KnownOrder]> = []) {
     for (const [orderId, known] of stored) this.known.set(orderId, known);
   }
 
@@ -51,26 +51,9 @@ export class OrderFacts {
     }
   }
 
-  private entry(orderId: string): Known {
+  private entry(orderId: string): KnownOrder {
     let known = this.known.get(orderId);
     if (!known) this.known.set(orderId, (known = { order: null, mailed: null }));
     return known;
   }
-}
-
-const FACTS = `
-SELECT ids.order_id, o.snapshot,
-       (SELECT jsonb_agg(to_jsonb(n.item_ids)) FROM notifications n
-        WHERE n.order_id = ids.order_id AND n.channel = 'email' AND n.kind IN (SELECT jsonb_array_elements_text($2::jsonb))) AS mailed
-FROM jsonb_array_elements_text($1::jsonb) AS ids (order_id)
-LEFT JOIN orders o ON o.order_id = ids.order_id`;
-
-// Both backends (pg and PGlite) hand jsonb back parsed.
-type FactsRow = { order_id: string; snapshot: OrderSnapshot | null; mailed: string[][] | null };
-
-/** The stored facts about `orderIds`, in one statement; none asked, none read. */
-export async function loadOrderFacts(sql: SqlExecutor, orderIds: readonly string[]): Promise<OrderFacts> {
-  if (orderIds.length === 0) return new OrderFacts();
-  const rows = await sql.query<FactsRow>(FACTS, [JSON.stringify([...new Set(orderIds)]), JSON.stringify(CONFIRMATION_KINDS)]);
-  return new OrderFacts(rows.map((row) => [row.order_id, { order: row.snapshot, mailed: row.mailed && new Set(row.mailed.flat()) }]));
 }

@@ -4,8 +4,9 @@ import { BreakerOpenError, createBreaker, type Breaker, type BreakerState } from
 import type { Registry } from 'prom-client';
 import type { Channel, ChannelName, Outgoing, SendReceipt } from '../channels/channel';
 import { countsAgainstChannel, PermanentSendError, RateLimitedError } from '../channels/send-errors';
+import type { Claimed, NotificationLog } from '../data/notification-log';
+import { oneLine } from '../domain/notification';
 import type { NotificationMetrics } from '../notification.metrics';
-import { oneLine, type Claimed, type NotificationLog } from './notification-log';
 
 export interface ChannelWorkerOptions {
   log: NotificationLog;

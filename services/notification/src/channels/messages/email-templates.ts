@@ -18,11 +18,11 @@ export interface EmailMessage {
 }
 
 /**
- * The package's templates/ directory. `__dirname` is src/messages under ts-jest and
- * dist/messages when built, so two levels up is the package root either way; the directory
- * ships beside dist/, never copied into it.
+ * The package's templates/ directory. `__dirname` is src/channels/messages under ts-jest and
+ * dist/channels/messages when built, so three levels up is the package root either way; the
+ * directory ships beside dist/, never copied into it.
  */
-export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
+export const TEMPLATES_DIR = path.join(__dirname, '..', '..', '..', 'templates');
 
 /**
  * Each mail is two files: `<name>.txt`, whose first line is `Subject: …` and the rest the

@@ -1,22 +1,7 @@
-import type { ChannelName } from '../channels/channel';
 import type { RawQueryClient } from '@orderflow/db';
-import type { Prisma } from '../generated/prisma/client';
+import type { ChannelName } from '../channels/channel';
 
-export type PrismaTx = Prisma.TransactionClient;
-
-/** A notification to write; `(dedupeKey, channel, recipient)` is unique for ever. */
-export interface NotificationDraft {
-  dedupeKey: string;
-  channel: ChannelName;
-  recipient: string;
-  kind: string;
-  eventId: string | null;
-  eventType: string | null;
-  orderId: string | null;
-  message: unknown;
-  itemIds?: string[];
-}
-
+/** A notification claimed for sending: its attempt is counted, and its lease runs. */
 export interface Claimed {
   id: string;
   channel: ChannelName;
@@ -25,25 +10,6 @@ export interface Claimed {
   message: unknown;
   attempts: number;
   resends: number;
-}
-
-/**
- * Writes drafts in the caller's transaction (the consumer's processOnce). ON CONFLICT DO NOTHING
- * on the unique key: a fact already notified (a replay under a new event ID, a second summary
- * request) adds nothing. Returns the rows that are new.
- */
-export async function enqueue(tx: PrismaTx, drafts: readonly NotificationDraft[]): Promise<Array<{ id: bigint; channel: string; kind: string }>> {
-  if (drafts.length === 0) return [];
-  return tx.notification.createManyAndReturn({
-    data: drafts.map((d) => ({ ...d, message: d.message as Prisma.InputJsonValue, itemIds: d.itemIds ?? [] })),
-    skipDuplicates: true,
-    select: { id: true, channel: true, kind: true },
-  });
-}
-
-/** One line: driver and provider errors arrive with newlines, and this goes in the admin list. */
-export function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 1_000);
 }
 
 type ClaimedRow = { id: bigint | number | string; recipient: string; kind: string; message: unknown; attempts: number; resends: number };
