@@ -72,27 +72,24 @@ export class NotificationLog {
     await this.sql().$executeRawUnsafe(markSent('$1'), ids);
   }
 
-  /** Claims given back unsent (the channel must wait, or is stopping): due again in `delayMs`, their attempts uncounted. */
-  async release(ids: readonly string[], delayMs: number): Promise<void> {
+  /**
+   * Due again in `delayMs`, still PENDING: a failed send backing off, a rate-limited one, or
+   * claims given back unsent (the channel must wait, or is stopping). `giveBackAttempt` uncounts
+   * the attempt the claim counted, for a send that never left or that the provider only
+   * deferred; `error` replaces the last error (null clears it), and without it the last error
+   * stays.
+   */
+  async retryLater(ids: readonly string[], delayMs: number, options: { error?: string | null; giveBackAttempt?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
     await this.sql().$executeRawUnsafe(
-      `UPDATE notifications SET next_attempt_at = now() + ($2::int * interval '1 millisecond'), updated_at = now(), attempts = attempts - 1
+      `UPDATE notifications SET next_attempt_at = now() + ($2::int * interval '1 millisecond'), updated_at = now(), attempts = attempts - $3::int,
+              last_error = CASE WHEN $4::boolean THEN $5::text ELSE last_error END
        WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`,
       ids,
       Math.ceil(delayMs),
-    );
-  }
-
-  /** Due again in `delayMs`; a rate-limited or refused-unsent attempt is given back. */
-  async retryLater(id: string, delayMs: number, error: string | null, options: { giveBackAttempt?: boolean } = {}): Promise<void> {
-    await this.sql().$executeRawUnsafe(
-      `UPDATE notifications SET next_attempt_at = now() + ($2::int * interval '1 millisecond'), last_error = $3, updated_at = now(),
-              attempts = attempts - $4::int
-       WHERE id = $1::bigint AND status = 'PENDING'`,
-      id,
-      Math.ceil(delayMs),
-      error,
       options.giveBackAttempt ? 1 : 0,
+      options.error !== undefined,
+      options.error ?? null,
     );
   }
 

@@ -133,7 +133,7 @@ export class ChannelWorker {
         continue;
       }
       await log.sent(sent);
-      await log.release(unsent, Math.max(0, this.blockedUntil - Date.now()));
+      await log.retryLater(unsent, Math.max(0, this.blockedUntil - Date.now()), { giveBackAttempt: true });
       return false;
     }
     return false;
@@ -194,12 +194,12 @@ export class ChannelWorker {
     const where = { notificationId: claimed.id, channel, kind: claimed.kind, attempts: claimed.attempts };
     if (err instanceof BreakerOpenError) {
       // Opened between the check and the send (another send's failure): this one never left.
-      await log.retryLater(claimed.id, 0, null, { giveBackAttempt: true });
+      await log.retryLater([claimed.id], 0, { error: null, giveBackAttempt: true });
       return;
     }
     if (err instanceof RateLimitedError) {
       this.blockedUntil = Date.now() + err.retryAfterMs;
-      await log.retryLater(claimed.id, err.retryAfterMs, err.message, { giveBackAttempt: true });
+      await log.retryLater([claimed.id], err.retryAfterMs, { error: err.message, giveBackAttempt: true });
       metrics.retries.inc({ channel, reason: 'rate_limited' });
       logger.info({ ...where, retryAfterMs: err.retryAfterMs }, 'rate-limited; the channel waits');
       return;
@@ -213,7 +213,7 @@ export class ChannelWorker {
       return;
     }
     const delayMs = backoffDelay(claimed.attempts, { initialMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs });
-    await log.retryLater(claimed.id, delayMs, reason);
+    await log.retryLater([claimed.id], delayMs, { error: reason });
     metrics.retries.inc({ channel, reason: 'error' });
     logger.warn({ ...where, delayMs, err: reason }, 'send failed; retrying later');
   }
