@@ -76,3 +76,4 @@ export { startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp-ca
 export { refuseProduces } from './refuse-produces';
 export { anyValue, describeRequest, fuzzClient, hostileText, nested, STALL_MS, stallMonitor, type FuzzRequest } from './fuzz';
 export { answerDrift, documentedCalls, routeDrift, sharedAdminDrift, validateOpenApi } from './openapi-contract';
+export { orderSnapshot } from './order-snapshot';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { newEvent, Topics, type AnyEvent, type EventType, type OrderSnapshot } from '@orderflow/events';
-import { callApi, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
+import { callApi, orderSnapshot, readTopics, serveOnLoopback, type ApiAnswer, type Served, type TopicReader } from '@orderflow/service-testing';
 import { createBus, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
 import { createTestDatabase, startTestBroker, waitFor, type RecordPosition, type TestBroker, type WaitForOptions } from '@orderflow/testing';
@@ -60,6 +60,7 @@ export function useFulfillmentStack(database: string, env: () => Record<string, 
     running: RunningFulfillment;
     outcomes: OutcomeReader;
     db: { url: string; drop(): Promise<void> };
+    databaseUrl: string;
     env: Record<string, string>;
     bus: Bus;
     producer: BatchingProducer;
@@ -68,6 +69,7 @@ export function useFulfillmentStack(database: string, env: () => Record<string, 
   beforeAll(async () => {
     stack.broker = await startTestBroker();
     stack.db = await createTestDatabase(database);
+    stack.databaseUrl = stack.db.url;
     stack.env = { KAFKA_BROKERS: stack.broker.brokers.join(','), FULFILLMENT_DATABASE_URL: stack.db.url, KAFKA_SESSION_TIMEOUT: '6s', ...env() };
     stack.running = await startFulfillment(stack.env);
     stack.outcomes = await readOutcomes(stack.broker);
@@ -82,22 +84,7 @@ export function useFulfillmentStack(database: string, env: () => Record<string, 
     await stack.db?.drop();
     await stack.broker?.stop();
   });
-  return {
-    get broker() {
-      return stack.broker;
-    },
-    get running() {
-      return stack.running;
-    },
-    get outcomes() {
-      return stack.outcomes;
-    },
-    get databaseUrl() {
-      return stack.db.url;
-    },
-    get env() {
-      return stack.env;
-    },
+  const methods: Pick<FulfillmentStack, 'publish' | 'lastSent' | 'publishRun' | 'restart'> = {
     publish: async (type, order, options = {}) => {
       const eventId = options.eventId ?? `${type}:${order.orderId}:${randomUUID()}`;
       const event = newEvent({ type, eventId, orderKey: order.orderId, instanceId: order.instanceId, traceId: randomUUID(), payload: (options.payload ?? order) as never });
@@ -119,14 +106,14 @@ export function useFulfillmentStack(database: string, env: () => Record<string, 
       stack.running = await startFulfillment(stack.env);
     },
   };
+  // The record itself is the stack, as the ingress's is: what beforeAll and restart put in it is what tests read.
+  return Object.assign(stack, methods);
 }
 
 type Line = { kind: 'ticket' | 'license' | 'external'; productId?: string; quantity?: number; capacityKey?: string; waitlisted?: boolean };
 
 /** An order snapshot as the order service publishes it, APPROVED, with the given lines. */
 export function approvedOrder(lines: Line[], instanceId = SHOP_A.instanceId): OrderSnapshot {
-  const orderId = `ord_${randomUUID()}`;
-  const now = new Date().toISOString();
   const built = lines.map((line, i) => ({
     lineId: `line_${randomUUID()}`,
     productId: line.productId ?? `${line.kind}-product`,
@@ -136,26 +123,16 @@ export function approvedOrder(lines: Line[], instanceId = SHOP_A.instanceId): Or
     kind: line.kind,
     capacityKey: line.kind === 'ticket' ? (line.capacityKey ?? `event-${i}`) : null,
   }));
-  return {
-    orderId,
+  return orderSnapshot({
+    orderId: `ord_${randomUUID()}`,
     instanceId,
-    source: 'checkout',
     status: 'APPROVED',
     previousStatus: 'PAID',
-    currency: 'eur',
-    totalCents: built.reduce((sum, l) => sum + l.quantity * l.unitAmountCents, 0),
-    refundedCents: 0,
-    customer: { email: 'ada@example.com', name: 'Ada' },
     lines: built,
     registrations: built
       .filter((l) => l.kind === 'ticket')
       .map((l, i) => ({ registrationId: `reg_${randomUUID()}`, lineId: l.lineId, capacityKey: l.capacityKey!, status: lines.filter((x) => x.kind === 'ticket')[i].waitlisted ? 'WAITLISTED' : 'ACTIVE' })),
-    references: { paymentIntentId: null, checkoutSessionId: null, wixOrderId: null, wixOrderNumber: null, cartId: null, checkoutId: null, externalReference: null },
-    reason: null,
-    causedBy: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
 }
 
 /**

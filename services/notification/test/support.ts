@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deadLetterTopic, encodeEvent, newEvent, Topics, type AnyEvent, type EventType, type FulfillmentOutcome, type OrderSnapshot } from '@orderflow/events';
 import { createBus, DeadLetterHeaders, type BatchingProducer, type Bus } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
-import { callApi, scrapeMetrics, serveOnLoopback, type ApiAnswer, type Served } from '@orderflow/service-testing';
+import { callApi, orderSnapshot, scrapeMetrics, serveOnLoopback, type ApiAnswer, type Served } from '@orderflow/service-testing';
 import { createTestDatabase, startTestBroker, waitFor, type TestBroker } from '@orderflow/testing';
 import { buildNotificationService, loadNotificationConfig, type NotificationService } from '../src';
 import { startSmtpCapture, startWebhookReceiver, type SmtpCapture, type WebhookReceiver } from './fakes';
@@ -85,22 +85,7 @@ export function useNotificationStack(database: string, env: () => Record<string,
     await stack.db?.drop();
     await stack.broker?.stop();
   });
-  return {
-    get running() {
-      return stack.running;
-    },
-    get smtp() {
-      return stack.smtp;
-    },
-    get discord() {
-      return stack.discord;
-    },
-    get slack() {
-      return stack.slack;
-    },
-    get broker() {
-      return stack.broker;
-    },
+  const methods: Pick<NotificationStack, 'publish' | 'deadLetter' | 'restart'> = {
     publish: async (type, payload, options) => {
       const eventId = options.eventId ?? `${type}:${options.orderKey}:${randomUUID()}`;
       const event = newEvent({ type, eventId, orderKey: options.orderKey, instanceId: 'shop-a', traceId: randomUUID(), payload: payload as never });
@@ -132,6 +117,8 @@ export function useNotificationStack(database: string, env: () => Record<string,
       stack.running = await startNotification(stack.env);
     },
   };
+  // The record itself is the stack, as the ingress's is: what beforeAll and restart put in it is what tests read.
+  return Object.assign(stack, methods);
 }
 
 type Line = { kind: 'ticket' | 'license' | 'external'; name?: string; quantity?: number };
@@ -139,34 +126,21 @@ type Line = { kind: 'ticket' | 'license' | 'external'; name?: string; quantity?:
 /** An order snapshot as the order service publishes it, for a customer of its own. */
 export function anOrder(lines: Line[], status: OrderSnapshot['status'] = 'PAID'): OrderSnapshot {
   const orderId = `ord_${randomUUID()}`;
-  const now = new Date().toISOString();
-  const built = lines.map((line, i) => ({
-    lineId: `line_${randomUUID()}`,
-    productId: `${line.kind}-product-${i}`,
-    name: line.name ?? null,
-    quantity: line.quantity ?? 1,
-    unitAmountCents: 2_500,
-    kind: line.kind,
-    capacityKey: line.kind === 'ticket' ? `event-${i}` : null,
-  }));
-  return {
+  return orderSnapshot({
     orderId,
     instanceId: 'shop-a',
-    source: 'checkout',
     status,
-    previousStatus: 'PENDING',
-    currency: 'eur',
-    totalCents: built.reduce((sum, l) => sum + l.quantity * l.unitAmountCents, 0),
-    refundedCents: 0,
     customer: { email: `ada+${orderId.slice(4, 12)}@example.com`, name: 'Ada' },
-    lines: built,
-    registrations: [],
-    references: { paymentIntentId: null, checkoutSessionId: null, wixOrderId: null, wixOrderNumber: null, cartId: null, checkoutId: null, externalReference: null },
-    reason: null,
-    causedBy: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+    lines: lines.map((line, i) => ({
+      lineId: `line_${randomUUID()}`,
+      productId: `${line.kind}-product-${i}`,
+      name: line.name ?? null,
+      quantity: line.quantity ?? 1,
+      unitAmountCents: 2_500,
+      kind: line.kind,
+      capacityKey: line.kind === 'ticket' ? `event-${i}` : null,
+    })),
+  });
 }
 
 /** What fulfillment.completed says about `order`: a ticket per seat, a license per unit. */

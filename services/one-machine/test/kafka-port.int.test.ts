@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { callApi } from '@orderflow/service-testing';
 import { tempDir, waitFor } from '@orderflow/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import Stripe from 'stripe';
 import { startOneMachine, type OneMachine } from '../src';
+import { deliver, paymentIntentSucceeded, purchase } from './support/stripe-webhooks';
 
 /** Kafka's port, which the embedded broker takes when it is free. */
 const DEFAULT_KAFKA_PORT = 9092;
@@ -25,22 +24,9 @@ async function occupy(port: number): Promise<{ port: number; release(): Promise<
 
 /** A signed `payment_intent.succeeded` for a new order of the local instance; resolves with its order ID once the ingress accepted it. */
 async function payNewOrder(ingressUrl: string, webhookSecret: string): Promise<string> {
-  const orderId = `ord_${randomUUID()}`;
-  const pi = {
-    id: `pi_${randomUUID().replace(/-/g, '')}`,
-    object: 'payment_intent',
-    amount: 1_500,
-    amount_received: 1_500,
-    currency: 'eur',
-    status: 'succeeded',
-    receipt_email: 'ada@example.com',
-    metadata: { orderId, instanceId: 'local', items: JSON.stringify([{ productId: 'gift-card', quantity: 1, unitAmountCents: 1_500, kind: 'external' }]) },
-  };
-  const body = JSON.stringify({ id: `evt_${randomUUID().replace(/-/g, '')}`, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), livemode: false, data: { object: pi } });
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: webhookSecret });
-  const accepted = await fetch(`${ingressUrl}/api/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body });
-  expect(accepted.status).toBe(200);
-  return orderId;
+  const p = purchase({ instanceId: 'local', email: 'ada@example.com', name: 'Ada', items: [{ productId: 'gift-card', name: 'Gift card', quantity: 1, unitAmountCents: 1_500, kind: 'external' }] });
+  expect(await deliver(ingressUrl, webhookSecret, paymentIntentSucceeded(p))).toBe(200);
+  return p.orderId;
 }
 
 describe('one machine: the embedded broker’s port', () => {

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { callApi } from '@orderflow/service-testing';
 import { tempDir, waitFor } from '@orderflow/testing';
-import Stripe from 'stripe';
 import { startOneMachine, type OneMachine } from '../src';
+import { deliver, paymentIntentSucceeded, purchase } from './support/stripe-webhooks';
 
 describe('one machine: every service in one process on embedded defaults', () => {
   const dir = tempDir();
@@ -18,22 +17,10 @@ describe('one machine: every service in one process on embedded defaults', () =>
     const secrets = JSON.parse(require('node:fs').readFileSync(machine.secretsFile, 'utf8')) as { ADMIN_TOKEN: string; STRIPE_WEBHOOK_SECRET: string };
     for (const url of Object.values(machine.urls)) expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
-    const orderId = `ord_${randomUUID()}`;
-    const pi = {
-      id: `pi_${randomUUID().replace(/-/g, '')}`,
-      object: 'payment_intent',
-      amount: 1_500,
-      amount_received: 1_500,
-      currency: 'eur',
-      status: 'succeeded',
-      receipt_email: 'ada@example.com',
-      metadata: { orderId, instanceId: 'local', items: JSON.stringify([{ productId: 'gift-card', quantity: 1, unitAmountCents: 1_500, kind: 'external' }]) },
-    };
-    const event = { id: `evt_${randomUUID().replace(/-/g, '')}`, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), livemode: false, data: { object: pi } };
-    const body = JSON.stringify(event);
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: secrets.STRIPE_WEBHOOK_SECRET });
-    const accepted = await fetch(`${machine.urls.ingress}/api/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body });
-    expect(accepted.status).toBe(200);
+    const p = purchase({ instanceId: 'local', email: 'ada@example.com', name: 'Ada', items: [{ productId: 'gift-card', name: 'Gift card', quantity: 1, unitAmountCents: 1_500, kind: 'external' }] });
+    const { orderId } = p;
+    const paid = paymentIntentSucceeded(p);
+    expect(await deliver(machine.urls.ingress, secrets.STRIPE_WEBHOOK_SECRET, paid)).toBe(200);
 
     const admin = (url: string, path: string) => callApi(url, path, { bearer: secrets.ADMIN_TOKEN });
     const fulfilled = await waitFor(
@@ -48,6 +35,6 @@ describe('one machine: every service in one process on embedded defaults', () =>
     await machine.stop();
     machine = await startOneMachine(env);
     expect((await admin(machine.urls.order, `/admin/orders/${orderId}`)).body.status).toBe('FULFILLED');
-    expect((await admin(machine.urls.ingress, '/admin/events?status=published')).body.items.map((e: { eventId: string }) => e.eventId)).toContain(event.id);
+    expect((await admin(machine.urls.ingress, '/admin/events?status=published')).body.items.map((e: { eventId: string }) => e.eventId)).toContain(paid.id);
   });
 });

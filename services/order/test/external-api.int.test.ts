@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
-import { api, SHOP_A, SHOP_B, useOrderStack, wixEvent } from './support';
+import { api, SHOP_A, SHOP_B, trackedOrder, useOrderStack, wixEvent } from './support';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 /** Orders reach the API through Kafka; two shared cores make the default 10 s tight. */
@@ -114,16 +114,7 @@ describe('the external API (seed 000)', () => {
       orderId: order.id,
       status: 'PAID',
       order: { orderId: order.id, instanceId: SHOP_A.instanceId, source: 'wix', status: 'PAID', totalCents: 2_500, customer: { name: 'Grace Hopper' } },
-      tracked: {
-        instanceId: SHOP_A.instanceId,
-        orderId: order.id,
-        orderNumber: order.number,
-        checkoutId: order.checkoutId,
-        cartId: order.cartId,
-        externalReference: order.externalReference,
-        status: 'PAID',
-        createdAt: expect.any(String),
-      },
+      tracked: trackedOrder(order, SHOP_A.instanceId, 'PAID'),
     });
     expect(byId.body.order.lines).toEqual([expect.objectContaining({ name: 'Workshop seat', quantity: 2, unitAmountCents: 1_250 })]);
 

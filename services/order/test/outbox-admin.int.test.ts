@@ -1,30 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { encodeEvent, newEvent, type AnyEvent, type OrderSnapshot } from '@orderflow/events';
+import { encodeEvent, newEvent, type AnyEvent } from '@orderflow/events';
+import { orderSnapshot } from '@orderflow/service-testing';
 import { waitFor } from '@orderflow/testing';
 import { Client } from 'pg';
 import { api, useOrderStack } from './support';
 
 /** An order event as the relay would have stored it, for a row set aside by the relay. */
 function storedEvent(orderId: string, type: 'order.paid' | 'order.fulfilled') {
-  const now = new Date().toISOString();
-  const payload: OrderSnapshot = {
-    orderId,
-    instanceId: 'shop-a',
-    source: 'checkout',
-    status: type === 'order.paid' ? 'PAID' : 'FULFILLED',
-    previousStatus: null,
-    currency: 'eur',
-    totalCents: 1_000,
-    refundedCents: 0,
-    customer: { email: null, name: null },
-    lines: [],
-    registrations: [],
-    references: { paymentIntentId: null, checkoutSessionId: null, wixOrderId: null, wixOrderNumber: null, cartId: null, checkoutId: null, externalReference: null },
-    reason: null,
-    causedBy: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const payload = orderSnapshot({ orderId, instanceId: 'shop-a', status: type === 'order.paid' ? 'PAID' : 'FULFILLED', previousStatus: null, totalCents: 1_000, customer: { email: null, name: null } });
   return encodeEvent(newEvent({ type, eventId: `${type}:${orderId}:${randomUUID()}`, orderKey: orderId, instanceId: 'shop-a', traceId: randomUUID(), payload }) as AnyEvent);
 }
 

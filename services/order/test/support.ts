@@ -98,22 +98,7 @@ export function useOrderStack(database: string, env: () => Record<string, string
     await stack.stripe?.close();
     await stack.broker?.stop();
   });
-  return {
-    get broker() {
-      return stack.broker;
-    },
-    get stripe() {
-      return stack.stripe;
-    },
-    get running() {
-      return stack.running;
-    },
-    get orders() {
-      return stack.orders;
-    },
-    get databaseUrl() {
-      return stack.databaseUrl;
-    },
+  const methods: Pick<OrderStack, 'publish' | 'lastSent' | 'restart'> = {
     publish: async (event) => {
       stack.sent.set(event.orderKey, await stack.producer.sendEvent(envelopeOf(event)));
     },
@@ -123,6 +108,8 @@ export function useOrderStack(database: string, env: () => Record<string, string
       stack.running = await startOrderService({ ...stack.env, ...env });
     },
   };
+  // The record itself is the stack, as the ingress's is: what beforeAll and restart put in it is what tests read.
+  return Object.assign(stack, methods);
 }
 
 /** The envelope the ingress (or the fulfillment service) would publish for `event`. */
@@ -156,6 +143,20 @@ export function wixEvent(
     orderKey: entity.id,
     instanceId,
     payload: { id: eventId, entityFqdn: 'wix.ecom.v1.order', slug, entityId: entity.id, eventTime: new Date().toISOString(), entity },
+  };
+}
+
+/** The record the order service keeps of a Wix order for the shop's own systems (the status answer's `tracked`), in `status`. */
+export function trackedOrder(order: { id: string; number: string; checkoutId: string; cartId?: string; externalReference?: string }, instanceId: string, status: string) {
+  return {
+    instanceId,
+    orderId: order.id,
+    orderNumber: order.number,
+    checkoutId: order.checkoutId,
+    cartId: order.cartId,
+    externalReference: order.externalReference,
+    status,
+    createdAt: expect.any(String),
   };
 }
 
