@@ -26,22 +26,25 @@ export const TEMPLATES_DIR = path.join(__dirname, '..', '..', '..', 'templates')
 
 /**
  * Each mail is two files: `<name>.txt`, whose first line is `Subject: …` and the rest the
- * plain-text body, and `<name>.html`, rendered with every value HTML-escaped. All are read and
- * parsed when the service is built, so a missing or broken template stops it from starting
- * rather than failing the first customer's mail.
+ * plain-text body, and `<name>.html`, rendered with every value HTML-escaped. A block several
+ * mails share is a partial in `partials/` (`{{> sign-off}}` reads `partials/sign-off.html` into
+ * an HTML template, `partials/sign-off.txt` into a text one). All are read and parsed when the
+ * service is built, so a missing or broken template stops it from starting rather than failing
+ * the first customer's mail.
  */
 export class EmailTemplates {
   private readonly templates = new Map<EmailTemplateName, { subject: Template; text: Template; html: Template }>();
 
   constructor(dir: string = TEMPLATES_DIR) {
+    const partial = (extension: string) => (name: string) => readFileSync(path.join(dir, 'partials', `${name}.${extension}`), 'utf8');
     for (const name of EMAIL_TEMPLATES) {
       const txt = readFileSync(path.join(dir, `${name}.txt`), 'utf8');
       const match = /^Subject: *(.+)\r?\n\r?\n?/.exec(txt);
       if (!match) throw new Error(`${name}.txt must start with a "Subject: …" line`);
       this.templates.set(name, {
         subject: new Template(`${name} subject`, match[1].trim(), false),
-        text: new Template(`${name}.txt`, txt.slice(match[0].length), false),
-        html: new Template(`${name}.html`, readFileSync(path.join(dir, `${name}.html`), 'utf8'), true),
+        text: new Template(`${name}.txt`, txt.slice(match[0].length), false, partial('txt')),
+        html: new Template(`${name}.html`, readFileSync(path.join(dir, `${name}.html`), 'utf8'), true, partial('html')),
       });
     }
   }

@@ -24,4 +24,18 @@ describe('Template', () => {
     expect(() => new Template('t.txt', '{{#a}}x{{/b}}', false)).toThrow('{{/b}} closes {{#a}}');
     expect(() => new Template('t.txt', '{{#a}}x', false)).toThrow('never closed');
   });
+
+  it('renders a partial as if its source stood in place of the tag, a standalone tag taking its line', () => {
+    const partials: Record<string, string> = { rows: '{{#items}}\n- {{name}}\n{{/items}}\n', sign: '— {{shop}}{{> mark}}', mark: '!' };
+    const template = new Template('t.html', '<ul>\n{{> rows}}\n</ul>\n<p>{{>sign}}</p>', true, (name) => partials[name]);
+    const inline = new Template('t.html', '<ul>\n{{#items}}\n- {{name}}\n{{/items}}\n</ul>\n<p>— {{shop}}!</p>', true);
+    const view = { items: [{ name: 'A&B' }, { name: 'C' }], shop: '<Shop>' };
+    expect(template.render(view)).toBe(inline.render(view));
+    expect(template.render(view)).toBe('<ul>\n- A&amp;B\n- C\n</ul>\n<p>— &lt;Shop&gt;!</p>');
+  });
+
+  it('refuses a partial it has no source for, and one that includes itself', () => {
+    expect(() => new Template('t.txt', '{{> rows}}', false)).toThrow('t.txt: {{> rows}} but this template has no partials');
+    expect(() => new Template('t.txt', '{{> a}}', false, (name) => (name === 'a' ? 'x{{> b}}' : '{{> a}}'))).toThrow('t.txt: {{> a}} includes itself');
+  });
 });

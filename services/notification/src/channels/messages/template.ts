@@ -15,9 +15,10 @@ export function escapeHtml(text: string): string {
 /**
  * A mustache subset, enough for mails and nothing a template author could trip over:
  * `{{name}}`, `{{a.b}}`, sections `{{#list}}…{{/list}}` (once per item of a list, once for a
- * truthy value) and inverted sections `{{^list}}…{{/list}}` (empty list or falsy value). No
- * partials, no lambdas, no unescaped output: in an HTML template every value is escaped, so
- * a customer named `<script>` stays text.
+ * truthy value), inverted sections `{{^list}}…{{/list}}` (empty list or falsy value) and
+ * partials `{{> name}}` (the source `partial(name)` gives, as if written in its place, so the
+ * mails share one copy of a block). No lambdas, no unescaped output: in an HTML template every
+ * value is escaped, so a customer named `<script>` stays text.
  *
  * A name the view does not have is an error, not an empty string: a typo in a template fails
  * the tests rather than mailing customers a blank where their ticket code should be.
@@ -29,8 +30,11 @@ export class Template {
     readonly name: string,
     source: string,
     private readonly escape: boolean,
+    partial: (name: string) => string = (partialName) => {
+      throw new Error(`${name}: {{> ${partialName}}} but this template has no partials`);
+    },
   ) {
-    this.nodes = parse(name, source);
+    this.nodes = parse(name, withPartials(name, source, partial, []));
   }
 
   render(view: View): string {
@@ -81,6 +85,20 @@ export class Template {
  * plain-text list renders one line per item instead of a blank line between each.
  */
 const STANDALONE = /^[ \t]*(\{\{\s*[#^/]\s*[A-Za-z][\w.]*\s*\}\})[ \t]*(\r?\n|$)/gm;
+
+/**
+ * A partial tag, alone on its line or within one. Alone, it takes the line with it, as a section
+ * tag does: the partial's source brings its own newline.
+ */
+const PARTIAL = /^[ \t]*\{\{>\s*([a-z][\w-]*)\s*\}\}[ \t]*(?:\r?\n|$)|\{\{>\s*([a-z][\w-]*)\s*\}\}/gm;
+
+function withPartials(name: string, source: string, partial: (name: string) => string, including: readonly string[]): string {
+  return source.replace(PARTIAL, (_tag, standalone: string | undefined, inline: string | undefined) => {
+    const partialName = standalone ?? inline!;
+    if (including.includes(partialName)) throw new Error(`${name}: {{> ${partialName}}} includes itself`);
+    return withPartials(name, partial(partialName), partial, [...including, partialName]);
+  });
+}
 
 function parse(name: string, template: string): Node[] {
   const source = template.replace(STANDALONE, '$1');
