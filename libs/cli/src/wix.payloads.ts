@@ -1,16 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { wixEventTypes, type WixEventType } from '@orderflow/events';
 import { decimalAmount, type LineItem, type OrderFacts } from './order-facts';
 
-/** The Wix eCommerce order events the ingress publishes and the order service handles. */
-export const wixTriggerTypes = [
-  'wix.ecom.v1.order_created',
-  'wix.ecom.v1.order_paid',
-  'wix.ecom.v1.order_approved',
-  'wix.ecom.v1.order_updated',
-  'wix.ecom.v1.order_canceled',
-  'wix.ecom.v1.order_fulfilled',
-] as const;
-export type WixTriggerType = (typeof wixTriggerTypes)[number];
+/** The Wix eCommerce order events the ingress publishes and the order service handles: the catalog's, every one. */
+export const wixTriggerTypes = wixEventTypes;
+export type WixTriggerType = WixEventType;
 
 /** `order_paid` or `wix.ecom.v1.order_paid`. */
 export function wixTriggerType(name: string): WixTriggerType | null {
