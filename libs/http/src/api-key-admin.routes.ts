@@ -5,6 +5,7 @@ import { adminAuth } from './admin-auth';
 import { hashApiKey } from './api-key-auth';
 import type { ApiKeyAuditRow, ApiKeyRow, ApiKeyStore } from './api-key-store';
 import { HttpProblem } from './http-problem';
+import { onceStarted } from './once-started';
 import { rawJson } from './raw-body';
 
 export interface ApiKeyAdminDeps {
@@ -64,11 +65,7 @@ function actor(req: Request) {
  * create and revoke writes its audit row in the same transaction as the change.
  */
 export function apiKeyAdminRoutes(deps: ApiKeyAdminDeps): (app: Express) => void {
-  const store = (): ApiKeyStore => {
-    const client = deps.store();
-    if (!client) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-    return client;
-  };
+  const store = onceStarted(deps.store);
   const keyId = (req: Request): string => {
     const id = String(req.params.id);
     if (!KEY_ID.test(id)) throw new HttpProblem(400, { detail: 'A key ID is a UUID' });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { HttpProblem } from './http-problem';
+import { startingUp } from './once-started';
 import type { ApiKeyStore } from './api-key-store';
 
 /** Keys are stored and looked up by their SHA-256: a service's database never holds a usable key. */
@@ -27,7 +28,7 @@ export function apiKeyAuth(lookup: ApiKeyLookup): RequestHandler {
     const bearer = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1];
     const key = bearer ?? req.get('x-api-key');
     const find = lookup();
-    if (!find) return next(new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } }));
+    if (!find) return next(startingUp());
     const instanceId = key ? await find(hashApiKey(key)) : null;
     if (!instanceId) return next(new HttpProblem(401, { detail: 'A valid API key is required', headers: { 'www-authenticate': 'Bearer' } }));
     req.instanceId = instanceId;

@@ -2,6 +2,7 @@ import './express-augment';
 
 export { createHttpApp, type HttpAppOptions } from './create-http-app';
 export { HttpProblem, type HttpProblemOptions } from './http-problem';
+export { onceStarted, startingUp } from './once-started';
 export { rawBody, rawJson, type RawBodyOptions, type RawJsonOptions } from './raw-body';
 export { PROBLEM_CONTENT_TYPE } from './problem-handler';
 export { REQUEST_ID_HEADER } from './request-id';

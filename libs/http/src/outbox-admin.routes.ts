@@ -2,6 +2,7 @@ import { qualifiedPaths, type OriginService } from './origin-routes';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { HttpProblem } from './http-problem';
+import { onceStarted } from './once-started';
 
 /** A service's set-aside outbox rows (`@orderflow/db`'s functions on its own database). */
 export interface SetAsideOutbox {
@@ -20,11 +21,7 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).defa
  * discard one that must never go out, releasing what it held.
  */
 export function outboxAdminRoutes(deps: { outbox: () => SetAsideOutbox | undefined; notify: () => void; service: OriginService }): (app: Express) => void {
-  const outbox = (): SetAsideOutbox => {
-    const found = deps.outbox();
-    if (!found) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-    return found;
-  };
+  const outbox = onceStarted(deps.outbox);
   const idOf = (raw: string): string => {
     const id = rowId.safeParse(raw);
     if (!id.success) throw new HttpProblem(400, { detail: z.prettifyError(id.error) });

@@ -1,5 +1,5 @@
 import { IDENTIFIER_LIMITS } from '@orderflow/events';
-import { adminAuth, HttpProblem } from '@orderflow/http';
+import { adminAuth, HttpProblem, onceStarted } from '@orderflow/http';
 import type { BatchingProducer } from '@orderflow/kafka';
 import type { Express } from 'express';
 import { z } from 'zod';
@@ -73,11 +73,7 @@ function reread(row: WebhookEvent, rawBody: Uint8Array, wix: WixVerifier | undef
 }
 
 export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
-  const repository = (): EventLogRepository => {
-    const log = deps.log();
-    if (!log) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-    return log;
-  };
+  const repository = onceStarted(deps.log);
   const find = async (raw: string): Promise<WebhookEvent> => {
     const id = eventIdParam.safeParse(raw);
     const row = id.success ? await repository().get(id.data) : null;

@@ -1,4 +1,4 @@
-import { HttpProblem, rawBody } from '@orderflow/http';
+import { HttpProblem, onceStarted, rawBody } from '@orderflow/http';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { IngressMetrics, Outcome } from './ingress.metrics';
 import type { RefusalLimiter } from './rate-limit';
@@ -82,8 +82,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
     const problem = quarantineReason(event);
     // An unbounded type is no metric label: a quarantined event's type is counted as its reason.
     res.locals.eventType = problem ? 'quarantined' : event.type;
-    const service = deps.intake();
-    if (!service) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
+    const service = onceStarted(deps.intake)();
     let result: IntakeResult;
     try {
       result = problem
@@ -112,8 +111,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): (app: Express) => void {
     // Wix posts the JWT as text/plain; the other types are accepted for tools that label it.
     const wixTypes = ['text/plain', 'application/jwt', 'application/json', 'application/octet-stream'];
     app.post('/api/webhooks/wix', observe('wix', deps.metrics), rawBody({ types: wixTypes }), async (req, res) => {
-      const verifier = deps.wix();
-      if (!verifier) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
+      const verifier = onceStarted(deps.wix)();
       let event: VerifiedEvent;
       try {
         event = await verifier.verify((req.rawBody ?? Buffer.alloc(0)).toString('utf8'));

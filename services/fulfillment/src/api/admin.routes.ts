@@ -1,4 +1,4 @@
-import { adminAuth, HttpProblem, rawJson } from '@orderflow/http';
+import { adminAuth, HttpProblem, onceStarted, rawJson } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
 import type { LicenseCipher } from '../crypto/license-cipher';
@@ -27,11 +27,7 @@ export interface AdminRouteDeps {
 
 /** Support's API (bearer ADMIN_TOKEN): license pools, failed fulfillments and their retry. */
 export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
-  const prisma = () => {
-    const client = deps.prisma();
-    if (!client) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-    return client;
-  };
+  const prisma = onceStarted(deps.prisma);
   return (app) => {
     app.use('/admin', adminAuth(deps.token));
 

@@ -1,4 +1,4 @@
-import { adminAuth, HttpProblem } from '@orderflow/http';
+import { adminAuth, HttpProblem, onceStarted } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { CHANNELS } from '../channels/channel';
@@ -51,11 +51,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 
 /** Support's API (bearer ADMIN_TOKEN): the notification log, resends, webhook activity and its summary. */
 export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
-  const prisma = () => {
-    const client = deps.prisma();
-    if (!client) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-    return client;
-  };
+  const prisma = onceStarted(deps.prisma);
   return (app) => {
     app.use('/admin', adminAuth(deps.token));
 

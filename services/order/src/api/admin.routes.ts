@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxRelay } from '@orderflow/db';
 import { orderStatusSchema } from '@orderflow/events';
-import { adminAuth, HttpProblem, rawJson } from '@orderflow/http';
+import { adminAuth, HttpProblem, onceStarted, rawJson } from '@orderflow/http';
 import type { Express, Request } from 'express';
 import { z } from 'zod';
 import type { OrderBook } from '../data/order-book';
@@ -63,11 +63,7 @@ function searchTerms(q: string): Prisma.OrderWhereInput[] {
  * outbox as provider events, with an admin cause in the history.
  */
 export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
-  const prisma = () => {
-    const client = deps.prisma();
-    if (!client) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-    return client;
-  };
+  const prisma = onceStarted(deps.prisma);
   const cause = (req: Request, kind: string): Cause => ({ kind, eventId: `${kind}:${randomUUID()}`, traceId: req.requestId });
 
   return (app) => {

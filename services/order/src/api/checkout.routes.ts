@@ -1,4 +1,4 @@
-import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, rawJson } from '@orderflow/http';
+import { apiKeyAuth, apiKeyLookup, HttpProblem, instanceOf, onceStarted, rawJson } from '@orderflow/http';
 import { IDENTIFIER_LIMITS, lineKindSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
@@ -40,11 +40,7 @@ export const checkoutBody = z
 
 /** Seed 002's checkout API, for the shop's backend (instance API key). */
 export function checkoutRoutes(deps: { prisma: () => PrismaClient | undefined; checkout: () => CheckoutService | undefined; metrics: OrderMetrics }): (app: Express) => void {
-  const service = () => {
-    const checkout = deps.checkout();
-    if (!checkout) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-    return checkout;
-  };
+  const service = onceStarted(deps.checkout);
   return (app) => {
     app.post('/api/checkout', apiKeyAuth(apiKeyLookup(deps.prisma)), rawJson({ limit: '100kb' }), async (req, res) => {
       const body = checkoutBody.safeParse(req.body);

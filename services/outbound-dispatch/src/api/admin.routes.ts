@@ -1,4 +1,4 @@
-import { adminAuth, HttpProblem, rawJson } from '@orderflow/http';
+import { adminAuth, HttpProblem, onceStarted, rawJson } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
 import type { DeliveryAttempt, PrismaClient, Subscription } from '../generated/prisma/client';
@@ -43,11 +43,7 @@ function attemptView({ id, deliveryId: _delivery, at, ...attempt }: DeliveryAtte
  * disable. Secrets never leave the service: neither API shows a subscription's signing secret.
  */
 export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
-  const prisma = () => {
-    const client = deps.prisma();
-    if (!client) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-    return client;
-  };
+  const prisma = onceStarted(deps.prisma);
   const parse = <T>(schema: z.ZodType<T>, input: unknown): T => {
     const result = schema.safeParse(input);
     if (!result.success) throw new HttpProblem(400, { detail: z.prettifyError(result.error) });
