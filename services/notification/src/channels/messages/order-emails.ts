@@ -48,26 +48,13 @@ export class OrderEmails {
   }
 
   paymentFailed(order: OrderSnapshot): EmailMessage {
-    return this.templates.render('payment-failed', {
-      shopName: this.shopName,
-      accountUrl: this.accountUrl(order.customer.email, order.instanceId),
-      customerName: greetingName(order.customer),
-      orderNumber: orderNumber(order),
-      items: itemsOf(order),
-      total: money(order.totalCents, order.currency),
-      reason: order.reason,
-    });
+    return this.templates.render('payment-failed', { ...this.customerOrder(order), reason: order.reason });
   }
 
   /** `refundedCents` is what has been refunded so far, so a second partial refund reports the sum. */
   refund(order: OrderSnapshot): EmailMessage {
     return this.templates.render('refund', {
-      shopName: this.shopName,
-      accountUrl: this.accountUrl(order.customer.email, order.instanceId),
-      customerName: greetingName(order.customer),
-      orderNumber: orderNumber(order),
-      items: itemsOf(order),
-      total: money(order.totalCents, order.currency),
+      ...this.customerOrder(order),
       refunded: money(order.refundedCents, order.currency),
       full: order.status === 'REFUNDED',
       reason: order.reason,
@@ -85,6 +72,18 @@ export class OrderEmails {
       items: itemsOf(order),
       total: money(order.totalCents, order.currency),
     });
+  }
+
+  /** What a customer's mail about a known order shows around its own news: greeting, lines, total, sign-off. */
+  private customerOrder(order: OrderSnapshot) {
+    return {
+      shopName: this.shopName,
+      accountUrl: this.accountUrl(order.customer.email, order.instanceId),
+      customerName: greetingName(order.customer),
+      orderNumber: orderNumber(order),
+      items: itemsOf(order),
+      total: money(order.totalCents, order.currency),
+    };
   }
 
   private common(order: OrderSnapshot | null, outcome: FulfillmentOutcome) {
