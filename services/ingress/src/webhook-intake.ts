@@ -28,6 +28,16 @@ export interface IntakeOptions {
   dedupeTtlMs: number;
 }
 
+/** This process's attempt at one event (step 1): what its steps share, and how it ends for the deliveries that follow it. */
+interface Attempt {
+  /** `source:eventId`, the key of `attempts` and of the Redis claim. */
+  key: string;
+  traceId: string;
+  deadlineMs: number;
+  logger: Logger;
+  settle: (settlement: Settlement) => void;
+}
+
 /**
  * Exactly once into Kafka, durable before 2xx:
  *
@@ -64,7 +74,7 @@ export class WebhookIntake {
     this.attempts.set(key, settled);
     void settled.then(() => this.attempts.delete(key));
     try {
-      return await this.run(event, key, traceId, deadlineMs, logger, settle);
+      return await this.run(event, { key, traceId, deadlineMs, logger, settle });
     } catch (err) {
       settle('failed');
       await this.release(key, logger);
@@ -98,14 +108,8 @@ export class WebhookIntake {
     return this.duplicate(event);
   }
 
-  private async run(
-    event: VerifiedEvent,
-    key: string,
-    traceId: string,
-    deadlineMs: number,
-    logger: Logger,
-    settle: (settlement: Settlement) => void,
-  ): Promise<IntakeResult> {
+  private async run(event: VerifiedEvent, attempt: Attempt): Promise<IntakeResult> {
+    const { key, traceId, logger, settle } = attempt;
     const { log } = this.options;
     const claimed = await this.claim(key, logger);
     if (claimed === false) {
@@ -132,17 +136,11 @@ export class WebhookIntake {
       settle('done');
       return { outcome: 'ignored', id: String(begun.row.id) };
     }
-    return this.publish(begun.row, key, traceId, deadlineMs, logger, settle);
+    return this.publish(begun.row, attempt);
   }
 
-  private async publish(
-    row: WebhookEvent,
-    key: string,
-    traceId: string,
-    deadlineMs: number,
-    logger: Logger,
-    settle: (settlement: Settlement) => void,
-  ): Promise<IntakeResult> {
+  private async publish(row: WebhookEvent, attempt: Attempt): Promise<IntakeResult> {
+    const { key, traceId, deadlineMs, logger, settle } = attempt;
     const { log, producer, metrics } = this.options;
     // Never rejects: resolves true once Kafka has the event durably, or to the error.
     const sent: Promise<true | unknown> = producer.sendEvent(envelopeOf(row, traceId)).then(
