@@ -9,17 +9,17 @@ import { createLogger, type Logger } from '@orderflow/logging';
 import { createMetricsRegistry, type Registry } from '@orderflow/metrics';
 import type { Express } from 'express';
 import Redis from 'ioredis';
-import { adminRoutes } from './admin.routes';
+import { adminRoutes } from './api/admin.routes';
 import type { IngressConfig } from './config';
-import { EventLogRepository } from './event-log.repository';
+import { EventLogRepository } from './data/event-log.repository';
 import { PrismaClient } from './generated/prisma/client';
 import { IngressMetrics } from './ingress.metrics';
-import { ingressApiDocument } from './openapi';
-import { createRateLimiter, refusalLimiter } from './rate-limit';
-import { SignatureFailureReporter } from './signature-failure-reporter';
-import { webhookRoutes } from './webhook.routes';
-import { WebhookIntake } from './webhook-intake';
-import { WixVerifier } from './wix.verifier';
+import { ingressApiDocument } from './api/openapi';
+import { createRateLimiter, refusalLimiter } from './api/rate-limit';
+import { SignatureFailureReporter } from './use-cases/report-signature-failures';
+import { webhookRoutes } from './api/webhook.routes';
+import { WebhookIntake } from './use-cases/receive-webhook';
+import { WixVerifier } from './domain/wix.verifier';
 
 export interface IngressDeps {
   logger?: Logger;

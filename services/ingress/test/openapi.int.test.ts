@@ -1,5 +1,5 @@
 import { answerDrift, documentedCalls, routeDrift, validateOpenApi } from '@orderflow/service-testing';
-import { INGRESS_OPERATIONS } from '../src/openapi';
+import { INGRESS_OPERATIONS } from '../src/api/openapi';
 import { ADMIN_TOKEN, paymentIntent, postStripe, stripeEvent, useIngressStack } from './support';
 
 /**

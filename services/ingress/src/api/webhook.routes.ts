@@ -1,11 +1,11 @@
 import { HttpProblem, onceStarted, rawBody } from '@orderflow/http';
 import type { Express, Request, RequestHandler, Response } from 'express';
-import type { IngressMetrics, Outcome } from './ingress.metrics';
+import type { IngressMetrics, Outcome } from '../ingress.metrics';
 import type { RefusalLimiter } from './rate-limit';
-import { verifyStripe } from './stripe.verifier';
-import { PayloadError, quarantineReason, SignatureError, type VerifiedEvent } from './verified-event';
-import type { IntakeResult, WebhookIntake } from './webhook-intake';
-import type { WixVerifier } from './wix.verifier';
+import { verifyStripe } from '../domain/stripe.verifier';
+import { PayloadError, quarantineReason, SignatureError, type VerifiedEvent } from '../domain/verified-event';
+import type { IntakeResult, WebhookIntake } from '../use-cases/receive-webhook';
+import type { WixVerifier } from '../domain/wix.verifier';
 
 export interface WebhookRouteDeps {
   metrics: IngressMetrics;

@@ -3,9 +3,9 @@ import { EventValidationError } from '@orderflow/events';
 import { MessageKeyTooLargeError, MessageTooLargeError, type BatchingProducer } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
 import { envelopeOf } from './envelope';
-import type { EventLogRepository, WebhookEvent } from './event-log.repository';
-import type { IngressMetrics } from './ingress.metrics';
-import { storableForm, type Quarantine, type VerifiedEvent } from './verified-event';
+import type { EventLogRepository, WebhookEvent } from '../data/event-log.repository';
+import type { IngressMetrics } from '../ingress.metrics';
+import { storableForm, type Quarantine, type VerifiedEvent } from '../domain/verified-event';
 import { DEADLINE_PASSED, withDeadline } from './with-deadline';
 
 /** What the client is told. `unavailable` becomes a 503: the provider must retry. */

@@ -1,6 +1,6 @@
-import { Prisma, type PrismaClient, type WebhookEvent as WebhookEventWithBody } from './generated/prisma/client';
+import { Prisma, type PrismaClient, type WebhookEvent as WebhookEventWithBody } from '../generated/prisma/client';
 import { StatementBatcher, type SqlExecutor } from '@orderflow/db';
-import type { Quarantine, StorableForm, VerifiedEvent } from './verified-event';
+import type { Quarantine, StorableForm, VerifiedEvent } from '../domain/verified-event';
 
 export type EventStatus = 'received' | 'published' | 'ignored' | 'failed' | 'quarantined';
 /** A logged event. Its raw body (kept for quarantined events only) is read alone, by `getWithBody`. */

@@ -4,13 +4,13 @@ import type { BatchingProducer } from '@orderflow/kafka';
 import type { Express } from 'express';
 import { z } from 'zod';
 
-import { envelopeOf } from './envelope';
-import type { EventLogRepository, WebhookEvent } from './event-log.repository';
-import { stripeEventOf } from './stripe.verifier';
-import { PayloadError, quarantineReason, type VerifiedEvent } from './verified-event';
-import { unpublishable } from './webhook-intake';
-import { DEADLINE_PASSED, withDeadline } from './with-deadline';
-import type { WixVerifier } from './wix.verifier';
+import { envelopeOf } from '../use-cases/envelope';
+import type { EventLogRepository, WebhookEvent } from '../data/event-log.repository';
+import { stripeEventOf } from '../domain/stripe.verifier';
+import { PayloadError, quarantineReason, type VerifiedEvent } from '../domain/verified-event';
+import { unpublishable } from '../use-cases/receive-webhook';
+import { DEADLINE_PASSED, withDeadline } from '../use-cases/with-deadline';
+import type { WixVerifier } from '../domain/wix.verifier';
 
 export interface AdminRouteDeps {
   token: string;

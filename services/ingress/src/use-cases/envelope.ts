@@ -1,5 +1,5 @@
 import { isEventType, type AnyEvent } from '@orderflow/events';
-import type { WebhookEvent } from './event-log.repository';
+import type { WebhookEvent } from '../data/event-log.repository';
 
 /**
  * The Kafka envelope of a logged event. Built from the row, so a provider retry and an admin
