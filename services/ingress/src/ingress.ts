@@ -11,7 +11,7 @@ import type { Express } from 'express';
 import Redis from 'ioredis';
 import { adminRoutes } from './api/admin.routes';
 import type { IngressConfig } from './config';
-import { EventLogRepository } from './data/event-log.repository';
+import { EventLog } from './data/event-log';
 import { PrismaClient } from './generated/prisma/client';
 import { IngressMetrics } from './ingress.metrics';
 import { ingressApiDocument } from './api/openapi';
@@ -58,7 +58,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
 
   let database: Database | undefined;
   let prisma: PrismaClient | undefined;
-  let log: EventLogRepository | undefined;
+  let log: EventLog | undefined;
   let intake: WebhookIntake | undefined;
   let wix: WixVerifier | undefined;
   let stopping: Promise<void> | undefined;
@@ -102,7 +102,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps = {}): Ing
       database = await openDatabase({ url: config.INGRESS_DATABASE_URL, dataDir: config.DATA_DIR, name: 'ingress', migrationsDir: MIGRATIONS_DIR, logger });
       prisma = new PrismaClient({ adapter: database.adapter });
       // A `received` row older than two deadlines was abandoned by a crashed attempt.
-      log = new EventLogRepository(prisma, database.sql, 2 * config.PUBLISH_DEADLINE + 1_000);
+      log = new EventLog(prisma, database.sql, 2 * config.PUBLISH_DEADLINE + 1_000);
       // Not awaited: Kafka being down must neither stop nor delay start-up (kafkajs retries for
       // ~10 s); webhooks answer 503 until it is back, and producing creates the topics anyway.
       void bus.ensureTopics([{ topic: Topics.stripeIngress }, { topic: Topics.wixIngress }]).catch((err: unknown) =>

@@ -5,7 +5,8 @@ import type { Express } from 'express';
 import { z } from 'zod';
 
 import { envelopeOf } from '../use-cases/envelope';
-import type { EventLogRepository, WebhookEvent } from '../data/event-log.repository';
+import type { EventLog } from '../data/event-log';
+import type { WebhookEvent } from '../data/event-log.repository';
 import { stripeEventOf } from '../domain/stripe.verifier';
 import { PayloadError, quarantineReason, type VerifiedEvent } from '../domain/verified-event';
 import { unpublishable } from '../use-cases/receive-webhook';
@@ -14,7 +15,7 @@ import type { WixVerifier } from '../domain/wix.verifier';
 
 export interface AdminRouteDeps {
   token: string;
-  log: () => EventLogRepository | undefined;
+  log: () => EventLog | undefined;
   producer: BatchingProducer;
   publishDeadlineMs: number;
   /** Reads a quarantined Wix event's stored token again; undefined without WIX_PUBLIC_KEY. */

@@ -3,7 +3,8 @@ import { EventValidationError } from '@orderflow/events';
 import { MessageKeyTooLargeError, MessageTooLargeError, type BatchingProducer } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
 import { envelopeOf } from './envelope';
-import type { EventLogRepository, WebhookEvent } from '../data/event-log.repository';
+import type { EventLog } from '../data/event-log';
+import type { WebhookEvent } from '../data/event-log.repository';
 import type { IngressMetrics } from '../ingress.metrics';
 import { storableForm, type Quarantine, type VerifiedEvent } from '../domain/verified-event';
 import { DEADLINE_PASSED, withDeadline } from './with-deadline';
@@ -21,7 +22,7 @@ export type IntakeResult =
 type Settlement = 'done' | 'failed';
 
 export interface IntakeOptions {
-  log: EventLogRepository;
+  log: EventLog;
   producer: BatchingProducer;
   dedupe: DedupeStore;
   metrics: IngressMetrics;
