@@ -1,25 +1,16 @@
 import { IDENTIFIER_LIMITS } from '@orderflow/events';
 import { adminAuth, HttpProblem, onceStarted } from '@orderflow/http';
-import type { BatchingProducer } from '@orderflow/kafka';
 import type { Express } from 'express';
 import { z } from 'zod';
 
-import { envelopeOf } from '../use-cases/envelope';
 import type { EventLog } from '../data/event-log';
 import type { WebhookEvent } from '../data/event-log.repository';
-import { stripeEventOf } from '../domain/stripe.verifier';
-import { PayloadError, quarantineReason, type VerifiedEvent } from '../domain/verified-event';
-import { unpublishable } from '../use-cases/receive-webhook';
-import { DEADLINE_PASSED, withDeadline } from '../use-cases/with-deadline';
-import type { WixVerifier } from '../domain/wix.verifier';
+import { replayEvent, type ReplayDeps } from '../use-cases/replay-event';
 
-export interface AdminRouteDeps {
+export interface AdminRouteDeps extends Omit<ReplayDeps, 'log'> {
   token: string;
+  /** Undefined until the service has started (then the routes answer 503). */
   log: () => EventLog | undefined;
-  producer: BatchingProducer;
-  publishDeadlineMs: number;
-  /** Reads a quarantined Wix event's stored token again; undefined without WIX_PUBLIC_KEY. */
-  wix: () => WixVerifier | undefined;
 }
 
 const MAX_PAGE = 200;
@@ -49,30 +40,6 @@ function present(row: WebhookEvent, detail?: { rawBody: Uint8Array | null }): Re
   return { id: String(id), ...rest, payload, ...body };
 }
 
-/**
- * A quarantined event read again from its stored body by today's rules, or why it still cannot
- * be published (a 409: nothing a retry of the request would change).
- */
-function reread(row: WebhookEvent, rawBody: Uint8Array, wix: WixVerifier | undefined): VerifiedEvent {
-  const text = Buffer.from(rawBody).toString('utf8');
-  let event: VerifiedEvent;
-  try {
-    if (row.source === 'stripe') {
-      event = stripeEventOf(JSON.parse(text) as unknown);
-    } else {
-      if (!wix) throw new HttpProblem(409, { detail: 'Wix events cannot be read without WIX_PUBLIC_KEY' });
-      event = wix.reread(text);
-    }
-  } catch (err) {
-    if (err instanceof PayloadError || err instanceof SyntaxError) throw new HttpProblem(409, { detail: `Still cannot be published: ${err.message}` });
-    throw err;
-  }
-  const problem = quarantineReason(event);
-  if (problem) throw new HttpProblem(409, { detail: `Still cannot be published: ${problem.detail}` });
-  if (!event.publishable) throw new HttpProblem(409, { detail: `Events of type ${event.type} are not published` });
-  return event;
-}
-
 export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
   const repository = onceStarted(deps.log);
   const find = async (raw: string): Promise<WebhookEvent> => {
@@ -81,6 +48,7 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
     if (!row) throw new HttpProblem(404, { detail: `No event ${raw}` });
     return row;
   };
+  const replay: ReplayDeps = { ...deps, log: repository };
 
   return (app) => {
     app.use('/admin', adminAuth(deps.token));
@@ -102,40 +70,14 @@ export function adminRoutes(deps: AdminRouteDeps): (app: Express) => void {
       res.json(present(row, { rawBody }));
     });
 
-    /**
-     * Republishes a logged event with its original provider event ID, so consumers that already
-     * handled it skip it (they deduplicate on eventId) and those that missed it catch up. A
-     * quarantined event is first read again from its stored body by today's rules (409 while
-     * they still refuse it); Kafka refusing it as too large again keeps it quarantined (409).
-     */
+    /** See replay-event.ts: a 409 for what a retry of the request would not change. */
     app.post('/admin/events/:id/replay', async (req, res) => {
-      let row = await find(req.params.id);
-      if (row.status === 'ignored') throw new HttpProblem(409, { detail: 'Ignored events are not publishable' });
-      const log = repository();
-      const rawBody = row.status === 'quarantined' ? (await log.getWithBody(row.id))?.rawBody : null;
-      if (rawBody) {
-        if (!(await log.requeue(row.id, reread(row, rawBody, deps.wix())))) {
-          throw new HttpProblem(409, { detail: 'The event changed meanwhile, or another logged event has its ID' });
-        }
-        row = await find(req.params.id);
-      }
-      await log.markReplaying(row.id);
-      const sent = deps.producer.sendEvent(envelopeOf(row, req.requestId)).then(
-        () => true as const,
-        (err: unknown) => err,
-      );
-      const outcome = await withDeadline(sent, deps.publishDeadlineMs);
-      const refused = outcome === true || outcome === DEADLINE_PASSED ? null : unpublishable(outcome);
-      if (refused) {
-        await log.markQuarantined(row.id, refused.detail);
-        throw new HttpProblem(409, { detail: `Still cannot be published: ${refused.detail}` });
-      }
-      if (outcome !== true) {
-        req.log.warn({ err: outcome === DEADLINE_PASSED ? 'deadline passed' : outcome, eventId: row.eventId }, 'replay not published');
+      const result = await replayEvent(replay, () => find(req.params.id), req.requestId, req.log);
+      if (result.outcome === 'refused') throw new HttpProblem(409, { detail: result.detail });
+      if (result.outcome === 'unavailable') {
         throw new HttpProblem(503, { detail: 'Kafka did not acknowledge the replay; retry later', headers: { 'retry-after': '5' } });
       }
-      await log.markPublished(row.id);
-      res.status(200).json({ replayed: true, id: String(row.id), eventId: row.eventId });
+      res.status(200).json({ replayed: true, id: String(result.row.id), eventId: result.row.eventId });
     });
   };
 }

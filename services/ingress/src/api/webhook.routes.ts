@@ -1,11 +1,12 @@
 import { HttpProblem, onceStarted, rawBody } from '@orderflow/http';
 import type { Express, Request, RequestHandler, Response } from 'express';
-import type { IngressMetrics, Outcome } from '../ingress.metrics';
-import type { RefusalLimiter } from './rate-limit';
 import { verifyStripe } from '../domain/stripe.verifier';
 import { PayloadError, quarantineReason, SignatureError, type VerifiedEvent } from '../domain/verified-event';
-import type { IntakeResult, WebhookIntake } from '../use-cases/receive-webhook';
 import type { WixVerifier } from '../domain/wix.verifier';
+import type { IngressMetrics, Outcome } from '../ingress.metrics';
+import type { IntakeResult } from '../use-cases/intake-result';
+import type { WebhookIntake } from '../use-cases/receive-webhook';
+import type { RefusalLimiter } from './rate-limit';
 
 export interface WebhookRouteDeps {
   metrics: IngressMetrics;

@@ -1,22 +1,14 @@
 import type { DedupeStore } from '@orderflow/dedupe';
-import { EventValidationError } from '@orderflow/events';
-import { MessageKeyTooLargeError, MessageTooLargeError, type BatchingProducer } from '@orderflow/kafka';
+import type { BatchingProducer } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
-import { envelopeOf } from './envelope';
 import type { EventLog } from '../data/event-log';
 import type { WebhookEvent } from '../data/event-log.repository';
+import type { Quarantine, VerifiedEvent } from '../domain/verified-event';
 import type { IngressMetrics } from '../ingress.metrics';
-import { storableForm, type Quarantine, type VerifiedEvent } from '../domain/verified-event';
+import { envelopeOf } from './envelope';
+import { answerDuplicate, type IntakeResult } from './intake-result';
+import { quarantineEvent, recordQuarantined, unpublishable } from './quarantine-event';
 import { DEADLINE_PASSED, withDeadline } from './with-deadline';
-
-/** What the client is told. `unavailable` becomes a 503: the provider must retry. */
-export type IntakeResult =
-  | { outcome: 'published' | 'ignored'; id: string }
-  /** `eventId` as logged: a quarantined event's may be a digest of the provider's. */
-  | { outcome: 'duplicate'; id: string; eventId: string }
-  /** Authentic but never publishable: logged with its reason, answered 200, not published. */
-  | { outcome: 'quarantined'; id: string; eventId: string; reason: string }
-  | { outcome: 'unavailable'; reason: string };
 
 /** How an attempt finally ended, possibly after its client already had a 503. */
 type Settlement = 'done' | 'failed';
@@ -40,6 +32,10 @@ interface Attempt {
 }
 
 /**
+ * A verified webhook received (the routes verified it): deduplicated, appended to the event log,
+ * published to its provider's topic and only then answered. The door's other way in, an event
+ * that can never be published, is quarantine-event.ts.
+ *
  * Exactly once into Kafka, durable before 2xx:
  *
  * 1. Deliveries of one event in this process share one attempt (`attempts` map): the others
@@ -83,30 +79,16 @@ export class WebhookIntake {
     }
   }
 
-  /**
-   * Logs an authentic event that can never be published (`problem` says why) and answers 200:
-   * the provider would only send the same bytes again. Its redeliveries are duplicates. The
-   * row's `raw_body` and a replay from the console carry it on once a fix makes it publishable.
-   */
-  async quarantine(event: VerifiedEvent, rawBody: Buffer, problem: Quarantine, traceId: string, logger: Logger): Promise<IntakeResult> {
-    const stored = storableForm(event);
-    const row = await this.options.log.quarantine(event, stored, rawBody, problem, traceId);
-    const eventId = stored.eventId;
-    if (!row) return this.duplicate({ ...event, eventId });
-    this.quarantined(row, problem, logger);
-    return { outcome: 'quarantined', id: String(row.id), eventId, reason: problem.detail };
-  }
-
-  private quarantined(row: WebhookEvent, problem: Quarantine, logger: Logger): void {
-    this.options.metrics.quarantined.inc({ source: row.source, reason: problem.code });
-    logger.warn({ eventId: row.eventId, source: row.source, eventLogId: String(row.id), reason: problem.detail }, 'authentic event quarantined: logged, not published');
+  /** An authentic event that can never be published: see quarantine-event.ts. */
+  quarantine(event: VerifiedEvent, rawBody: Buffer, problem: Quarantine, traceId: string, logger: Logger): Promise<IntakeResult> {
+    return quarantineEvent(this.options, event, rawBody, problem, traceId, logger);
   }
 
   /** How the follower of a running attempt answers: 200 once it is durable, else 503. */
   private async follow(event: VerifiedEvent, running: Promise<Settlement>, deadlineMs: number): Promise<IntakeResult> {
     const settlement = await withDeadline(running, deadlineMs);
     if (settlement !== 'done') return { outcome: 'unavailable', reason: 'the same event is still being published' };
-    return this.duplicate(event);
+    return answerDuplicate(this.options, event);
   }
 
   private async run(event: VerifiedEvent, attempt: Attempt): Promise<IntakeResult> {
@@ -117,7 +99,7 @@ export class WebhookIntake {
       const row = await log.find(event.source, event.eventId);
       if (row && (row.status === 'published' || row.status === 'ignored')) {
         settle('done');
-        return this.duplicate(event, row);
+        return answerDuplicate(this.options, event, row);
       }
       // Redis remembers an attempt the log does not show as settled: the log decides below.
     }
@@ -126,7 +108,7 @@ export class WebhookIntake {
     if (begun.kind === 'settled') {
       settle('done');
       await this.keepClaim(key, claimed, logger);
-      return this.duplicate(event, begun.row);
+      return answerDuplicate(this.options, event, begun.row);
     }
     if (begun.kind === 'busy') {
       settle('failed');
@@ -159,7 +141,7 @@ export class WebhookIntake {
     if (refused) {
       // Refused however often these bytes come: settled, never a 503 loop.
       await log.markQuarantined(row.id, refused.detail);
-      this.quarantined(row, refused, logger);
+      recordQuarantined(metrics, row, refused, logger);
       settle('done');
       await this.keepClaim(key, undefined, logger);
       return { outcome: 'quarantined', id: String(row.id), eventId: row.eventId, reason: refused.detail };
@@ -207,13 +189,6 @@ export class WebhookIntake {
     return mark;
   }
 
-  private async duplicate(event: VerifiedEvent, row?: WebhookEvent): Promise<IntakeResult> {
-    this.options.metrics.duplicates.inc({ source: event.source });
-    await this.options.log.countDuplicate(event.source, event.eventId);
-    const id = row ?? (await this.options.log.find(event.source, event.eventId));
-    return { outcome: 'duplicate', id: id ? String(id.id) : '', eventId: event.eventId };
-  }
-
   /** true: first claimer; false: seen before; undefined: Redis unavailable (the log decides alone). */
   private async claim(key: string, logger: Logger): Promise<boolean | undefined> {
     try {
@@ -238,19 +213,6 @@ export class WebhookIntake {
       logger.warn({ err: errorMessage(err) }, 'could not release the dedupe claim');
     }
   }
-}
-
-/**
- * Why the producer refused an event for good, before sending it: over the topic's size limit,
- * a key past the bound, or an envelope the catalog refuses (a door check missed something).
- * Null for anything else: a broker refusing a message under the configured limit
- * (MessageRefusedError) is a misconfigured topic, and like any refusal or outage it is answered
- * 503 so the provider retries once it is fixed.
- */
-export function unpublishable(err: unknown): Quarantine | null {
-  if (err instanceof MessageTooLargeError || err instanceof MessageKeyTooLargeError) return { code: 'too_large', detail: 'the event is larger than Kafka accepts in one message' };
-  if (err instanceof EventValidationError) return { code: 'invalid_event', detail: err.message };
-  return null;
 }
 
 function errorMessage(err: unknown): string {
