@@ -8,6 +8,7 @@ import { KafkaConsumerRunner, type ConsumerOptions, type ConsumerRunner } from '
 import { kafkaLogLevel, kafkajsLogCreator, type BusLogLevel } from './kafkajs-logger';
 import { backoffDelay } from '@orderflow/resilience';
 import { RetriableError } from './errors';
+import { carryOverFormerOffsets } from './former-group';
 import { mapKafkaError } from './kafkajs-errors';
 import { silentLogger, type Logger } from './logger';
 import { noDelaySocketFactory } from './no-delay-socket.factory';
@@ -99,6 +100,8 @@ export function createBus(options: BusOptions): Bus {
 
     async runConsumer(consumerOptions) {
       deadLetters ??= createProducer();
+      const { groupId, formerGroupId, topics } = consumerOptions;
+      if (formerGroupId) await carryOverFormerOffsets(kafka, { groupId, formerGroupId, topics }, logger);
       let runner: KafkaConsumerRunner | undefined;
       const consumer = consumerKafka.consumer({
         groupId: consumerOptions.groupId,

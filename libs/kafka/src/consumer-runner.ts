@@ -37,6 +37,11 @@ export type BatchEventHandler = (events: ReadonlyArray<{ event: AnyEvent; contex
 
 export interface ConsumerOptions {
   groupId: string;
+  /**
+   * The group's name before a rename. While `groupId` has no committed offsets, it starts where
+   * this group committed, instead of at the beginning (see `carryOverFormerOffsets`).
+   */
+  formerGroupId?: string;
   topics: string[];
   handler: EventHandler;
   /**
