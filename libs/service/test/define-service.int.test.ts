@@ -1,0 +1,129 @@
+import { startHttpServer } from '@orderflow/http';
+import { createBus, type Bus } from '@orderflow/kafka';
+import { startTestBroker, tempDir, uniqueName, waitFor, type TestBroker } from '@orderflow/testing';
+import { defineService, type ServiceDefinition, type ServicePrisma } from '../src';
+import { adapterClient, capturedLogger, MIGRATIONS_DIR, publish, serviceConfig, stoppedSteps } from './support';
+
+let broker: TestBroker;
+let bus: Bus;
+let dir: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  bus = createBus({ brokers: broker.brokers, clientId: 'define-service-test' });
+  dir = tempDir();
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await broker?.stop();
+  dir?.remove();
+});
+
+type Definition = ServiceDefinition<ServicePrisma, Record<string, never>>;
+
+/** A service on its own topic and database whose workers and closer write what they do to `recorded`. */
+function testService(recorded: string[], overrides: Partial<Definition> = {}, stopStepTimeoutMs?: number) {
+  const topic = uniqueName('define-service');
+  const { logger, lines } = capturedLogger();
+  const service = defineService<ServicePrisma>(
+    { name: uniqueName('svc'), origin: 'order', config: serviceConfig(broker.brokers, dir.path), logger },
+    () => ({
+      database: { url: undefined, migrationsDir: MIGRATIONS_DIR, client: adapterClient },
+      topics: { ensure: [topic], withDeadLetters: true },
+      outboxRelay: true,
+      workers: () => ['first', 'second'].map((name) => ({ name, start: () => void recorded.push(`${name} started`), stop: () => void recorded.push(`${name} stopped`) })),
+      consumer: () => ({ topics: [topic], handler: async () => void recorded.push('handled') }),
+      openApi: { openapi: '3.1.0', info: { title: 'test', version: '1' }, paths: {} },
+      routes: () => undefined,
+      closers: [{ name: 'own client', stop: () => void recorded.push('own client closed') }],
+      ...overrides,
+    }),
+    { stopStepTimeoutMs },
+  );
+  return { service, topic, lines };
+}
+
+describe('defineService', () => {
+  it('brings a service up in order and answers /readyz only once all of it runs', async () => {
+    const recorded: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const { service, topic } = testService(recorded, {
+      parts: async ({ sql, relay }) => {
+        // Migrations applied, topics (and their dead-letter topics) there, relay running.
+        expect(await sql.$queryRawUnsafe('SELECT count(*)::int AS n FROM widgets')).toEqual([{ n: 0 }]);
+        recorded.push(`parts, relay ${relay ? 'running' : 'absent'}`);
+        return {};
+      },
+      workers: () => [
+        { name: 'first', start: () => void recorded.push('first started'), stop: () => undefined },
+        { name: 'gated', start: () => released, stop: () => undefined },
+      ],
+    });
+    const http = await startHttpServer(service.app, { port: 0, host: '127.0.0.1' });
+    try {
+      const starting = service.start();
+      await waitFor(() => recorded.includes('first started'), { timeoutMs: 60_000, description: 'start reached the gated worker' });
+      expect((await fetch(`${http.url}/readyz`)).status).toBe(503);
+      expect(service.running()).toBeUndefined();
+      release();
+      await starting;
+      expect((await fetch(`${http.url}/readyz`)).status).toBe(200);
+      expect(recorded).toEqual(['parts, relay running', 'first started']);
+      const producer = bus.createProducer();
+      await publish(producer, topic, 1);
+      await waitFor(() => recorded.includes('handled'), { description: 'the consumer runs' });
+    } finally {
+      release();
+      await http.close();
+      await service.stop();
+    }
+  });
+
+  it('stops consumer, workers (last started first), relay, Kafka, its own clients, Prisma and the database, in that order', async () => {
+    const recorded: string[] = [];
+    const { service, lines } = testService(recorded);
+    await service.start();
+    await service.stop();
+    expect(stoppedSteps(lines)).toEqual(['start', 'consumer', 'second', 'first', 'outbox relay', 'producer', 'Kafka client', 'own client', 'Prisma client', 'database']);
+    expect(recorded).toEqual(['first started', 'second started', 'second stopped', 'first stopped', 'own client closed']);
+    // Idempotent: a second stop neither runs the ladder again nor fails.
+    await service.stop();
+    expect(recorded.filter((entry) => entry.endsWith('stopped'))).toHaveLength(2);
+  });
+
+  it('logs a step that outlasts its timeout and goes on down the ladder', async () => {
+    const recorded: string[] = [];
+    const { service, lines } = testService(
+      recorded,
+      { workers: () => [{ name: 'stuck worker', stop: () => new Promise<void>(() => undefined) }] },
+      200,
+    );
+    await service.start();
+    await service.stop();
+    expect(lines.find((line) => line.step === 'stuck worker' && line.level === 40)).toMatchObject({ timeoutMs: 200 });
+    expect(stoppedSteps(lines).slice(-3)).toEqual(['own client', 'Prisma client', 'database']);
+    expect(recorded).toEqual(['own client closed']);
+  });
+
+  it('stops what had started when a step of start fails, and rejects with its error', async () => {
+    const recorded: string[] = [];
+    let consumerBuilt = false;
+    const { service, lines } = testService(recorded, {
+      workers: () => [
+        { name: 'first', start: () => void recorded.push('first started'), stop: () => void recorded.push('first stopped') },
+        { name: 'broken', start: () => Promise.reject(new Error('no licence')), stop: () => void recorded.push('broken stopped') },
+      ],
+      consumer: () => {
+        consumerBuilt = true;
+        return { topics: ['never'], handler: async () => undefined };
+      },
+    });
+    await expect(service.start()).rejects.toThrow('no licence');
+    expect(recorded).toEqual(['first started', 'first stopped', 'own client closed']);
+    expect(consumerBuilt).toBe(false);
+    expect(stoppedSteps(lines)).toEqual(['start', 'consumer', 'first', 'outbox relay', 'producer', 'Kafka client', 'own client', 'Prisma client', 'database']);
+    expect(service.running()).toBeUndefined();
+  });
+});
