@@ -179,7 +179,7 @@ export function defineService<P extends ServicePrisma, Parts = Record<string, ne
   let database: Database | undefined;
   let prisma: P | undefined;
   let relay: OutboxRelay | undefined;
-  let workers: Worker[] = [];
+  const workers: Worker[] = [];
   let consumer: ConsumerRunner | undefined;
   let opening: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
@@ -206,7 +206,7 @@ export function defineService<P extends ServicePrisma, Parts = Record<string, ne
   });
 
   const notStopping = () => {
-    if (stopping) throw new Error(`${name} was stopped while starting`);
+    if (stopping) throw new Error(`${name} is stopped`);
   };
 
   async function open(): Promise<void> {
@@ -218,7 +218,7 @@ export function defineService<P extends ServicePrisma, Parts = Record<string, ne
     const topics = bus.ensureTopics(ensure.map((topic) => ({ topic })), { withDeadLetters });
     if (inBackground) {
       // kafkajs retries for ~10 s; producing creates the topics anyway.
-      topics.catch((err: unknown) => logger.warn({ err }, 'could not ensure topics at start-up; producing will create them'));
+      void topics.catch((err: unknown) => logger.warn({ err }, 'could not ensure topics at start-up; producing will create them'));
     } else {
       await topics;
     }
@@ -281,6 +281,7 @@ export function defineService<P extends ServicePrisma, Parts = Record<string, ne
     logger,
     running: () => running,
     async start() {
+      notStopping();
       opening = open();
       try {
         await opening;
