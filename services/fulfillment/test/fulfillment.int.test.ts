@@ -5,7 +5,7 @@ import { newEvent, type AnyEvent } from '@orderflow/events';
 import { createBus } from '@orderflow/kafka';
 import { scrapeMetrics } from '@orderflow/service-testing';
 import { addKeys, api, approvedOrder, freshKeys, METRICS_TOKEN, outcome, readOutcomes, SHOP_A, SHOP_B, startFulfillment, useFulfillmentStack, whileTableLocked, type FulfillmentStack } from './support';
-import { FULFILLMENT_GROUP } from '../src/fulfillment-service';
+import { FULFILLMENT_GROUP } from '../src/fulfillment.service';
 
 /** Every fulfillment attempt meanwhile times out on the license pool's lock. */
 const whilePoolLocked = (databaseUrl: string, fn: () => Promise<void>) => whileTableLocked(databaseUrl, 'license_keys', fn);

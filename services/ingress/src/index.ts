@@ -1,2 +1,2 @@
-export { buildIngress, type Ingress, type IngressDeps } from './ingress';
+export { buildIngress, type Ingress, type IngressDeps } from './ingress.service';
 export { ingressConfigSchema, loadIngressConfig, type IngressConfig } from './config';

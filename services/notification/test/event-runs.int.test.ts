@@ -11,7 +11,7 @@ import { NotificationPlanner } from '../src/domain/notification-planner';
 import { PrismaClient } from '../src/generated/prisma/client';
 import { EmailTemplates } from '../src/channels/messages/email-templates';
 import { OrderEmails } from '../src/channels/messages/order-emails';
-import { NotificationMetrics } from '../src/notification.metrics';
+import { NotificationMetrics } from '../src/metrics';
 import { ADMIN_EMAIL, anOrder, fulfilled, stripeEvent } from './support';
 
 const logger = createLogger({ name: 'event-runs-test', level: 'silent' });

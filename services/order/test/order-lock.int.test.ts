@@ -4,7 +4,7 @@ import { createMetricsRegistry } from '@orderflow/metrics';
 import { createTestDatabase, waitFor, type TestDatabase } from '@orderflow/testing';
 import { OrderBook } from '../src/data/order-book';
 import type { NewOrder } from '../src/domain/order';
-import { OrderMetrics } from '../src/order.metrics';
+import { OrderMetrics } from '../src/metrics';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const cause = { kind: 'test', eventId: null, traceId: 'trace-test' };

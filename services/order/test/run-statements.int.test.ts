@@ -9,7 +9,7 @@ import { orderBatchHandler } from '../src/consumers/event-runs';
 import { StripeHandler } from '../src/consumers/stripe-ingress.consumer';
 import { WixHandler } from '../src/consumers/wix-ingress.consumer';
 import { OrderBook } from '../src/data/order-book';
-import { OrderMetrics } from '../src/order.metrics';
+import { OrderMetrics } from '../src/metrics';
 import { Checkouts } from '../src/use-cases/checkouts';
 import { Payments } from '../src/use-cases/payments';
 import { Places } from '../src/use-cases/places';

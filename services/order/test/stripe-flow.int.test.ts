@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterSameKeyMarker, committedPast, waitFor } from '@orderflow/testing';
-import { ORDER_GROUP } from '../src/order-service';
+import { ORDER_GROUP } from '../src/order.service';
 import { scrapeMetrics } from '@orderflow/service-testing';
 import { api, checkoutBody, fromStripe, METRICS_TOKEN, orderWhen, SHOP_A, ticket, useOrderStack } from './support';
 

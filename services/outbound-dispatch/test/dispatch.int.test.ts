@@ -199,7 +199,7 @@ describe('signed partner webhooks', () => {
 
     // A run was taken in with one statement: fewer handler calls than events.
     const metrics = await scrapeMetrics(stack.running.url, METRICS_TOKEN);
-    const total = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{[^}]*group="outbound-dispatch"[^}]*\\} (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+    const total = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{[^}]*group="outbound-dispatch-service"[^}]*\\} (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
     expect(total('orderflow_consumer_messages_processed_total')).toBeGreaterThanOrEqual(41);
     expect(total('orderflow_consumer_handler_duration_seconds_count')).toBeLessThan(total('orderflow_consumer_messages_processed_total'));
   });

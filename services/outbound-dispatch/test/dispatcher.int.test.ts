@@ -3,7 +3,7 @@ import { openDatabase, type Database, type SqlExecutor } from '@orderflow/db';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/metrics';
 import { createTestDatabase, waitFor } from '@orderflow/testing';
-import { DispatchMetrics } from '../src/dispatch.metrics';
+import { DispatchMetrics } from '../src/metrics';
 import { PrismaClient } from '../src/generated/prisma/client';
 import { Sender } from '../src/partners/sender';
 import { OutboundPolicy } from '../src/partners/url-safety';

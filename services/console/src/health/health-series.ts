@@ -18,7 +18,7 @@ export const SERIES_METRICS: ReadonlySet<string> = new Set([
 ]);
 
 const MINUTE = 60_000;
-/** The ingress's outcomes (ingress.metrics.ts), as the page groups them. */
+/** The ingress's outcomes (services/ingress/src/metrics.ts), as the page groups them. */
 const ACCEPTED = new Set(['published', 'duplicate', 'ignored', 'quarantined']);
 const REJECTED = new Set(['invalid_signature', 'bad_request', 'rate_limited']);
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { LicenseCipher } from '../crypto/license-cipher';
 import type { TicketSigner } from '../crypto/ticket-signer';
 import { jobOf, jobsIn } from '../data/jobs.repository';
-import type { FulfillmentMetrics } from '../fulfillment.metrics';
+import type { FulfillmentMetrics } from '../metrics';
 import type { PrismaClient } from '../generated/prisma/client';
 import { addLicenseKeys } from '../use-cases/add-license-keys';
 import { poolCounts } from '../use-cases/license-pools';

@@ -2,7 +2,7 @@ import type { RawClient, Tx } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
 import type { BatchEventHandler, EventHandler } from '@orderflow/kafka';
 import type { Logger } from '@orderflow/logging';
-import type { FulfillmentMetrics } from '../fulfillment.metrics';
+import type { FulfillmentMetrics } from '../metrics';
 import type { Fulfiller } from '../use-cases/fulfill-order';
 import { startFulfillment } from '../use-cases/start-fulfillment';
 import { voidOrder } from '../use-cases/void-order';

@@ -1,6 +1,6 @@
 import { LicenseCipher } from '../crypto/license-cipher';
 import { addKey } from '../data/license-key-rows';
-import type { FulfillmentMetrics } from '../fulfillment.metrics';
+import type { FulfillmentMetrics } from '../metrics';
 import type { PrismaClient } from '../generated/prisma/client';
 import { poolCounts } from './license-pools';
 

@@ -3,7 +3,7 @@ import type { Logger } from '@orderflow/logging';
 import { failJob, jobOf, scheduleRetry } from '../data/jobs.repository';
 import { afterFailedAttempt, failureReason, PoolExhaustedError, type RetryPolicy } from '../domain/attempts';
 import { failure, outcomeMessage } from '../domain/outcomes';
-import type { FulfillmentMetrics } from '../fulfillment.metrics';
+import type { FulfillmentMetrics } from '../metrics';
 import type { PrismaClient } from '../generated/prisma/client';
 
 export interface AttemptFailedDeps extends RetryPolicy {

@@ -8,7 +8,7 @@ import { insertTickets, ticketsOfLines } from '../data/ticket-rows';
 import { PoolExhaustedError } from '../domain/attempts';
 import { issuePlan, type Line } from '../domain/order-lines';
 import { completion, firstRound, outcomeMessage, type Issued } from '../domain/outcomes';
-import type { FulfillmentMetrics } from '../fulfillment.metrics';
+import type { FulfillmentMetrics } from '../metrics';
 
 /**
  * An order fulfilled: its tickets and license keys issued, `fulfillment.completed` in the outbox,

@@ -1,5 +1,5 @@
 import { keysPerPool, type PoolCounts } from '../data/license-keys.repository';
-import type { FulfillmentMetrics } from '../fulfillment.metrics';
+import type { FulfillmentMetrics } from '../metrics';
 import type { PrismaClient } from '../generated/prisma/client';
 
 /**

@@ -2,7 +2,7 @@ import type { OutboxRelay, RawClient } from '@orderflow/db';
 import { WorkLoop } from '@orderflow/resilience';
 import type { Logger } from '@orderflow/logging';
 import { anyJobDue, claimDueJob, setLockTimeout, type ClaimedJob } from '../data/job-rows';
-import type { FulfillmentMetrics } from '../fulfillment.metrics';
+import type { FulfillmentMetrics } from '../metrics';
 import type { PrismaClient } from '../generated/prisma/client';
 import { attemptFailed } from './attempt-failed';
 import { fulfillJob, type Fulfiller } from './fulfill-order';

@@ -4,7 +4,7 @@ import { voidJob } from '../data/job-rows';
 import { revokeLicenses } from '../data/license-key-rows';
 import { voidTickets } from '../data/ticket-rows';
 import { outcomeMessage, voiding } from '../domain/outcomes';
-import type { FulfillmentMetrics } from '../fulfillment.metrics';
+import type { FulfillmentMetrics } from '../metrics';
 
 /**
  * `order.refunded` (in full) or `order.cancelled`: tickets voided, licenses revoked (their keys

@@ -3,7 +3,7 @@ import type { Express, Request, RequestHandler, Response } from 'express';
 import { verifyStripe } from '../domain/stripe.verifier';
 import { PayloadError, quarantineReason, SignatureError, type VerifiedEvent } from '../domain/verified-event';
 import type { WixVerifier } from '../domain/wix.verifier';
-import type { IngressMetrics, Outcome } from '../ingress.metrics';
+import type { IngressMetrics, Outcome } from '../metrics';
 import type { IntakeResult } from '../use-cases/intake-result';
 import type { WebhookIntake } from '../use-cases/receive-webhook';
 import type { RefusalLimiter } from './rate-limit';

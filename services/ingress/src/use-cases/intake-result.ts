@@ -1,7 +1,7 @@
 import type { EventLog } from '../data/event-log';
 import type { WebhookEvent } from '../data/event-log.repository';
 import type { VerifiedEvent } from '../domain/verified-event';
-import type { IngressMetrics } from '../ingress.metrics';
+import type { IngressMetrics } from '../metrics';
 
 /** What the client is told. `unavailable` becomes a 503: the provider must retry. */
 export type IntakeResult =

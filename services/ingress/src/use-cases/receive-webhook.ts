@@ -4,7 +4,7 @@ import type { Logger } from '@orderflow/logging';
 import type { EventLog } from '../data/event-log';
 import type { WebhookEvent } from '../data/event-log.repository';
 import type { Quarantine, VerifiedEvent } from '../domain/verified-event';
-import type { IngressMetrics } from '../ingress.metrics';
+import type { IngressMetrics } from '../metrics';
 import { envelopeOf } from './envelope';
 import { answerDuplicate, type IntakeResult } from './intake-result';
 import { quarantineEvent, recordQuarantined, unpublishable } from './quarantine-event';

@@ -5,7 +5,7 @@ import { activityOn } from '../data/webhook-activity.repository';
 import { activityReport, dueSummaryDate, type ActivityReport } from '../domain/daily-summary';
 import { oneLine } from '../domain/notification';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { NotificationMetrics } from '../notification.metrics';
+import type { NotificationMetrics } from '../metrics';
 
 export interface DailySummaryOptions {
   prisma: () => PrismaClient | undefined;

@@ -5,7 +5,7 @@ import { writeIntake, type IntakeEvent } from '../data/intake-rows';
 import { loadOrderFacts } from '../data/order-facts-rows';
 import type { Created, NotificationDraft } from '../domain/notification';
 import type { NotificationPlanner } from '../domain/notification-planner';
-import type { NotificationMetrics } from '../notification.metrics';
+import type { NotificationMetrics } from '../metrics';
 
 export interface PlanNotificationsDeps {
   sql: () => SqlExecutor;

@@ -6,7 +6,7 @@ import type { Channel, ChannelName, Outgoing, SendReceipt } from '../channels/ch
 import { countsAgainstChannel, PermanentSendError, RateLimitedError } from '../channels/send-errors';
 import type { Claimed, NotificationLog } from '../data/notification-log';
 import { oneLine } from '../domain/notification';
-import type { NotificationMetrics } from '../notification.metrics';
+import type { NotificationMetrics } from '../metrics';
 
 export interface ChannelWorkerOptions {
   log: NotificationLog;

@@ -184,7 +184,7 @@ describe('cluster end to end: separate service processes on a 3-broker Apache Ka
       const members = await Promise.all(Object.keys(groups).map(async (group) => [group, await state.members(group)] as const));
       throw new Error(`${err.message}: ${JSON.stringify(groups)}\nmembers: ${JSON.stringify(Object.fromEntries(members), null, 1)}\n${sys.diagnostics()}`);
     });
-    expect(Object.keys(lag)).toEqual(expect.arrayContaining(['order-service', 'fulfillment-service', 'notification-service', 'outbound-dispatch']));
+    expect(Object.keys(lag)).toEqual(expect.arrayContaining(['order-service', 'fulfillment-service', 'notification-service', 'outbound-dispatch-service']));
     expect(kills).toHaveLength(3);
 
     const mailCopies = purchases.reduce((sum, p) => sum + smtp.to(p.email).length, 0) - ORDERS;

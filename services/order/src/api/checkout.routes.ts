@@ -3,7 +3,7 @@ import { IDENTIFIER_LIMITS, lineKindSchema } from '@orderflow/events';
 import type { Express } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { OrderMetrics } from '../order.metrics';
+import type { OrderMetrics } from '../metrics';
 import type { CheckoutService } from '../use-cases/checkout.service';
 import { CheckoutError } from '../use-cases/start-checkout';
 

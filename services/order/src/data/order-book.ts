@@ -3,7 +3,7 @@ import { encodeEvent, newEvent, type AnyEvent, type EventType, type NewEventInpu
 import { changedFields, prepareOrder, snapshotOf, stepsOf, type Cause, type LoadedOrder, type NewOrder, type OrderPatch, type OrderReference } from '../domain/order';
 import { decide, eventsOnEntering, type TransitionDecision } from '../domain/order-state';
 import type { PaymentRow } from '../domain/payments';
-import type { OrderMetrics } from '../order.metrics';
+import type { OrderMetrics } from '../metrics';
 import { DeferredOrderWrites } from './deferred-writes';
 import { LockedOrders } from './locked-orders';
 import { afterUpdate, insertOrder, loadOrder, lockAndLoad, lockAndLoadAll, lockAndLoadFirst, updateOrder, type StatusChange } from './order-rows';

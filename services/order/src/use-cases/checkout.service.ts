@@ -3,7 +3,7 @@ import type { Logger } from '@orderflow/logging';
 import { checkoutStatus } from '../data/checkout-locks.repository';
 import type { OrderBook } from '../data/order-book';
 import type { CheckoutLock, PrismaClient } from '../generated/prisma/client';
-import type { OrderMetrics } from '../order.metrics';
+import type { OrderMetrics } from '../metrics';
 import type { StripeGateway } from '../stripe.gateway';
 import type { Checkouts } from './checkouts';
 import { sweepExpiredCheckouts } from './expire-checkouts';

@@ -5,7 +5,7 @@ import type { OrderBook } from '../data/order-book';
 import { fromCheckout, type PhaseEntry } from '../domain/checkouts';
 import { snapshotOf, type Cause, type LoadedOrder } from '../domain/order';
 import type { CheckoutLock } from '../generated/prisma/client';
-import type { OrderMetrics } from '../order.metrics';
+import type { OrderMetrics } from '../metrics';
 
 /**
  * The checkout locks' side of order changes: a paid order completes its checkout, a failed one

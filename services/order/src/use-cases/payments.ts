@@ -3,7 +3,7 @@ import type { OrderBook } from '../data/order-book';
 import { hasSucceededPayment, insertPayment } from '../data/payment-rows';
 import { prepareOrder, type Cause, type LoadedOrder, type NewOrder } from '../domain/order';
 import { approvesWhenPaid, paidIsApproved, paymentRow, type PaymentRecord } from '../domain/payments';
-import type { OrderMetrics } from '../order.metrics';
+import type { OrderMetrics } from '../metrics';
 import type { Checkouts } from './checkouts';
 import type { Places } from './places';
 

@@ -12,7 +12,7 @@ import {
 } from '../data/place-rows';
 import { snapshotOf, type Cause, type LoadedOrder } from '../domain/order';
 import { takesPlaces } from '../domain/places';
-import type { OrderMetrics } from '../order.metrics';
+import type { OrderMetrics } from '../metrics';
 
 /**
  * Places at events and sessions: each ticket line of an order holds one registration, which

@@ -8,7 +8,7 @@ import { setFailingSince } from '../data/subscriptions.repository';
 import type { Outcome } from '../domain/outcome';
 import { afterFailure, breakerWaitMs, failingTooLong } from '../domain/retry-schedule';
 import type { PrismaClient, Subscription } from '../generated/prisma/client';
-import type { DispatchMetrics } from '../dispatch.metrics';
+import type { DispatchMetrics } from '../metrics';
 import { disableSubscription } from './disable-subscription';
 import type { EndpointSlots } from './endpoint-slots';
 

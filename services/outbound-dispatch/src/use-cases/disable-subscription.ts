@@ -2,7 +2,7 @@ import type { Logger } from '@orderflow/logging';
 import { encodeEvent, newEvent, type AnyEvent } from '@orderflow/events';
 import { disableActive } from '../data/subscriptions.repository';
 import type { PrismaClient, Subscription } from '../generated/prisma/client';
-import type { DispatchMetrics } from '../dispatch.metrics';
+import type { DispatchMetrics } from '../metrics';
 
 export interface DisableSubscriptionDeps {
   prisma: PrismaClient;

@@ -6,7 +6,7 @@ import { claimDue, handBackLeases, type Claimed } from '../data/claim-rows';
 import { promoteWaiting } from '../data/ordering-rows';
 import { Lookahead, POLL_MS } from '../domain/lookahead';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { DispatchMetrics } from '../dispatch.metrics';
+import type { DispatchMetrics } from '../metrics';
 import type { Sender } from '../partners/sender';
 import { Deliver } from './deliver';
 import { EndpointSlots } from './endpoint-slots';

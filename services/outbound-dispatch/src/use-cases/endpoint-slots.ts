@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Subscription } from '../generated/prisma/client';
 import type { Claimed } from '../data/claim-rows';
 import { isPartnerFailure, outcomeOf, type Outcome, type SendResult } from '../domain/outcome';
-import type { DispatchMetrics } from '../dispatch.metrics';
+import type { DispatchMetrics } from '../metrics';
 import type { Sender } from '../partners/sender';
 import { signatureHeader } from '../partners/signer';
 import { UnsafeDestinationError } from '../partners/url-safety';
