@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { deadLetterTopic, Topics } from '@orderflow/events';
-import { HttpProblem, type ServiceHandle } from '@orderflow/http';
+import { onceStarted, type ServiceHandle } from '@orderflow/http';
 import type { Logger } from '@orderflow/logging';
 import type { BreakerState } from '@orderflow/resilience';
 import { defineService, groupIdOf } from '@orderflow/service';
@@ -124,11 +124,7 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
       routes: (express) => {
         adminRoutes({ token: config.ADMIN_TOKEN, prisma, summary, due })(express);
         mailboxRoutes({
-          prisma: () => {
-            const client = prisma();
-            if (!client) throw new HttpProblem(503, { detail: 'Starting up', headers: { 'retry-after': '1' } });
-            return client;
-          },
+          prisma: onceStarted(prisma),
           channels: channels.filter((c) => c instanceof KeptChannel).map((c) => c.name),
           from: config.MAIL_FROM ?? `${config.SHOP_NAME} <orders@orderflow.localhost>`,
         })(express);
