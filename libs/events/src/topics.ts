@@ -7,7 +7,6 @@ export const Topics = {
   wixIngress: 'ingress.wix.events',
   orders: 'orders.events',
   fulfillment: 'fulfillment.events',
-  notifications: 'notifications.events',
   /** Operational signals for on-call (signature-failure bursts), not business events. */
   operations: 'operations.events',
 } as const;

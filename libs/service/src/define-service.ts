@@ -58,8 +58,11 @@ export interface Worker extends StopStep {
   start?(): void | Promise<void>;
 }
 
-/** The service's consumer: its group is `<name>-service`, its partitions pause while the database is out. */
-export type ServiceConsumer = Omit<ConsumerOptions, 'groupId'>;
+/**
+ * The service's consumer: its group is `<name>-service`, its topics the definition's `reads`, its
+ * partitions pause while the database is out.
+ */
+export type ServiceConsumer = Omit<ConsumerOptions, 'groupId' | 'topics'>;
 
 /** What defineService's caller gets before the service starts, to build what its routes need. */
 export interface ServiceKit<P, Parts> {
@@ -111,6 +114,11 @@ export interface ServiceDefinition<P extends ServicePrisma, Parts> {
   parts?(opened: Opened<P>): Parts | Promise<Parts>;
   /** Started in order, stopped in reverse after the consumer. */
   workers?(running: Running<P, Parts>): Worker[];
+  /**
+   * The topics the consumer reads, declared apart from its handlers so that what reads what is
+   * known without starting anything (docs/ARCHITECTURE.md's topic table is checked against it).
+   */
+  reads?: readonly string[];
   consumer?(running: Running<P, Parts>): ServiceConsumer;
   /** The OpenAPI document of the service's routes, served at `/openapi.json`. */
   openApi: Parameters<typeof serveOpenApi>[1];
@@ -238,6 +246,7 @@ export function defineService<P extends ServicePrisma, Parts = Record<string, ne
         unavailable: databaseOutage,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT,
         ...definition.consumer(assembled),
+        topics: [...(definition.reads ?? [])],
         groupId: groupIdOf(name),
       });
     }

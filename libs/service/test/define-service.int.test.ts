@@ -33,7 +33,8 @@ function testService(recorded: string[], overrides: Partial<Definition> = {}, st
       topics: { ensure: [topic], withDeadLetters: true },
       outboxRelay: true,
       workers: () => ['first', 'second'].map((name) => ({ name, start: () => void recorded.push(`${name} started`), stop: () => void recorded.push(`${name} stopped`) })),
-      consumer: () => ({ topics: [topic], handler: async () => void recorded.push('handled') }),
+      reads: [topic],
+      consumer: () => ({ handler: async () => void recorded.push('handled') }),
       openApi: { openapi: '3.1.0', info: { title: 'test', version: '1' }, paths: {} },
       routes: () => undefined,
       closers: [{ name: 'own client', stop: () => void recorded.push('own client closed') }],
@@ -117,7 +118,7 @@ describe('defineService', () => {
       ],
       consumer: () => {
         consumerBuilt = true;
-        return { topics: ['never'], handler: async () => undefined };
+        return { handler: async () => undefined };
       },
     });
     await expect(service.start()).rejects.toThrow('no licence');
@@ -153,7 +154,8 @@ describe('a consumer group renamed by an upgrade', () => {
       defineService<ServicePrisma>({ name, origin: 'dispatch', config: serviceConfig(broker.brokers, dir.path) }, () => ({
         database: { url: undefined, migrationsDir: MIGRATIONS_DIR, client: adapterClient },
         topics: { ensure: [topic] },
-        consumer: () => ({ formerGroupId, topics: [topic], handler: handledBy(handled) }),
+        reads: [topic],
+        consumer: () => ({ formerGroupId, handler: handledBy(handled) }),
         openApi: { openapi: '3.1.0', info: { title: 'test', version: '1' }, paths: {} },
         routes: () => undefined,
       }));

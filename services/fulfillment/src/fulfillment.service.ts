@@ -26,6 +26,8 @@ export interface FulfillmentService extends ServiceHandle {
 }
 
 export const FULFILLMENT_GROUP = groupIdOf('fulfillment');
+/** What the group reads: orders ready to fulfill, refunded or cancelled. */
+export const FULFILLMENT_READS = [Topics.orders] as const;
 
 /** Builds the fulfillment service without listening: main.ts and the one-machine mode do that. */
 export function buildFulfillmentService(config: FulfillmentConfig, deps: FulfillmentServiceDeps = {}): FulfillmentService {
@@ -57,6 +59,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
         return { runner };
       },
       workers: ({ parts: { runner } }) => [{ name: 'job runner', start: () => runner.start(), stop: () => runner.stop() }],
+      reads: FULFILLMENT_READS,
       consumer: ({ sql, relay, parts: { runner } }) => {
         const orders: OrdersConsumerDeps = {
           sql: () => sql,
@@ -67,7 +70,7 @@ export function buildFulfillmentService(config: FulfillmentConfig, deps: Fulfill
           jobsDue: () => runner.notify(),
           published: () => relay?.notify(),
         };
-        return { topics: [Topics.orders], handler: ordersHandler(orders), batchHandler: ordersBatchHandler(orders) };
+        return { handler: ordersHandler(orders), batchHandler: ordersBatchHandler(orders) };
       },
       openApi: fulfillmentApiDocument(),
       routes: (express) => {

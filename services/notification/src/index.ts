@@ -1,2 +1,2 @@
-export { buildNotificationService, NOTIFICATION_GROUP, type NotificationService, type NotificationServiceDeps } from './notification.service';
+export { buildNotificationService, NOTIFICATION_GROUP, NOTIFICATION_READS, type NotificationService, type NotificationServiceDeps } from './notification.service';
 export { loadNotificationConfig, notificationConfigSchema, type NotificationConfig } from './config';

@@ -39,6 +39,8 @@ export interface NotificationService extends ServiceHandle {
 export const NOTIFICATION_GROUP = groupIdOf('notification');
 /** The topics notified about, and the provider topics whose activity is counted. */
 const SOURCE_TOPICS = [Topics.orders, Topics.fulfillment, Topics.operations, Topics.stripeIngress, Topics.wixIngress];
+/** What the group reads: the topics above, and their dead letters (each one an alert). */
+export const NOTIFICATION_READS = [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)] as const;
 
 /** Each channel with somewhere to send; with KEEP_UNSENT, the others keep their messages instead. */
 function channelsOf(config: NotificationConfig): Channel[] {
@@ -115,8 +117,8 @@ export function buildNotificationService(config: NotificationConfig, deps: Notif
         },
         { name: 'daily summary', start: () => summary.start(), stop: () => summary.stop() },
       ],
+      reads: NOTIFICATION_READS,
       consumer: ({ database, prisma }) => ({
-        topics: [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)],
         ...eventsHandlers({ sql: () => database.sql, prisma: () => prisma, planner, metrics, logger, slack: enabled.has('slack'), maxEventAgeMs: config.NOTIFY_MAX_EVENT_AGE, due: dueOn }),
         maxBatchSize: config.NOTIFY_BATCH_SIZE,
       }),

@@ -1,2 +1,2 @@
-export { buildOrderService, ORDER_GROUP, type OrderService, type OrderServiceDeps } from './order.service';
+export { buildOrderService, ORDER_GROUP, ORDER_READS, type OrderService, type OrderServiceDeps } from './order.service';
 export { loadOrderConfig, orderConfigSchema, type OrderConfig } from './config';

@@ -36,6 +36,8 @@ export interface OrderService extends ServiceHandle {
 
 /** The consumer group reading provider events and fulfillment outcomes. */
 export const ORDER_GROUP = groupIdOf('order');
+/** What the group reads: the providers' events, and fulfillment's outcomes. */
+export const ORDER_READS = [Topics.stripeIngress, Topics.wixIngress, Topics.fulfillment] as const;
 
 /** Builds the order service without listening: main.ts and the one-machine mode do that. */
 export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = {}): OrderService {
@@ -68,10 +70,10 @@ export function buildOrderService(config: OrderConfig, deps: OrderServiceDeps = 
           stop: () => clearInterval(sweeper),
         },
       ],
+      reads: ORDER_READS,
       consumer: ({ sql, relay }) => {
         const consumerDeps: OrderConsumerDeps = { sql: () => sql, book, stripe: new StripeHandler(book, payments), wix: new WixHandler(book, payments), relay: () => relay };
         return {
-          topics: [Topics.stripeIngress, Topics.wixIngress, Topics.fulfillment],
           handler: orderEventHandler(consumerDeps),
           // A fetched batch's events go through in runs, one transaction each; a run that fails is
           // handled again one event at a time. Runs stay short: they hold their orders' locks.

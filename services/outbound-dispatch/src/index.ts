@@ -1,2 +1,2 @@
-export { buildDispatchService, DISPATCH_GROUP, type DispatchService, type DispatchServiceDeps } from './outbound-dispatch.service';
+export { buildDispatchService, DISPATCH_GROUP, DISPATCH_READS, type DispatchService, type DispatchServiceDeps } from './outbound-dispatch.service';
 export { loadDispatchConfig, dispatchConfigSchema, type DispatchConfig } from './config';

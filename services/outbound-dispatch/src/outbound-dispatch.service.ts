@@ -25,6 +25,8 @@ export interface DispatchService extends ServiceHandle {
 }
 
 export const DISPATCH_GROUP = groupIdOf('outbound-dispatch');
+/** What the group reads: every event a partner may subscribe to. */
+export const DISPATCH_READS = [Topics.orders, Topics.fulfillment] as const;
 /**
  * The group's name until it took the `<name>-service` form of the others: an upgraded deployment
  * starts where this one committed (see `ConsumerOptions.formerGroupId`).
@@ -63,9 +65,10 @@ export function buildDispatchService(config: DispatchConfig, deps: DispatchServi
         }),
       }),
       workers: ({ parts: { dispatcher } }) => [{ name: 'dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() }],
+      reads: DISPATCH_READS,
       consumer: ({ database, parts: { dispatcher } }) => {
         const intakeDeps = { sql: () => database.sql, deliveriesDue: () => dispatcher.notify() };
-        return { formerGroupId: FORMER_DISPATCH_GROUP, topics: [Topics.orders, Topics.fulfillment], handler: intakeHandler(intakeDeps), batchHandler: intakeBatchHandler(intakeDeps) };
+        return { formerGroupId: FORMER_DISPATCH_GROUP, handler: intakeHandler(intakeDeps), batchHandler: intakeBatchHandler(intakeDeps) };
       },
       openApi: dispatchApiDocument(),
       routes: (express) => {
