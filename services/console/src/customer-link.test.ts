@@ -3,7 +3,7 @@ import { signCustomerLink, verifyCustomerLink } from './customer-link';
 const SECRET = 'customer-link-secret-for-tests-0123456789';
 /**
  * The contract with the notification service, which signs the links it mails: the same claims
- * and secret give this exact token in services/notification/src/channels/messages/account-link.test.ts.
+ * and secret give this exact token in services/notification/src/adapters/messages/account-link.test.ts.
  */
 const KNOWN_TOKEN = 'v1.eyJlIjoiYWRhQGV4YW1wbGUuY29tIiwiaSI6InNob3AtYSIsIngiOjE5MDAwMDAwMDB9.fju5oU0thBa9pP3NkIlRy9SSfRglJPk6ArW58UTomNc';
 const BEFORE_EXPIRY = 1_899_999_999_000;

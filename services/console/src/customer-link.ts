@@ -6,7 +6,7 @@ import { z } from 'zod';
  * is `v1.<claims>.<signature>`: claims are base64url JSON `{e: email, i: instance or null,
  * x: expiry in Unix seconds}`, the signature base64url HMAC-SHA256 with CUSTOMER_LINK_SECRET over
  * `orderflow-customer-link:v1:<claims>`. The notification service signs the links it mails
- * (services/notification/src/channels/messages/account-link.ts); both sides test one known token.
+ * (services/notification/src/adapters/messages/account-link.ts); both sides test one known token.
  */
 export interface CustomerLinkClaims {
   email: string;

@@ -9,8 +9,8 @@ import { Registry } from 'prom-client';
 import { eventsHandlers } from '../src/consumers/event-runs';
 import { NotificationPlanner } from '../src/domain/notification-planner';
 import { PrismaClient } from '../src/generated/prisma/client';
-import { EmailTemplates } from '../src/channels/messages/email-templates';
-import { OrderEmails } from '../src/channels/messages/order-emails';
+import { EmailTemplates } from '../src/adapters/messages/email-templates';
+import { OrderEmails } from '../src/adapters/messages/order-emails';
 import { NotificationMetrics } from '../src/metrics';
 import { ADMIN_EMAIL, anOrder, fulfilled, stripeEvent } from './support';
 

@@ -15,7 +15,7 @@ import { WixHandler } from './consumers/wix-ingress.consumer';
 import { OrderBook } from './data/order-book';
 import { PrismaClient } from './generated/prisma/client';
 import { OrderMetrics } from './metrics';
-import { StripeGateway } from './stripe.gateway';
+import { StripeGateway } from './adapters/stripe.gateway';
 import { CheckoutService } from './use-cases/checkout.service';
 import { Checkouts } from './use-cases/checkouts';
 import { Payments } from './use-cases/payments';

@@ -10,8 +10,8 @@ import type { DispatchConfig } from './config';
 import { intakeBatchHandler, intakeHandler } from './consumers/orders-and-fulfillment.consumer';
 import { PrismaClient } from './generated/prisma/client';
 import { DispatchMetrics } from './metrics';
-import { Sender } from './partners/sender';
-import { OutboundPolicy } from './partners/url-safety';
+import { Sender } from './adapters/sender';
+import { OutboundPolicy } from './adapters/url-safety';
 import { Dispatcher } from './use-cases/dispatcher';
 
 export interface DispatchServiceDeps {

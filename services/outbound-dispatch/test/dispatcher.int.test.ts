@@ -5,8 +5,8 @@ import { createMetricsRegistry } from '@orderflow/metrics';
 import { createTestDatabase, waitFor } from '@orderflow/testing';
 import { DispatchMetrics } from '../src/metrics';
 import { PrismaClient } from '../src/generated/prisma/client';
-import { Sender } from '../src/partners/sender';
-import { OutboundPolicy } from '../src/partners/url-safety';
+import { Sender } from '../src/adapters/sender';
+import { OutboundPolicy } from '../src/adapters/url-safety';
 import { Dispatcher } from '../src/use-cases/dispatcher';
 import { Partner } from './support';
 

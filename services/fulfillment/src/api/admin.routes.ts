@@ -1,8 +1,8 @@
 import { adminAuth, HttpProblem, onceStarted, rawJson } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
-import type { LicenseCipher } from '../crypto/license-cipher';
-import type { TicketSigner } from '../crypto/ticket-signer';
+import type { LicenseCipher } from '../adapters/license-cipher';
+import type { TicketSigner } from '../adapters/ticket-signer';
 import { jobOf, jobsIn } from '../data/jobs.repository';
 import type { FulfillmentMetrics } from '../metrics';
 import type { PrismaClient } from '../generated/prisma/client';

@@ -1,5 +1,5 @@
-import type { LicenseCipher } from '../crypto/license-cipher';
-import type { TicketSigner } from '../crypto/ticket-signer';
+import type { LicenseCipher } from '../adapters/license-cipher';
+import type { TicketSigner } from '../adapters/ticket-signer';
 import { licensesOfOrder } from '../data/license-keys.repository';
 import { ticketsOfOrder } from '../data/tickets.repository';
 import type { FulfillmentJob, PrismaClient } from '../generated/prisma/client';

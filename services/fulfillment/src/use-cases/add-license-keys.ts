@@ -1,4 +1,4 @@
-import { LicenseCipher } from '../crypto/license-cipher';
+import { LicenseCipher } from '../adapters/license-cipher';
 import { addKey } from '../data/license-key-rows';
 import type { FulfillmentMetrics } from '../metrics';
 import type { PrismaClient } from '../generated/prisma/client';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { enqueue, enqueueMany, type Tx } from '@orderflow/db';
 import type { OrderSnapshot } from '@orderflow/events';
-import { TicketSigner } from '../crypto/ticket-signer';
+import { TicketSigner } from '../adapters/ticket-signer';
 import { setLockTimeout, type ClaimedJob } from '../data/job-rows';
 import { heldUnits, licensesOfLine, takeKey } from '../data/license-key-rows';
 import { insertTickets, ticketsOfLines } from '../data/ticket-rows';

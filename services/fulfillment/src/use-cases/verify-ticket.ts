@@ -1,4 +1,4 @@
-import type { TicketSigner } from '../crypto/ticket-signer';
+import type { TicketSigner } from '../adapters/ticket-signer';
 import { ticketById } from '../data/tickets.repository';
 import type { PrismaClient } from '../generated/prisma/client';
 

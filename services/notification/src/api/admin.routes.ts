@@ -1,7 +1,7 @@
 import { adminAuth, HttpProblem, onceStarted } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { CHANNELS } from '../channels/channel';
+import { CHANNELS } from '../adapters/channel';
 import { SummaryUnavailableError, type DailySummary } from '../use-cases/daily-summary';
 import type { Notification, PrismaClient } from '../generated/prisma/client';
 

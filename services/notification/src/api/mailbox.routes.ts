@@ -1,10 +1,10 @@
 import { HttpProblem } from '@orderflow/http';
 import type { Express } from 'express';
 import { z } from 'zod';
-import type { ChannelName } from '../channels/channel';
-import { drawQr, qrAttachmentsOf } from '../channels/email.channel';
+import type { ChannelName } from '../adapters/channel';
+import { drawQr, qrAttachmentsOf } from '../adapters/email.channel';
 import type { Notification, PrismaClient } from '../generated/prisma/client';
-import type { EmailMessage } from '../channels/messages/email-templates';
+import type { EmailMessage } from '../adapters/messages/email-templates';
 
 export interface MailboxDeps {
   prisma: () => PrismaClient;

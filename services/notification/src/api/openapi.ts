@@ -1,6 +1,6 @@
 import { openApiDocument, type ApiOperation } from '@orderflow/http';
 import { z } from 'zod';
-import { CHANNELS } from '../channels/channel';
+import { CHANNELS } from '../adapters/channel';
 import { dateQuery, notificationsQuery } from './admin.routes';
 import { mailboxQuery } from './mailbox.routes';
 

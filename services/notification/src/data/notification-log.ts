@@ -1,5 +1,5 @@
 import type { RawQueryClient } from '@orderflow/db';
-import type { ChannelName } from '../channels/channel';
+import type { ChannelName } from '../adapters/channel';
 
 /** A notification claimed for sending: its attempt is counted, and its lease runs. */
 export interface Claimed {

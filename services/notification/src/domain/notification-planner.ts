@@ -1,9 +1,9 @@
 import type { AnyEvent, EventOf, OrderSnapshot } from '@orderflow/events';
-import type { ChannelName } from '../channels/channel';
-import { isDiscordEvent, discordEmbed } from '../channels/messages/discord-embeds';
-import type { EmailMessage } from '../channels/messages/email-templates';
-import { itemIdsOf, type OrderEmails } from '../channels/messages/order-emails';
-import { fulfillmentFailedAlert, signatureFailuresAlert, subscriptionDisabledAlert, unmatchedPaymentAlert } from '../channels/messages/slack-alerts';
+import type { ChannelName } from '../adapters/channel';
+import { isDiscordEvent, discordEmbed } from '../adapters/messages/discord-embeds';
+import type { EmailMessage } from '../adapters/messages/email-templates';
+import { itemIdsOf, type OrderEmails } from '../adapters/messages/order-emails';
+import { fulfillmentFailedAlert, signatureFailuresAlert, subscriptionDisabledAlert, unmatchedPaymentAlert } from '../adapters/messages/slack-alerts';
 import type { NotificationDraft } from './notification';
 import type { OrderFacts } from './order-facts';
 

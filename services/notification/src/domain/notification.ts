@@ -1,4 +1,4 @@
-import type { ChannelName } from '../channels/channel';
+import type { ChannelName } from '../adapters/channel';
 
 /** A notification to write; `(dedupeKey, channel, recipient)` is unique for ever. */
 export interface NotificationDraft {

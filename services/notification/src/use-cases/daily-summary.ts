@@ -1,5 +1,5 @@
 import type { Logger } from '@orderflow/logging';
-import type { EmailTemplates } from '../channels/messages/email-templates';
+import type { EmailTemplates } from '../adapters/messages/email-templates';
 import { enqueue, notificationIdOf } from '../data/notifications.repository';
 import { activityOn } from '../data/webhook-activity.repository';
 import { activityReport, dueSummaryDate, type ActivityReport } from '../domain/daily-summary';

@@ -1,7 +1,7 @@
 import { claimEvents } from '@orderflow/db';
 import type { AnyEvent } from '@orderflow/events';
 import { DeadLetterHeaders, type EventContext } from '@orderflow/kafka';
-import { deadLetterAlert, repeatedWebhookFailuresAlert } from '../channels/messages/slack-alerts';
+import { deadLetterAlert, repeatedWebhookFailuresAlert } from '../adapters/messages/slack-alerts';
 import { enqueue, type PrismaTx } from '../data/notifications.repository';
 import { recordWebhookFailure, webhookFailuresToAlert } from '../data/webhook-activity-rows';
 import { positionOf } from '../domain/message-position';

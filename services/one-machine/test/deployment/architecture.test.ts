@@ -104,11 +104,12 @@ describe(DOC, () => {
     expect(missing).toEqual([]);
   });
 
-  it('gives every pipeline service the same top-level folders in src/', () => {
+  it('gives every pipeline service the same top-level folders in src/, those of services/README.md', () => {
     const folders = (service: string) =>
       readdirSync(repoPath('services', service, 'src'), { withFileTypes: true })
         .filter((entry) => entry.isDirectory() && entry.name !== 'generated')
-        .map((entry) => entry.name);
-    for (const service of PIPELINE) expect(folders(service)).toEqual(expect.arrayContaining(['api', 'consumers', 'data', 'domain', 'use-cases']));
+        .map((entry) => entry.name)
+        .sort();
+    for (const service of PIPELINE) expect({ service, folders: folders(service) }).toEqual({ service, folders: ['adapters', 'api', 'consumers', 'data', 'domain', 'use-cases'] });
   });
 });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { OrderBook } from '../data/order-book';
 import { ORDER_INCLUDE, type Cause } from '../domain/order';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
-import type { StripeGateway } from '../stripe.gateway';
+import type { StripeGateway } from '../adapters/stripe.gateway';
 import type { Payments } from '../use-cases/payments';
 import { orderView, page } from './order-views';
 

@@ -4,7 +4,7 @@ import { checkoutStatus } from '../data/checkout-locks.repository';
 import type { OrderBook } from '../data/order-book';
 import type { CheckoutLock, PrismaClient } from '../generated/prisma/client';
 import type { OrderMetrics } from '../metrics';
-import type { StripeGateway } from '../stripe.gateway';
+import type { StripeGateway } from '../adapters/stripe.gateway';
 import type { Checkouts } from './checkouts';
 import { sweepExpiredCheckouts } from './expire-checkouts';
 import type { Payments } from './payments';

@@ -7,7 +7,7 @@ import { promoteWaiting } from '../data/ordering-rows';
 import { Lookahead, POLL_MS } from '../domain/lookahead';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { DispatchMetrics } from '../metrics';
-import type { Sender } from '../partners/sender';
+import type { Sender } from '../adapters/sender';
 import { Deliver } from './deliver';
 import { EndpointSlots } from './endpoint-slots';
 

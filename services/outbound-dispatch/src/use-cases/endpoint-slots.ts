@@ -4,9 +4,9 @@ import type { Subscription } from '../generated/prisma/client';
 import type { Claimed } from '../data/claim-rows';
 import { isPartnerFailure, outcomeOf, type Outcome, type SendResult } from '../domain/outcome';
 import type { DispatchMetrics } from '../metrics';
-import type { Sender } from '../partners/sender';
-import { signatureHeader } from '../partners/signer';
-import { UnsafeDestinationError } from '../partners/url-safety';
+import type { Sender } from '../adapters/sender';
+import { signatureHeader } from '../adapters/signer';
+import { UnsafeDestinationError } from '../adapters/url-safety';
 
 export interface EndpointSlotsOptions {
   sender: Sender;

@@ -18,8 +18,8 @@ export interface EmailMessage {
 }
 
 /**
- * The package's templates/ directory. `__dirname` is src/channels/messages under ts-jest and
- * dist/channels/messages when built, so three levels up is the package root either way; the
+ * The package's templates/ directory. `__dirname` is src/adapters/messages under ts-jest and
+ * dist/adapters/messages when built, so three levels up is the package root either way; the
  * directory ships beside dist/, never copied into it.
  */
 export const TEMPLATES_DIR = path.join(__dirname, '..', '..', '..', 'templates');
