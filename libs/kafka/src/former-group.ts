@@ -1,6 +1,15 @@
+import { backoffDelay } from '@orderflow/resilience';
 import type { Kafka } from 'kafkajs';
+import { RetriableError } from './errors';
 import { mapKafkaError } from './kafkajs-errors';
 import type { Logger } from './logger';
+
+/**
+ * How long a start keeps trying while the group coordinator is not there yet. A new Apache Kafka
+ * cluster answers NOT_COORDINATOR until `__consumer_offsets` has been created and loaded (seen in
+ * CI: a service's first start on a fresh node failed here), which a consumer's own join rides out.
+ */
+const CARRY_OVER_PATIENCE_MS = 30_000;
 
 export interface GroupRename {
   groupId: string;
@@ -26,6 +35,19 @@ interface CommittedOffset {
  * is consuming, and goes on without copying. Resolves whether offsets were copied.
  */
 export async function carryOverFormerOffsets(kafka: Kafka, rename: GroupRename, logger: Logger): Promise<boolean> {
+  const giveUpAt = Date.now() + CARRY_OVER_PATIENCE_MS;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await carryOverOnce(kafka, rename, logger);
+    } catch (err) {
+      if (!(err instanceof RetriableError) || Date.now() >= giveUpAt) throw err;
+      logger.debug({ groupId: rename.groupId, attempt, err: err.message }, 'group coordinator not ready; carrying the offsets over again');
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { initialMs: 100, maxMs: 2_000 })));
+    }
+  }
+}
+
+async function carryOverOnce(kafka: Kafka, rename: GroupRename, logger: Logger): Promise<boolean> {
   const admin = kafka.admin();
   try {
     await admin.connect();
