@@ -36,13 +36,7 @@ export async function completeRecord(tx: Tx, id: string, tracked: TrackedOrder):
        updated_at = $8::timestamptz
      WHERE id = $1::bigint`,
     id,
-    tracked.orderId,
-    tracked.cartId,
-    tracked.checkoutId,
-    tracked.orderNumber,
-    tracked.externalReference,
-    tracked.status,
-    tracked.updatedAt.toISOString(),
+    ...recordValues(tracked),
   );
 }
 
@@ -55,12 +49,11 @@ export async function upsertRecord(tx: Tx, tracked: TrackedOrder): Promise<void>
        order_number = EXCLUDED.order_number, external_reference = EXCLUDED.external_reference, status = EXCLUDED.status,
        updated_at = EXCLUDED.updated_at`,
     tracked.instanceId,
-    tracked.orderId,
-    tracked.cartId,
-    tracked.checkoutId,
-    tracked.orderNumber,
-    tracked.externalReference,
-    tracked.status,
-    tracked.updatedAt.toISOString(),
+    ...recordValues(tracked),
   );
+}
+
+/** What both statements write, as $2..$8: the order and what the record says about it. */
+function recordValues(tracked: TrackedOrder): unknown[] {
+  return [tracked.orderId, tracked.cartId, tracked.checkoutId, tracked.orderNumber, tracked.externalReference, tracked.status, tracked.updatedAt.toISOString()];
 }
